@@ -1,0 +1,138 @@
+"""One typed settings object, read from the environment (and `.env` at the entry points)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+def load_dotenv_once(path: str | os.PathLike | None = None) -> None:
+    """Load `.env` into the process environment without overriding what is already set."""
+    from dotenv import load_dotenv
+
+    load_dotenv(dotenv_path=path or Path.cwd() / ".env", override=False)
+
+
+def _int(env: Mapping[str, str], key: str, default: int, minimum: int | None = None) -> int:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be an integer, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise SettingsError(f"{key} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], key: str, default: float) -> float:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a number, got {raw!r}") from None
+
+
+def _ids(env: Mapping[str, str], key: str) -> tuple[int, ...]:
+    raw = env.get(key, "").replace(",", " ").split()
+    try:
+        return tuple(int(x) for x in raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a comma-separated list of numeric ids, got {env[key]!r}") from None
+
+
+def _choice(env: Mapping[str, str], key: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.get(key, "").strip().lower() or default
+    if value not in choices:
+        raise SettingsError(f"{key} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the bot; `.env.example` documents each one."""
+
+    corpus_dir: Path = Path("corpus")
+    data_dir: Path = Path("data")
+    max_file_mb: int = 20
+
+    # Embeddings
+    embedding_provider: str = "local"  # local | openai | ollama
+    embedding_model: str = "all-MiniLM-L6-v2"
+    embedding_batch_size: int = 64
+    embedding_base_url: str = ""
+    embedding_api_key: str = ""
+
+    # Chunking (cl100k_base tokens)
+    chunk_tokens: int = 200
+    chunk_overlap: int = 40
+
+    # Chroma server mode (empty host = embedded on-disk store in data_dir)
+    chroma_host: str = ""
+    chroma_port: int = 8000
+    chroma_token: str = ""
+    chroma_ssl: bool = False
+    collection: str = "news"
+
+    # Retrieval and answers
+    top_k: int = 5
+    candidates: int = 40
+    max_question_tokens: int = 200
+    min_relevance: float = 0.40  # below this cosine similarity the corpus "does not cover" a question
+
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from a mapping (default: the process environment)."""
+        env = os.environ if env is None else env
+        d = cls()
+        return cls(
+            corpus_dir=Path(env.get("CORPUS_DIR", "").strip() or d.corpus_dir),
+            data_dir=Path(env.get("DATA_DIR", "").strip() or d.data_dir),
+            max_file_mb=_int(env, "MAX_FILE_MB", d.max_file_mb, minimum=1),
+            embedding_provider=_choice(env, "EMBEDDING_PROVIDER", d.embedding_provider,
+                                       ("local", "openai", "ollama")),
+            embedding_model=env.get("EMBEDDING_MODEL", "").strip() or d.embedding_model,
+            embedding_batch_size=_int(env, "EMBEDDING_BATCH_SIZE", d.embedding_batch_size, minimum=1),
+            embedding_base_url=env.get("EMBEDDING_BASE_URL", "").strip(),
+            embedding_api_key=env.get("EMBEDDING_API_KEY", "").strip(),
+            chunk_tokens=_int(env, "CHUNK_TOKENS", d.chunk_tokens, minimum=32),
+            chunk_overlap=_int(env, "CHUNK_OVERLAP", d.chunk_overlap, minimum=0),
+            chroma_host=env.get("CHROMA_HOST", "").strip(),
+            chroma_port=_int(env, "CHROMA_PORT", d.chroma_port, minimum=1),
+            chroma_token=env.get("CHROMA_TOKEN", "").strip(),
+            chroma_ssl=env.get("CHROMA_SSL", "").strip().lower() in ("1", "true", "yes"),
+            collection=env.get("CHROMA_COLLECTION", "").strip() or d.collection,
+            top_k=_int(env, "TOP_K", d.top_k, minimum=1),
+            candidates=_int(env, "CANDIDATES", d.candidates, minimum=1),
+            max_question_tokens=_int(env, "MAX_QUESTION_TOKENS", d.max_question_tokens, minimum=8),
+            min_relevance=_float(env, "MIN_RELEVANCE", d.min_relevance),
+            log_level=env.get("LOG_LEVEL", "").strip().upper() or d.log_level,
+        ).validated()
+
+    def validated(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_tokens // 2:
+            raise SettingsError("CHUNK_OVERLAP must be less than half of CHUNK_TOKENS")
+        if self.embedding_provider == "openai" and not (self.embedding_api_key or self.embedding_base_url):
+            raise SettingsError("EMBEDDING_PROVIDER=openai needs EMBEDDING_API_KEY (or EMBEDDING_BASE_URL)")
+        return self
+
+    def describe(self) -> dict[str, str]:
+        """Settings as strings, secrets masked, for logs and /status."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name.endswith(("_token", "_key")) and value:
+                value = "***"
+            out[f.name] = str(value)
+        return out

@@ -1,0 +1,146 @@
+"""Value types shared by every pipeline stage, the CLI and the bot."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article, normalised, as read from the corpus."""
+
+    id: str
+    title: str
+    text: str
+    source: str = ""
+    url: str = ""
+    published: date | None = None
+    authors: tuple[str, ...] = ()
+    origin: str = ""  # where it was read from: a relative path, with ":LINE" for JSON Lines
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything that ends up in the index; a change means re-embedding."""
+        payload = json.dumps(
+            [self.title, self.text, self.source, self.url,
+             self.published.isoformat() if self.published else None, list(self.authors)],
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file or record that was not indexed, and why."""
+
+    origin: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A token-bounded slice of an article; ``text == article.text[start:end]``."""
+
+    id: str
+    article_id: str
+    doc_hash: str
+    ordinal: int
+    start: int
+    end: int
+    text: str
+    title: str
+    source: str = ""
+    url: str = ""
+    published: date | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with the scores that ranked it."""
+
+    chunk: Chunk
+    score: float
+    dense: float | None = None  # cosine similarity to the query
+    lexical: float | None = None  # BM25 score
+    also_in: tuple[str, ...] = ()  # ids of near-duplicate chunks collapsed into this one
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source of an answer: the exact quoted text and where it sits in the article."""
+
+    n: int
+    article_id: str
+    title: str
+    source: str
+    published: date | None
+    url: str
+    quote: str
+    start: int  # character span of ``quote`` in the article text
+    end: int
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["published"] = self.published.isoformat() if self.published else None
+        return d
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the CLI, the bot and the tests get back for a question."""
+
+    question: str
+    text: str
+    refused: bool
+    citations: tuple[Citation, ...] = ()
+    mode: str = "extractive"
+    notice: str = ""  # a one-line remark for the user (e.g. a fallback happened)
+    passages: tuple[Passage, ...] = field(default=(), compare=False, repr=False)
+
+    def to_dict(self) -> dict:
+        return {
+            "answer": self.text,
+            "refused": self.refused,
+            "mode": self.mode,
+            "notice": self.notice,
+            "citations": [c.to_dict() for c in self.citations],
+        }
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on which articles may be retrieved."""
+
+    sources: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+    as_of: date | None = None  # hides articles published after this date
+
+    @property
+    def latest(self) -> date | None:
+        """The effective upper bound on the published date."""
+        bounds = [d for d in (self.until, self.as_of) if d is not None]
+        return min(bounds) if bounds else None
+
+
+@dataclass
+class IndexReport:
+    """What a reindex did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+            f"{self.unchanged} unchanged, {len(self.skipped)} skipped; "
+            f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f}s"
+        )
