@@ -1,0 +1,157 @@
+"""`python -m rag`: index a corpus, ask questions, show statistics, chat in the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from .errors import RagError
+from .settings import Settings, SettingsError, load_dotenv_once
+from .types import Answer, Filters, IndexReport
+
+log = logging.getLogger(__name__)
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {value!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m rag", description=__doc__)
+    p.add_argument("--data-dir", type=Path, help="index folder (default: DATA_DIR or ./data)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ix = sub.add_parser("index", help="index (or reindex) a corpus folder")
+    ix.add_argument("--corpus", type=Path, help="corpus folder (default: CORPUS_DIR or ./corpus)")
+    ix.add_argument("--full", action="store_true", help="re-embed everything, e.g. after changing settings")
+
+    def filters(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--as-of", type=_date, help="answer as of this date: later articles are hidden")
+        sp.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
+        sp.add_argument("--since", type=_date, help="only articles published on or after this date")
+        sp.add_argument("--until", type=_date, help="only articles published on or before this date")
+
+    ask = sub.add_parser("ask", help="answer one question")
+    ask.add_argument("question")
+    filters(ask)
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+
+    sub.add_parser("stats", help="what is indexed")
+    chat = sub.add_parser("chat", help="ask questions interactively")
+    filters(chat)
+    return p
+
+
+def format_answer(answer: Answer) -> str:
+    """Plain-text rendering of an answer and its sources."""
+    lines = [answer.text]
+    if answer.notice:
+        lines += ["", f"({answer.notice})"]
+    if answer.citations:
+        lines += ["", "Sources:"]
+        for c in answer.citations:
+            meta = ", ".join(x for x in (c.source, c.published.isoformat() if c.published else "undated") if x)
+            lines.append(f"[{c.n}] {c.title} ({meta})" + (f" {c.url}" if c.url else ""))
+            lines.append(f"    \u201c{' '.join(c.quote.split())}\u201d")
+    return "\n".join(lines)
+
+
+class _TerminalProgress:
+    """Progress on one rewritten line on a terminal, a log line per stage elsewhere."""
+
+    def __init__(self, stream=sys.stderr) -> None:
+        self._stream = stream
+        self._tty = stream.isatty()
+        self._last: tuple[str, int] = ("", -1)
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        pct = int(100 * done / total) if total else 100
+        if self._tty:
+            end = "\n" if done >= total else ""
+            self._stream.write(f"\r{stage}: {done}/{total} ({pct}%)".ljust(50) + end)
+            self._stream.flush()
+        elif (stage, pct // 10) != self._last:
+            self._last = (stage, pct // 10)
+            self._stream.write(f"{stage}: {done}/{total} ({pct}%)\n")
+            self._stream.flush()
+
+
+def format_report(report: IndexReport) -> str:
+    lines = [report.summary()]
+    for label, ids in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
+        if ids:
+            shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+            lines.append(f"  {label}: {shown}")
+    for s in report.skipped:
+        lines.append(f"  skipped {s.origin}: {s.reason}")
+    return "\n".join(lines)
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    if args.since and args.until and args.since > args.until:
+        raise RagError("--since is after --until")
+    return Filters(sources=tuple(args.source), since=args.since, until=args.until, as_of=args.as_of)
+
+
+def chat(service, filters: Filters, stdin=sys.stdin, stdout=sys.stdout) -> None:
+    """A question-and-answer loop on the terminal; an empty line or EOF ends it."""
+    stats = service.stats()
+    stdout.write(f"Ask about {stats.articles} articles ({stats.chunks} passages). "
+                 "Empty line or Ctrl-D to quit.\n")
+    while True:
+        stdout.write("\n? ")
+        stdout.flush()
+        line = stdin.readline()
+        if not line or not line.strip():
+            return
+        try:
+            stdout.write(format_answer(service.ask(line, filters)) + "\n")
+        except RagError as exc:
+            stdout.write(f"error: {exc}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    from .service import RagService  # heavy imports after argument errors are out of the way
+
+    try:
+        load_dotenv_once()
+        settings = Settings.from_env()
+        if args.data_dir:
+            settings = replace(settings, data_dir=args.data_dir)
+        service = RagService(settings)
+        if args.command == "index":
+            report = service.reindex(args.corpus, full=args.full, progress=_TerminalProgress())
+            print(format_report(report))
+        elif args.command == "ask":
+            answer = service.ask(args.question, _filters(args))
+            if args.json:
+                print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+            else:
+                print(format_answer(answer))
+        elif args.command == "stats":
+            s = service.stats()
+            print(f"articles: {s.articles}\nchunks: {s.chunks}\n"
+                  f"published: {s.oldest or '-'} to {s.newest or '-'} ({s.undated} undated)\n"
+                  f"sources: " + ", ".join(f"{k} ({v})" for k, v in list(s.sources.items())[:10]) +
+                  f"\nlast reindex: {s.last_reindex or '-'}\nembedding: {s.embedding}\n"
+                  f"answer mode: {s.answer_mode}\nstore: {s.store}")
+        elif args.command == "chat":
+            chat(service, _filters(args))
+    except (RagError, SettingsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0

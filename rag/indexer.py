@@ -1,0 +1,220 @@
+"""Incremental reindexing: embed what is new or changed, commit, then clean up.
+
+The order is what makes a reindex safe to kill: new chunks are written under the next
+generation (invisible to readers), the lexical index is written to a new folder, and only
+then is the manifest replaced. Clean-up of the old versions comes after the commit, and
+whatever an interrupted run left behind is removed at the start of the next one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from . import manifest as manifest_io
+from .chunking import chunk_article, embedding_text
+from .errors import RagError, ReindexBusy
+from .ingest import load_corpus
+from .lexical import LexicalIndex
+from .manifest import ArticleEntry, BuildSpec, Manifest
+from .store import ChunkStore, collection_names, delete_collection, day_number
+from .types import Article, Chunk, IndexReport
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
+
+
+@contextmanager
+def reindex_lock(data_dir: Path) -> Iterator[None]:
+    """One reindex at a time per data folder, across processes."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(data_dir / ".reindex.lock", os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ReindexBusy("a reindex is already running on this index; try again when it ends") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    to_embed: list[Article]
+    added: list[str]
+    updated: list[str]
+    removed: list[str]
+    unchanged: int
+
+
+def _plan(articles: list[Article], current: Manifest | None, full: bool) -> _Plan:
+    old = current.articles if current else {}
+    new_ids = {a.id for a in articles}
+    added = [a.id for a in articles if a.id not in old]
+    updated = [a.id for a in articles if a.id in old and old[a.id].hash != a.content_hash]
+    removed = sorted(set(old) - new_ids)
+    if full or current is None:
+        to_embed = list(articles)
+    else:
+        changed = set(added) | set(updated)
+        to_embed = [a for a in articles if a.id in changed]
+    unchanged = len(articles) - len(added) - len(updated)
+    return _Plan(to_embed, added, updated, removed, unchanged)
+
+
+def _entry(article: Article, chunks: int) -> ArticleEntry:
+    return ArticleEntry(
+        hash=article.content_hash, chunks=chunks, title=article.title, source=article.source,
+        published=article.published.isoformat() if article.published else "", url=article.url,
+        origin=article.origin,
+    )
+
+
+class Indexer:
+    """Builds and updates the index in a data folder from a corpus folder."""
+
+    def __init__(self, data_dir: Path, client, collection: str, embeddings: Embeddings,
+                 spec: BuildSpec, batch_size: int = 64) -> None:
+        self._data_dir = data_dir
+        self._client = client
+        self._prefix = collection
+        self._embeddings = embeddings
+        self._spec = spec
+        self._write_batch = max(1, batch_size) * 4
+
+    def run(self, corpus_dir: Path, full: bool = False, progress: Progress = _no_progress) -> tuple[IndexReport, Manifest]:
+        with reindex_lock(self._data_dir):
+            return self._run(corpus_dir, full, progress)
+
+    def _run(self, corpus_dir: Path, full: bool, progress: Progress) -> tuple[IndexReport, Manifest]:
+        started = time.perf_counter()
+        progress("reading", 0, 0)
+        articles, skipped = load_corpus(corpus_dir)
+        current = manifest_io.read(self._data_dir)
+        if current is not None and not full:
+            manifest_io.check(current, self._spec)
+        if not articles and current is not None and current.articles:
+            raise RagError(
+                f"{corpus_dir} has no readable articles; the index keeps its {len(current.articles)} "
+                "articles (delete the data folder to start from nothing)"
+            )
+        plan = _plan(articles, current, full)
+        generation = current.generation + 1 if current else 1
+        rebuild = full or current is None
+        target = f"{self._prefix}-g{generation}" if rebuild else current.collection
+
+        self._clear_leftovers(current, keep=target if not rebuild else None)
+        store = ChunkStore(self._client, target)
+        if not rebuild:
+            dropped = store.delete_uncommitted(current.generation)
+            if dropped:
+                log.info("removed %d chunks left by an interrupted reindex", dropped)
+
+        chunks_by_article = {a.id: chunk_article(a, self._spec.chunk_tokens, self._spec.chunk_overlap)
+                             for a in plan.to_embed}
+        pending = [c for a in plan.to_embed for c in chunks_by_article[a.id]]
+        self._embed_and_store(store, pending, generation, progress)
+
+        entries = dict(current.articles) if current and not rebuild else {}
+        for aid in plan.removed:
+            entries.pop(aid, None)
+        for a in plan.to_embed:
+            entries[a.id] = _entry(a, len(chunks_by_article[a.id]))
+        lexical_dir = self._build_lexical(store, entries, generation, progress)
+
+        report = IndexReport(
+            added=plan.added, updated=plan.updated, removed=plan.removed, unchanged=plan.unchanged,
+            skipped=list(skipped), chunks_embedded=len(pending),
+        )
+        report.seconds = time.perf_counter() - started
+        new = Manifest(
+            spec=self._spec, collection=target, generation=generation, articles=entries,
+            lexical=lexical_dir,
+            last_reindex={
+                "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "summary": report.summary(),
+                "skipped": [[s.origin, s.reason] for s in skipped],
+            },
+        )
+        manifest_io.write(self._data_dir, new)  # the commit point
+        progress("committed", 1, 1)
+        self._clean_after_commit(current, new, plan, rebuild)
+        log.info("reindex done: %s", report.summary())
+        return report, new
+
+    def _embed_and_store(self, store: ChunkStore, chunks: list[Chunk], generation: int,
+                         progress: Progress) -> None:
+        total = len(chunks)
+        progress("embedding", 0, total)
+        for i in range(0, total, self._write_batch):
+            part = chunks[i:i + self._write_batch]
+            vectors = self._embeddings.embed_documents([embedding_text(c) for c in part])
+            store.add(part, vectors, generation)
+            progress("embedding", min(i + len(part), total), total)
+
+    def _build_lexical(self, store: ChunkStore, entries: dict[str, ArticleEntry], generation: int,
+                       progress: Progress) -> str:
+        live = sorted(
+            (c for c in store.scan()
+             if (e := entries.get(c.article_id)) is not None and e.hash == c.doc_hash),
+            key=lambda c: c.id,
+        )
+        expected = sum(e.chunks for e in entries.values())
+        if len(live) != expected:
+            raise RagError(f"the store holds {len(live)} of the {expected} chunks the index needs; "
+                           "run `python -m rag index --full`")
+        progress("lexical index", 0, len(live))
+        index = LexicalIndex.build(
+            [c.id for c in live], [embedding_text(c) for c in live],
+            [day_number(c.published) for c in live], [c.source for c in live],
+        )
+        name = f"lexical/gen-{generation}"
+        folder = self._data_dir / name
+        tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        index.save(tmp)
+        shutil.rmtree(folder, ignore_errors=True)
+        os.replace(tmp, folder)
+        progress("lexical index", len(live), len(live))
+        return name
+
+    def _clear_leftovers(self, current: Manifest | None, keep: str | None) -> None:
+        """Collections and lexical folders no committed manifest points at."""
+        live = {current.collection} if current else set()
+        for name in collection_names(self._client, self._prefix):
+            if name not in live and name != keep:
+                delete_collection(self._client, name)
+        self._remove_lexical_except(current.lexical if current else None)
+
+    def _remove_lexical_except(self, keep: str | None) -> None:
+        root = self._data_dir / "lexical"
+        if not root.is_dir():
+            return
+        for folder in root.iterdir():
+            if keep is None or folder != self._data_dir / keep:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def _clean_after_commit(self, old: Manifest | None, new: Manifest, plan: _Plan, rebuild: bool) -> None:
+        self._remove_lexical_except(new.lexical)
+        if old is None:
+            return
+        if rebuild:
+            if old.collection != new.collection:
+                delete_collection(self._client, old.collection)
+            return
+        stale = [cid for aid in plan.updated + plan.removed for cid in old.chunk_ids(aid)]
+        ChunkStore(self._client, new.collection).delete(stale)

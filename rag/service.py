@@ -1,0 +1,164 @@
+"""The answering service: one object the CLI, the terminal chat and the bot share."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from . import manifest as manifest_io
+from .answer import ExtractiveAnswerer
+from .embeddings import make_embeddings, spec_for
+from .errors import IndexMissing, QuestionError
+from .indexer import Indexer, Progress, _no_progress
+from .lexical import LexicalIndex
+from .manifest import BuildSpec, Manifest
+from .retrieval import Retriever
+from .settings import Settings
+from .store import ChunkStore, open_client
+from .tokens import count_tokens
+from .types import Answer, Filters, IndexReport, Passage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    articles: int
+    chunks: int
+    sources: dict[str, int]
+    newest: date | None
+    oldest: date | None
+    undated: int
+    last_reindex: str
+    answer_mode: str
+    embedding: str
+    store: str
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    manifest: Manifest
+    retriever: Retriever
+    stamp: int  # manifest mtime_ns when loaded
+
+
+class RagService:
+    """Indexes a corpus and answers questions from the committed index."""
+
+    def __init__(self, settings: Settings, embeddings: Embeddings | None = None, client=None) -> None:
+        self.settings = settings
+        self._embeddings = embeddings
+        self._client = client
+        self._lock = threading.Lock()
+        self._snapshot: _Snapshot | None = None
+        self._dimension: int | None = None
+
+    # Collaborators are built on first use, so constructing the service is cheap.
+    @property
+    def embeddings(self) -> Embeddings:
+        if self._embeddings is None:
+            self._embeddings = make_embeddings(self.settings)
+        return self._embeddings
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = open_client(self.settings)
+        return self._client
+
+    def build_spec(self) -> BuildSpec:
+        if self._dimension is None:
+            self._dimension = len(self.embeddings.embed_query("dimension probe"))
+        return BuildSpec(
+            schema=manifest_io.SCHEMA_VERSION,
+            embedding=spec_for(self.settings).label(),
+            dimension=self._dimension,
+            encoding="cl100k_base",
+            chunk_tokens=self.settings.chunk_tokens,
+            chunk_overlap=self.settings.chunk_overlap,
+        )
+
+    # Indexing
+
+    def reindex(self, corpus_dir: Path | None = None, full: bool = False,
+                progress: Progress = _no_progress) -> IndexReport:
+        """Bring the index in line with the corpus folder; answers keep coming from the old index meanwhile."""
+        corpus = Path(corpus_dir or self.settings.corpus_dir)
+        if not corpus.is_dir():
+            raise IndexMissing(f"corpus folder {corpus} does not exist")
+        indexer = Indexer(self.settings.data_dir, self.client, self.settings.collection,
+                          self.embeddings, self.build_spec(), self.settings.embedding_batch_size)
+        report, _ = indexer.run(corpus, full=full, progress=progress)
+        self._refresh()
+        return report
+
+    # Answering
+
+    def _refresh(self) -> _Snapshot:
+        """The current snapshot, reloaded when the manifest on disk has changed."""
+        path = manifest_io.path_in(self.settings.data_dir)
+        try:
+            stamp = path.stat().st_mtime_ns
+        except FileNotFoundError:
+            raise IndexMissing(
+                f"no index in {self.settings.data_dir}: build it with `python -m rag index`"
+            ) from None
+        with self._lock:
+            snap = self._snapshot
+            if snap is not None and snap.stamp == stamp:
+                return snap
+            manifest = manifest_io.require(self.settings.data_dir, self.build_spec())
+            lexical = LexicalIndex.load(self.settings.data_dir / manifest.lexical)
+            store = ChunkStore(self.client, manifest.collection)
+            snap = _Snapshot(manifest, Retriever(store, lexical, manifest, self.embeddings), stamp)
+            self._snapshot = snap
+            log.info("serving index generation %d (%d articles)", manifest.generation,
+                     len(manifest.articles))
+            return snap
+
+    def check_question(self, question: str) -> str:
+        """The question, stripped, or a QuestionError saying what is wrong with it."""
+        q = " ".join(question.split())
+        if not q:
+            raise QuestionError("the question is empty")
+        n = count_tokens(q)
+        if n > self.settings.max_question_tokens:
+            raise QuestionError(
+                f"the question is {n} tokens long; the limit is {self.settings.max_question_tokens}"
+            )
+        return q
+
+    def search(self, query: str, filters: Filters = Filters(), k: int | None = None) -> list[Passage]:
+        """The best passages for a query, hybrid-ranked, duplicates collapsed."""
+        snap = self._refresh()
+        return snap.retriever.search(query, k or self.settings.top_k, filters, self.settings.candidates)
+
+    def ask(self, question: str, filters: Filters = Filters()) -> Answer:
+        """Answer a question from the corpus, citing passages, or say the corpus does not cover it."""
+        q = self.check_question(question)
+        passages = self.search(q, filters, k=max(self.settings.top_k, 8))
+        return ExtractiveAnswerer(self.embeddings, self.settings.min_relevance).answer(q, passages)
+
+    def stats(self) -> IndexStats:
+        m = self._refresh().manifest
+        sources: dict[str, int] = {}
+        dates = []
+        for a in m.articles.values():
+            sources[a.source or "(unknown)"] = sources.get(a.source or "(unknown)", 0) + 1
+            if a.published:
+                dates.append(date.fromisoformat(a.published))
+        return IndexStats(
+            articles=len(m.articles), chunks=m.chunk_count,
+            sources=dict(sorted(sources.items(), key=lambda kv: -kv[1])),
+            newest=max(dates, default=None), oldest=min(dates, default=None),
+            undated=len(m.articles) - len(dates),
+            last_reindex=m.last_reindex.get("finished", ""), answer_mode="extractive",
+            embedding=m.spec.embedding,
+            store=(f"chroma server {self.settings.chroma_host}:{self.settings.chroma_port}"
+                   if self.settings.chroma_host else f"chroma on disk in {self.settings.data_dir}"),
+        )

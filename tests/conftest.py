@@ -1,0 +1,116 @@
+"""Shared fixtures: a small news corpus written by the tests, the real embedding model, temp data folders."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from rag.embeddings import make_embeddings  # noqa: E402
+from rag.service import RagService  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Short fictional news articles: distinct topics, dates and outlets, plus one wire copy.
+ARTICLES: dict[str, dict] = {
+    "tram.md": {
+        "title": "Riverton council approves new tram line",
+        "published": "2024-03-02", "source": "riverton-gazette", "url": "https://gazette.example/tram",
+        "text": (
+            "The Riverton city council voted 9 to 4 on Monday to approve a new tram line linking the "
+            "harbour district to the university campus.\n"
+            "The line will cost 310 million euros and is expected to open in 2027, according to the "
+            "council's transport committee.\n"
+            "Opponents argued that the money should go to bus services instead. Mayor Elena Sorrel said "
+            "the tram would cut travel times across the city by a third."
+        ),
+    },
+    "drought.md": {
+        "title": "Drought forces water restrictions in Valdoria",
+        "published": "2024-03-05", "source": "valdoria-times", "url": "https://times.example/drought",
+        "text": (
+            "Authorities in Valdoria imposed water restrictions on Tuesday after the driest winter in "
+            "forty years left reservoirs at 18 percent of capacity.\n"
+            "Garden watering and car washing are banned until further notice, the regional water agency "
+            "said. Farmers will receive compensation for reduced irrigation quotas."
+        ),
+    },
+    "football.md": {
+        "title": "Riverton Rovers win the cup final",
+        "published": "2024-03-09", "source": "riverton-gazette", "url": "https://gazette.example/cup",
+        "text": (
+            "Riverton Rovers beat Port Aldine 2-1 in the cup final on Saturday, their first trophy in "
+            "twelve years.\n"
+            "Striker Tomas Brekke scored the winning goal in the 88th minute in front of 41,000 fans."
+        ),
+    },
+    "factory.md": {
+        "title": "Lumetra to open battery factory with 1,200 jobs",
+        "published": "2024-03-12", "source": "business-daily", "url": "https://bd.example/lumetra",
+        "text": (
+            "The technology company Lumetra will build a battery factory outside Valdoria, creating "
+            "1,200 jobs, its chief executive Ana Ruiz announced on Tuesday.\n"
+            "Production of lithium iron phosphate cells is due to start in the spring of 2026. The "
+            "regional government contributed 95 million euros in subsidies."
+        ),
+    },
+    "factory-wire.md": {
+        "title": "Lumetra plans battery plant near Valdoria",
+        "published": "2024-03-13", "source": "wire-news", "url": "https://wire.example/lumetra",
+        "text": (
+            "The technology company Lumetra will build a battery factory outside Valdoria, creating "
+            "1,200 jobs, its chief executive Ana Ruiz announced on Tuesday.\n"
+            "Production of lithium iron phosphate cells is due to start in the spring of 2026. The "
+            "regional government contributed 95 million euros in subsidies."
+        ),
+    },
+}
+
+
+def write_article(folder: Path, name: str, article: dict) -> Path:
+    """Write one article as Markdown with front matter."""
+    folder.mkdir(parents=True, exist_ok=True)
+    meta = "\n".join(f"{k}: {v!r}" if k == "title" else f"{k}: {v}"
+                     for k, v in article.items() if k != "text")
+    path = folder / name
+    path.write_text(f"---\n{meta}\n---\n{article['text']}\n", encoding="utf-8")
+    return path
+
+
+def write_corpus(folder: Path, articles: dict[str, dict] = ARTICLES) -> Path:
+    for name, article in articles.items():
+        write_article(folder, name, article)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def embeddings():
+    """The real packaged all-MiniLM-L6-v2, loaded once for the whole session."""
+    return make_embeddings(Settings())
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return replace(Settings(), corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def corpus(settings: Settings) -> Path:
+    return write_corpus(settings.corpus_dir)
+
+
+@pytest.fixture
+def service(settings: Settings, embeddings) -> RagService:
+    return RagService(settings, embeddings=embeddings)
+
+
+@pytest.fixture
+def indexed(service: RagService, corpus: Path) -> RagService:
+    service.reindex()
+    return service

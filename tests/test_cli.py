@@ -1,0 +1,93 @@
+"""`python -m rag` as a user runs it: exit codes, JSON output, one clear line on bad use."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ROOT
+
+
+def run(*args: str, data_dir, corpus=None, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, DATA_DIR=str(data_dir))
+    if corpus:
+        env["CORPUS_DIR"] = str(corpus)
+    return subprocess.run([sys.executable, "-m", "rag", *args], cwd=ROOT, env=env, input=stdin,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def cli_index(tmp_path_factory):
+    """The seed corpus indexed once through the CLI."""
+    data = tmp_path_factory.mktemp("cli") / "data"
+    result = run("index", "--corpus", str(ROOT / "corpus"), data_dir=data)
+    assert result.returncode == 0, result.stderr
+    assert "1 added" in result.stdout
+    return data
+
+
+def test_ask_json_has_the_documented_fields(cli_index):
+    result = run("ask", "What happened at the Faladie gendarmerie school?", "--json", data_dir=cli_index)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["refused"] is False and out["citations"]
+    assert set(out["citations"][0]) >= {"n", "article_id", "title", "source", "published", "url", "quote"}
+    assert out["citations"][0]["article_id"] == "c832c291b0591559"
+
+
+def test_ask_refuses_what_the_corpus_does_not_cover(cli_index):
+    result = run("ask", "What is the recipe for sourdough bread?", data_dir=cli_index)
+    assert result.returncode == 0
+    assert "does not cover" in result.stdout
+
+
+def test_reindexing_an_unchanged_corpus_embeds_nothing(cli_index):
+    result = run("index", "--corpus", str(ROOT / "corpus"), data_dir=cli_index)
+    assert result.returncode == 0
+    assert "0 chunks embedded" in result.stdout and "1 unchanged" in result.stdout
+
+
+def test_stats(cli_index):
+    result = run("stats", data_dir=cli_index)
+    assert result.returncode == 0
+    assert "articles: 1" in result.stdout and "2024-09-17" in result.stdout
+
+
+def test_chat_answers_until_an_empty_line(cli_index):
+    result = run("chat", data_dir=cli_index, stdin="Who confirmed the withdrawal of US troops from Niger?\n\n")
+    assert result.returncode == 0, result.stderr
+    assert "[1]" in result.stdout and "Sources:" in result.stdout
+
+
+@pytest.mark.parametrize("args,message", [
+    (("ask", ""), "question is empty"),
+    (("ask", "word " * 400), "tokens long"),
+])
+def test_bad_questions_exit_non_zero_with_one_line(cli_index, args, message):
+    result = run(*args, data_dir=cli_index)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_date_is_a_usage_error(cli_index):
+    result = run("ask", "Anything?", "--as-of", "yesterday", data_dir=cli_index)
+    assert result.returncode == 2
+    assert "YYYY-MM-DD" in result.stderr
+
+
+def test_asking_without_an_index_says_how_to_build_one(tmp_path):
+    result = run("ask", "Anything?", data_dir=tmp_path / "empty")
+    assert result.returncode == 1
+    assert "python -m rag index" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_missing_corpus_folder(tmp_path):
+    result = run("index", "--corpus", str(tmp_path / "nope"), data_dir=tmp_path / "data")
+    assert result.returncode == 1
+    assert "does not exist" in result.stderr
