@@ -89,13 +89,14 @@ class Indexer:
     """Builds and updates the index in a data folder from a corpus folder."""
 
     def __init__(self, data_dir: Path, client, collection: str, embeddings: Embeddings,
-                 spec: BuildSpec, batch_size: int = 64) -> None:
+                 spec: BuildSpec, batch_size: int = 64, max_file_bytes: int = 20 * 1024 * 1024) -> None:
         self._data_dir = data_dir
         self._client = client
         self._prefix = collection
         self._embeddings = embeddings
         self._spec = spec
         self._write_batch = max(1, batch_size) * 4
+        self._max_file_bytes = max_file_bytes
 
     def run(self, corpus_dir: Path, full: bool = False, progress: Progress = _no_progress) -> tuple[IndexReport, Manifest]:
         with reindex_lock(self._data_dir):
@@ -104,7 +105,7 @@ class Indexer:
     def _run(self, corpus_dir: Path, full: bool, progress: Progress) -> tuple[IndexReport, Manifest]:
         started = time.perf_counter()
         progress("reading", 0, 0)
-        articles, skipped = load_corpus(corpus_dir)
+        articles, skipped = load_corpus(corpus_dir, self._max_file_bytes)
         current = manifest_io.read(self._data_dir)
         if current is not None and not full:
             manifest_io.check(current, self._spec)

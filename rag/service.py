@@ -92,7 +92,8 @@ class RagService:
         if not corpus.is_dir():
             raise IndexMissing(f"corpus folder {corpus} does not exist")
         indexer = Indexer(self.settings.data_dir, self.client, self.settings.collection,
-                          self.embeddings, self.build_spec(), self.settings.embedding_batch_size)
+                          self.embeddings, self.build_spec(), self.settings.embedding_batch_size,
+                          self.settings.max_file_mb * 1024 * 1024)
         report, _ = indexer.run(corpus, full=full, progress=progress)
         self._refresh()
         return report
