@@ -1,0 +1,1 @@
+"""Benchmarks on the evaluation-data format (see the README's Benchmark section)."""

@@ -1,0 +1,51 @@
+"""Reading the evaluation data: articles (the corpus format) and quiz questions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    asked: date
+    question: str
+    answer: str
+
+
+def load_questions(path: Path, limit: int | None = None) -> list[Question]:
+    """Questions from a JSON Lines file with id, asked, question, answer."""
+    out = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            out.append(Question(d["id"], date.fromisoformat(d["asked"]), d["question"], d["answer"]))
+    if limit:
+        out = out[:limit]
+    return out
+
+
+def contains_answer(text: str, answer: str) -> bool:
+    """The bench's match rule: the answer string, case-insensitive, anywhere in the text."""
+    return answer.lower() in text.lower()
+
+
+def first_hit(texts: list[str], answer: str) -> int | None:
+    """1-based rank of the first text containing the answer, or None."""
+    for i, t in enumerate(texts, start=1):
+        if contains_answer(t, answer):
+            return i
+    return None
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    idx = min(len(s) - 1, max(0, round(q / 100 * (len(s) - 1))))
+    return s[idx]
