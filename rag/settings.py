@@ -89,6 +89,20 @@ class Settings:
     max_question_tokens: int = 200
     min_relevance: float = 0.40  # below this cosine similarity the corpus "does not cover" a question
 
+    # LLM answer mode (LLM_PROVIDER=none keeps the extractive answers)
+    llm_provider: str = "none"  # none | openai | anthropic | ollama | any init_chat_model provider
+    llm_model: str = ""
+    llm_base_url: str = ""
+    llm_api_key: str = ""
+    llm_temperature: float = 0.0
+    llm_timeout: float = 60.0
+    llm_max_retries: int = 1
+    llm_max_output_tokens: int = 400
+    llm_context_tokens: int = 4096
+    llm_tool_calling: str = "auto"  # auto | on | off
+    llm_max_searches: int = 3
+    unsupported_sentences: str = "drop"  # drop | flag
+
     log_level: str = "INFO"
 
     @classmethod
@@ -117,6 +131,19 @@ class Settings:
             candidates=_int(env, "CANDIDATES", d.candidates, minimum=1),
             max_question_tokens=_int(env, "MAX_QUESTION_TOKENS", d.max_question_tokens, minimum=8),
             min_relevance=_float(env, "MIN_RELEVANCE", d.min_relevance),
+            llm_provider=env.get("LLM_PROVIDER", "").strip().lower() or d.llm_provider,
+            llm_model=env.get("LLM_MODEL", "").strip(),
+            llm_base_url=env.get("LLM_BASE_URL", "").strip(),
+            llm_api_key=env.get("LLM_API_KEY", "").strip(),
+            llm_temperature=_float(env, "LLM_TEMPERATURE", d.llm_temperature),
+            llm_timeout=_float(env, "LLM_TIMEOUT", d.llm_timeout),
+            llm_max_retries=_int(env, "LLM_MAX_RETRIES", d.llm_max_retries, minimum=0),
+            llm_max_output_tokens=_int(env, "LLM_MAX_OUTPUT_TOKENS", d.llm_max_output_tokens, minimum=16),
+            llm_context_tokens=_int(env, "LLM_CONTEXT_TOKENS", d.llm_context_tokens, minimum=512),
+            llm_tool_calling=_choice(env, "LLM_TOOL_CALLING", d.llm_tool_calling, ("auto", "on", "off")),
+            llm_max_searches=_int(env, "LLM_MAX_SEARCHES", d.llm_max_searches, minimum=1),
+            unsupported_sentences=_choice(env, "UNSUPPORTED_SENTENCES", d.unsupported_sentences,
+                                          ("drop", "flag")),
             log_level=env.get("LOG_LEVEL", "").strip().upper() or d.log_level,
         ).validated()
 
@@ -125,7 +152,15 @@ class Settings:
             raise SettingsError("CHUNK_OVERLAP must be less than half of CHUNK_TOKENS")
         if self.embedding_provider == "openai" and not (self.embedding_api_key or self.embedding_base_url):
             raise SettingsError("EMBEDDING_PROVIDER=openai needs EMBEDDING_API_KEY (or EMBEDDING_BASE_URL)")
+        if self.llm_provider != "none" and not self.llm_model:
+            raise SettingsError(f"LLM_PROVIDER={self.llm_provider} needs LLM_MODEL")
+        if self.llm_timeout <= 0:
+            raise SettingsError("LLM_TIMEOUT must be positive")
         return self
+
+    @property
+    def llm_enabled(self) -> bool:
+        return self.llm_provider != "none"
 
     def describe(self) -> dict[str, str]:
         """Settings as strings, secrets masked, for logs and /status."""
