@@ -9,19 +9,25 @@ from datetime import date
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
 
 from . import manifest as manifest_io
 from .answer import ExtractiveAnswerer
 from .embeddings import make_embeddings, spec_for
 from .errors import IndexMissing, QuestionError
+from .generate import GenerativeAnswerer
 from .indexer import Indexer, Progress, _no_progress
 from .lexical import LexicalIndex
+from .llm import describe as describe_llm
+from .llm import make_chat_model
 from .manifest import BuildSpec, Manifest
+from .prompts import load_prompts
 from .retrieval import Retriever
 from .settings import Settings
 from .store import ChunkStore, open_client
 from .tokens import count_tokens
 from .types import Answer, Filters, IndexReport, Passage
+from .verify import Verifier
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +56,14 @@ class _Snapshot:
 class RagService:
     """Indexes a corpus and answers questions from the committed index."""
 
-    def __init__(self, settings: Settings, embeddings: Embeddings | None = None, client=None) -> None:
+    def __init__(self, settings: Settings, embeddings: Embeddings | None = None, client=None,
+                 chat_model: BaseChatModel | None = None) -> None:
         self.settings = settings
         self._embeddings = embeddings
         self._client = client
+        self._chat_model = chat_model
+        # Prompts are read and checked now, so a broken template fails at start-up.
+        self.prompts = load_prompts() if (settings.llm_enabled or chat_model is not None) else None
         self._lock = threading.Lock()
         self._snapshot: _Snapshot | None = None
         self._dimension: int | None = None
@@ -64,6 +74,18 @@ class RagService:
         if self._embeddings is None:
             self._embeddings = make_embeddings(self.settings)
         return self._embeddings
+
+    @property
+    def chat_model(self) -> BaseChatModel | None:
+        if self._chat_model is None and self.settings.llm_enabled:
+            self._chat_model = make_chat_model(self.settings)
+        return self._chat_model
+
+    @property
+    def answer_mode(self) -> str:
+        if self._chat_model is not None and not self.settings.llm_enabled:
+            return f"generative ({type(self._chat_model).__name__})"
+        return describe_llm(self.settings)
 
     @property
     def client(self):
@@ -142,8 +164,14 @@ class RagService:
     def ask(self, question: str, filters: Filters = Filters()) -> Answer:
         """Answer a question from the corpus, citing passages, or say the corpus does not cover it."""
         q = self.check_question(question)
-        passages = self.search(q, filters, k=max(self.settings.top_k, 8))
-        return ExtractiveAnswerer(self.embeddings, self.settings.min_relevance).answer(q, passages)
+        extractive = ExtractiveAnswerer(self.embeddings, self.settings.min_relevance)
+        model = self.chat_model
+        if model is None:
+            return extractive.answer(q, self.search(q, filters, k=max(self.settings.top_k, 8)))
+        generative = GenerativeAnswerer(model, self.prompts, self.settings,
+                                        lambda query, f, k: self.search(query, f, k),
+                                        extractive, Verifier(self.embeddings))
+        return generative.answer(q, filters)
 
     def stats(self) -> IndexStats:
         m = self._refresh().manifest
@@ -158,7 +186,7 @@ class RagService:
             sources=dict(sorted(sources.items(), key=lambda kv: -kv[1])),
             newest=max(dates, default=None), oldest=min(dates, default=None),
             undated=len(m.articles) - len(dates),
-            last_reindex=m.last_reindex.get("finished", ""), answer_mode="extractive",
+            last_reindex=m.last_reindex.get("finished", ""), answer_mode=self.answer_mode,
             embedding=m.spec.embedding,
             store=(f"chroma server {self.settings.chroma_host}:{self.settings.chroma_port}"
                    if self.settings.chroma_host else f"chroma on disk in {self.settings.data_dir}"),

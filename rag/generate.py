@@ -1,0 +1,230 @@
+"""Written answers: a tool-calling agent or a single retrieve-then-answer pass, then verification.
+
+Whatever goes wrong with the model (timeout, rate limit, malformed tool call, provider
+error, an answer that cannot be verified) ends in the extractive answer with a one-line
+notice, never in an exception or a hang past the timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import date
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.tools import StructuredTool
+
+from .answer import ExtractiveAnswerer, refusal
+from .context import Numbered, PassageBook, fit, render
+from .llm import LLMUnavailable, call_with_deadline
+from .prompts import Prompts
+from .settings import Settings
+from .tokens import count_tokens
+from .types import Answer, Citation, Filters, Passage
+from .verify import Claim, Verifier
+
+log = logging.getLogger(__name__)
+
+NOT_COVERED = "NOT_COVERED"
+MAX_SENTENCES = 4
+UNVERIFIED = "(unverified)"
+_MARGIN = 64  # tokens kept free for message framing
+
+Search = Callable[[str, Filters, int], list[Passage]]
+
+
+def _search_tool() -> StructuredTool:
+    def search(query: str, source: str | None = None, since: str | None = None,
+               until: str | None = None) -> str:
+        """Search the news archive. Dates are YYYY-MM-DD; source is an outlet name."""
+        raise NotImplementedError  # executed by the agent loop, which owns the filters
+
+    return StructuredTool.from_function(search, name="search")
+
+
+def _narrow(filters: Filters, args: dict) -> Filters:
+    """The user's filters, narrowed (never widened) by the model's search arguments."""
+    def day(key: str) -> date | None:
+        value = args.get(key)
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(str(value)[:10])
+        except ValueError:
+            raise LLMUnavailable(f"the model asked for a bad date {value!r}") from None
+
+    since, until = day("since"), day("until")
+    source = str(args.get("source") or "").strip()
+    return Filters(
+        sources=filters.sources or ((source,) if source else ()),
+        since=max(d for d in (filters.since, since) if d) if (filters.since or since) else None,
+        until=min(d for d in (filters.until, until) if d) if (filters.until or until) else None,
+        as_of=filters.as_of,
+    )
+
+
+class GenerativeAnswerer:
+    """Answers with a chat model, cites, verifies, and falls back to extractive answers."""
+
+    def __init__(self, model: BaseChatModel, prompts: Prompts, settings: Settings, search: Search,
+                 extractive: ExtractiveAnswerer, verifier: Verifier) -> None:
+        self._model = model
+        self._prompts = prompts
+        self._settings = settings
+        self._search = search
+        self._extractive = extractive
+        self._verifier = verifier
+
+    @property
+    def uses_tools(self) -> bool:
+        mode = self._settings.llm_tool_calling
+        if mode != "auto":
+            return mode == "on"
+        # Hosted APIs call tools reliably; local OpenAI-compatible servers often do not.
+        return self._settings.llm_provider in ("anthropic",) or (
+            self._settings.llm_provider == "openai" and not self._settings.llm_base_url)
+
+    def answer(self, question: str, filters: Filters) -> Answer:
+        deadline = time.monotonic() + self._settings.llm_timeout
+        book = PassageBook()
+        try:
+            if self.uses_tools:
+                text = self._agent(question, filters, book, deadline)
+            else:
+                passages = self._search(question, filters, self._settings.top_k + 1)
+                if not self._extractive.covered(passages):
+                    return refusal(question)
+                text = self._single_pass(question, passages, book, deadline)
+        except LLMUnavailable as exc:
+            return self._fallback(question, filters, f"{exc}; showing an extractive answer instead")
+        return self._finish(question, filters, text, book)
+
+    # The two ways of producing text
+
+    def _budget(self, *fixed: str) -> int:
+        used = sum(count_tokens(t) for t in fixed)
+        return self._settings.llm_context_tokens - used - self._settings.llm_max_output_tokens - _MARGIN
+
+    def _single_pass(self, question: str, passages: Sequence[Passage], book: PassageBook,
+                     deadline: float) -> str:
+        system = self._prompts.render("answer_system", max_sentences=MAX_SENTENCES)
+        frame = self._prompts.render("answer_user", passages="", question=question)
+        items = fit(book.add(passages), self._budget(system, frame))
+        book.shown(items)
+        messages = [SystemMessage(system),
+                    HumanMessage(self._prompts.render("answer_user", passages=render(items), question=question))]
+        reply = self._invoke(self._model, messages, deadline)
+        return _text(reply)
+
+    def _agent(self, question: str, filters: Filters, book: PassageBook, deadline: float) -> str:
+        system = self._prompts.render("agent_system", max_searches=self._settings.llm_max_searches,
+                                      max_sentences=MAX_SENTENCES)
+        per_search = max(200, self._budget(system, question) // self._settings.llm_max_searches)
+        try:
+            model = self._model.bind_tools([_search_tool()])
+        except NotImplementedError:
+            raise LLMUnavailable("the model does not support tool calling") from None
+        messages: list[BaseMessage] = [SystemMessage(system), HumanMessage(question)]
+        searches = 0
+        for _ in range(self._settings.llm_max_searches + 1):
+            reply = self._invoke(model, messages, deadline)
+            if getattr(reply, "invalid_tool_calls", None):
+                raise LLMUnavailable("the model made a malformed tool call")
+            messages.append(reply)
+            if not reply.tool_calls:
+                return _text(reply)
+            for call in reply.tool_calls:
+                if call.get("name") != "search" or not str(call.get("args", {}).get("query", "")).strip():
+                    raise LLMUnavailable("the model made a malformed tool call")
+                if searches >= self._settings.llm_max_searches:
+                    content = "Search limit reached. Answer now from the results you have, or NOT_COVERED."
+                else:
+                    searches += 1
+                    found = self._search(call["args"]["query"], _narrow(filters, call["args"]), self._settings.top_k)
+                    items = fit(book.add(found), per_search)
+                    book.shown(items)
+                    content = render(items) if items else "No results."
+                messages.append(ToolMessage(content, tool_call_id=call["id"]))
+        # Out of rounds: ask once more, for an answer this time.
+        reply = self._invoke(self._model, messages + [HumanMessage("Answer now.")], deadline)
+        if reply.tool_calls:
+            raise LLMUnavailable("the model kept searching instead of answering")
+        return _text(reply)
+
+    def _invoke(self, model, messages: list[BaseMessage], deadline: float) -> AIMessage:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise LLMUnavailable(f"the language model did not answer within {self._settings.llm_timeout:g}s")
+        reply = call_with_deadline(lambda: model.invoke(messages), remaining, self._settings.llm_timeout)
+        if not isinstance(reply, AIMessage):
+            raise LLMUnavailable("the language model returned no message")
+        return reply
+
+    # Turning text into a checked answer
+
+    def _finish(self, question: str, filters: Filters, text: str, book: PassageBook) -> Answer:
+        if NOT_COVERED in text or not text.strip():
+            return refusal(question)
+        claims = self._verifier.check(text, book)
+        kept = [c for c in claims if c.supported]
+        flag = self._settings.unsupported_sentences == "flag"
+        if not kept:
+            return self._fallback(question, filters, "the written answer could not be verified against "
+                                  "the sources; showing an extractive answer instead")
+        shown = claims if flag else kept
+        answer = _compose(question, shown, book)
+        dropped = len(claims) - len(kept)
+        if dropped and not flag:
+            answer = replace(answer, notice=f"{dropped} unsupported sentence(s) removed")
+        log.info("generative answer: %d sentences, %d supported", len(claims), len(kept))
+        return answer
+
+    def _fallback(self, question: str, filters: Filters, notice: str) -> Answer:
+        log.info("falling back to an extractive answer: %s", notice)
+        passages = self._search(question, filters, max(self._settings.top_k, 8))
+        answer = self._extractive.answer(question, passages)
+        return replace(answer, notice=notice[:1].upper() + notice[1:])
+
+
+def _text(reply: AIMessage) -> str:
+    content = reply.content
+    if isinstance(content, list):  # content blocks
+        content = "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
+    return str(content).strip()
+
+
+def _compose(question: str, claims: Sequence[Claim], book: PassageBook) -> Answer:
+    """Renumber citations in order of first use and quote each passage's best supporting sentence."""
+    renumber: dict[int, int] = {}
+    citations: list[Citation] = []
+    parts = []
+    for claim in claims:
+        marks = []
+        for n in claim.cites:
+            item: Numbered | None = book.get(n)
+            if item is None:
+                continue
+            if n not in renumber:
+                renumber[n] = len(renumber) + 1
+                citations.append(_citation(renumber[n], item, claim))
+            marks.append(f"[{renumber[n]}]")
+        sentence = claim.text + (" " + "".join(marks) if marks else "")
+        if not claim.supported:
+            sentence += f" {UNVERIFIED}"
+        parts.append(sentence)
+    return Answer(question=question, text=" ".join(parts), refused=False, citations=tuple(citations),
+                  mode="generative")
+
+
+def _citation(n: int, item: Numbered, claim: Claim) -> Citation:
+    chunk = item.passage.chunk
+    if claim.evidence and claim.evidence[0] == item.n:
+        _, a, b = claim.evidence
+    else:
+        a, b = 0, len(item.text)
+    return Citation(n=n, article_id=chunk.article_id, title=chunk.title, source=chunk.source,
+                    published=chunk.published, url=chunk.url, quote=item.text[a:b],
+                    start=chunk.start + a, end=chunk.start + b)
