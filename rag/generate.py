@@ -95,7 +95,7 @@ class GenerativeAnswerer:
                 text = self._agent(question, filters, book, deadline)
             else:
                 passages = self._search(question, filters, self._settings.top_k + 1)
-                if not self._extractive.covered(passages):
+                if not self._extractive.covered(question, passages):
                     return refusal(question)
                 text = self._single_pass(question, passages, book, deadline)
         except LLMUnavailable as exc:
