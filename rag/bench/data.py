@@ -14,6 +14,7 @@ class Question:
     asked: date
     question: str
     answer: str
+    evidence: str = ""
 
 
 def load_questions(path: Path, limit: int | None = None) -> list[Question]:
@@ -24,7 +25,8 @@ def load_questions(path: Path, limit: int | None = None) -> list[Question]:
             if not line.strip():
                 continue
             d = json.loads(line)
-            out.append(Question(d["id"], date.fromisoformat(d["asked"]), d["question"], d["answer"]))
+            out.append(Question(d["id"], date.fromisoformat(d["asked"]), d["question"], d["answer"],
+                                d.get("evidence") or ""))
     if limit:
         out = out[:limit]
     return out
