@@ -171,11 +171,13 @@ class GenerativeAnswerer:
         claims = self._verifier.check(text, book)
         kept = [c for c in claims if c.supported]
         flag = self._settings.unsupported_sentences == "flag"
+        counts = {"written": len(claims), "rejected": len(claims) - len(kept)}
         if not kept:
-            return self._fallback(question, filters, "the written answer could not be verified against "
-                                  "the sources; showing an extractive answer instead")
+            fallback = self._fallback(question, filters, "the written answer could not be verified against "
+                                      "the sources; showing an extractive answer instead")
+            return replace(fallback, **counts)
         shown = claims if flag else kept
-        answer = _compose(question, shown, book)
+        answer = replace(_compose(question, shown, book), **counts)
         dropped = len(claims) - len(kept)
         if dropped and not flag:
             answer = replace(answer, notice=f"{dropped} unsupported sentence(s) removed")

@@ -99,6 +99,9 @@ class Answer:
     mode: str = "extractive"
     notice: str = ""  # a one-line remark for the user (e.g. a fallback happened)
     passages: tuple[Passage, ...] = field(default=(), compare=False, repr=False)
+    # Sentences a model wrote and how many of them the verifier rejected (generative mode only).
+    written: int = field(default=0, compare=False)
+    rejected: int = field(default=0, compare=False)
 
     def to_dict(self) -> dict:
         return {
@@ -144,3 +147,13 @@ class IndexReport:
             f"{self.unchanged} unchanged, {len(self.skipped)} skipped; "
             f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f}s"
         )
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """An indexed article as offered for picking one: id, title, outlet, date."""
+
+    id: str
+    title: str
+    source: str = ""
+    published: date | None = None

@@ -44,7 +44,7 @@ def run_ours(settings: Settings, articles: Path, questions, progress) -> dict:
     service = RagService(settings)
     report = service.reindex(_corpus_folder(settings.data_dir, articles), progress=progress)
     stats = service.stats()
-    r5 = r10 = acc = refused = 0
+    r5 = r10 = acc = refused = written = rejected = fallbacks = 0
     rr = 0.0
     search_ms, ask_ms = [], []
     for i, q in enumerate(questions, start=1):
@@ -61,10 +61,16 @@ def run_ours(settings: Settings, articles: Path, questions, progress) -> dict:
         ask_ms.append(1000 * (time.perf_counter() - t))
         refused += answer.refused
         acc += (not answer.refused) and contains_answer(answer.text, q.answer)
+        written += answer.written
+        rejected += answer.rejected
+        fallbacks += bool(settings.llm_enabled and answer.mode != "generative" and not answer.refused)
         progress("questions", i, len(questions))
     n = len(questions)
     return {
-        "pipeline": "this project (hybrid, extractive)",
+        "pipeline": (f"this project (hybrid, {settings.llm_provider}:{settings.llm_model})"
+                     if settings.llm_enabled else "this project (hybrid, extractive)"),
+        "written_sentences": written, "rejected_share": rejected / written if written else None,
+        "extractive_fallbacks": fallbacks,
         "chunks": stats.chunks,
         "chunks_embedded": report.chunks_embedded,
         "chunks_per_s": report.chunks_embedded / report.seconds if report.chunks_embedded else None,
@@ -138,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument("--pipeline", choices=("ours", "tutorial", "both"), default="ours")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
+    p.add_argument("--llm", action="store_true",
+                   help="answer with the LLM configured in the environment / .env (LLM_PROVIDER ...)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for f in (args.articles, args.questions):
@@ -146,6 +154,12 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     load_dotenv_once()
     settings = replace(Settings.from_env(), data_dir=args.data_dir / "ours")
+    if not args.llm:
+        settings = replace(settings, llm_provider="none")
+    elif not settings.llm_enabled:
+        print("error: --llm needs LLM_PROVIDER and LLM_MODEL (and LLM_BASE_URL for a local server)",
+              file=sys.stderr)
+        return 1
     questions = load_questions(args.questions, args.limit)
     progress = _TerminalProgress()
     rows = []
@@ -154,6 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.pipeline in ("tutorial", "both"):
         rows.append(run_tutorial(replace(settings, data_dir=args.data_dir), args.articles, questions, progress))
     print(json.dumps(rows, indent=2) if args.json else table(rows))
+    for r in rows:
+        if r.get("written_sentences"):
+            print(f"{r['pipeline']}: {r['written_sentences']} sentences written, "
+                  f"{100 * r['rejected_share']:.1f}% rejected by the verifier, "
+                  f"{r['extractive_fallbacks']} answers fell back to extractive")
     return 0
 
 
