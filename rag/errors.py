@@ -23,3 +23,7 @@ class ReindexBusy(RagError):
 
 class ConfigError(RagError):
     """A component cannot be set up from the current settings."""
+
+
+class NotFound(RagError):
+    """Something asked for by name or id (an article) is not in the index."""

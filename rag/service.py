@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,8 +14,9 @@ from langchain_core.language_models import BaseChatModel
 
 from . import manifest as manifest_io
 from .answer import ExtractiveAnswerer
+from .conversation import Turn, condense
 from .embeddings import make_embeddings, spec_for
-from .errors import IndexMissing, QuestionError
+from .errors import IndexMissing, NotFound, QuestionError, RagError
 from .generate import GenerativeAnswerer
 from .indexer import Indexer, Progress, _no_progress
 from .lexical import LexicalIndex
@@ -26,7 +28,9 @@ from .retrieval import Retriever
 from .settings import Settings
 from .store import ChunkStore, open_client
 from .tokens import count_tokens
-from .types import Answer, Filters, IndexReport, Passage
+from .summarize import (TOPIC_ARTICLES, TOPIC_NOT_COVERED, ExtractiveSummarizer, Sentence, distinct_articles,
+                        sentences_of)
+from .types import Answer, ArticleRef, Filters, IndexReport, Passage
 from .verify import Verifier
 
 log = logging.getLogger(__name__)
@@ -164,7 +168,8 @@ class RagService:
     def ask(self, question: str, filters: Filters = Filters()) -> Answer:
         """Answer a question from the corpus, citing passages, or say the corpus does not cover it."""
         q = self.check_question(question)
-        extractive = ExtractiveAnswerer(self.embeddings, self.settings.min_relevance)
+        self._refresh()  # fails fast, before any model is loaded, when there is no index
+        extractive = ExtractiveAnswerer(self.embeddings, self.settings.min_evidence)
         model = self.chat_model
         if model is None:
             return extractive.answer(q, self.search(q, filters, k=max(self.settings.top_k, 8)))
@@ -191,3 +196,73 @@ class RagService:
             store=(f"chroma server {self.settings.chroma_host}:{self.settings.chroma_port}"
                    if self.settings.chroma_host else f"chroma on disk in {self.settings.data_dir}"),
         )
+
+    # --- Articles and summaries (the bot's /summary and its autocomplete) -----------------
+
+    def find_articles(self, query: str = "", limit: int = 25) -> list[ArticleRef]:
+        """Indexed articles whose title has every word of ``query`` (or whose id it is), best first."""
+        m = self._refresh().manifest
+        wanted = " ".join(query.lower().split())
+        words = wanted.split()
+        hits = [
+            ArticleRef(aid, e.title, e.source, date.fromisoformat(e.published) if e.published else None)
+            for aid, e in m.articles.items()
+            if aid == wanted or all(w in e.title.lower() for w in words)
+        ]
+        # Titles starting with the query first, then the newest.
+        hits.sort(key=lambda a: (not a.title.lower().startswith(wanted),
+                                 -(a.published or date.min).toordinal(), a.title.lower()))
+        return hits[:limit]
+
+    def resolve_article(self, ref: str) -> str:
+        """The id of the article ``ref`` names: its id, its exact title, or the only title matching."""
+        m = self._refresh().manifest
+        ref = " ".join(ref.split())
+        if ref in m.articles:
+            return ref
+        exact = [aid for aid, e in m.articles.items() if e.title.lower() == ref.lower()]
+        if exact:
+            return exact[0]
+        matches = self.find_articles(ref, limit=2)
+        if len(matches) == 1:
+            return matches[0].id
+        raise NotFound("no indexed article has that title; pick one from the list as you type")
+
+    def article_labels(self) -> dict[str, str]:
+        """"origin (title)" of every article in the committed index, for reindex reports."""
+        try:
+            m = manifest_io.read(self.settings.data_dir)
+        except RagError:
+            return {}
+        return {aid: f"{e.origin} ({e.title})" if e.title else e.origin
+                for aid, e in (m.articles.items() if m else ())}
+
+    def _sentences(self, snap: _Snapshot, article_id: str) -> list[Sentence]:
+        store = ChunkStore(self.client, snap.manifest.collection)
+        return sentences_of(store.get(snap.manifest.chunk_ids(article_id)).values())
+
+    def summarize_article(self, article_id: str) -> Answer:
+        """The 3 to 6 most central sentences of one article, each cited."""
+        snap = self._refresh()
+        entry = snap.manifest.articles.get(article_id)
+        if entry is None:
+            raise NotFound("that article is not in the index (any more); pick one from the list")
+        return ExtractiveSummarizer(self.embeddings).summarize(entry.title, self._sentences(snap, article_id))
+
+    def summarize_topic(self, topic: str, filters: Filters = Filters()) -> Answer:
+        """The 3 to 6 most central sentences about a topic across its best articles within the filters."""
+        q = self.check_question(topic)
+        snap = self._refresh()
+        passages = snap.retriever.search(q, max(self.settings.top_k, 8), filters, self.settings.candidates)
+        relevant = [p.chunk.article_id for p in passages if (p.dense or 0.0) >= self.settings.min_relevance]
+        ids = list(dict.fromkeys(relevant))[:TOPIC_ARTICLES]
+        if not ids:
+            return Answer(question=q, text=TOPIC_NOT_COVERED, refused=True)
+        articles = distinct_articles([self._sentences(snap, aid) for aid in ids])
+        return ExtractiveSummarizer(self.embeddings).summarize(q, [s for a in articles for s in a], topic=q)
+
+    # --- Conversations (the bot's threads) ------------------------------------------------
+
+    def condense(self, history: Sequence[Turn], followup: str) -> str:
+        """A follow-up question made standalone from the previous turns (``rag.conversation``'s rule)."""
+        return condense(history, followup)

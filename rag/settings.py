@@ -50,6 +50,37 @@ def _ids(env: Mapping[str, str], key: str) -> tuple[int, ...]:
         raise SettingsError(f"{key} must be a comma-separated list of numeric ids, got {env[key]!r}") from None
 
 
+# --- Discord bot settings: parsing helpers ------------------------------------------
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
+    raw = env.get(key, "").strip().lower()
+    if not raw:
+        return default
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise SettingsError(f"{key} must be true or false, got {env[key]!r}")
+
+
+def _seconds(env: Mapping[str, str], key: str, default: float) -> float:
+    value = _float(env, key, default)
+    if value < 0:
+        raise SettingsError(f"{key} must be zero or more seconds, got {value}")
+    return value
+
+
+def _optional_path(env: Mapping[str, str], key: str) -> Path | None:
+    raw = env.get(key, "").strip()
+    return Path(raw) if raw else None
+
+# --- end of the Discord bot parsing helpers --------------------------------------------
+
+
 def _choice(env: Mapping[str, str], key: str, default: str, choices: tuple[str, ...]) -> str:
     value = env.get(key, "").strip().lower() or default
     if value not in choices:
@@ -87,7 +118,8 @@ class Settings:
     top_k: int = 5
     candidates: int = 40
     max_question_tokens: int = 200
-    min_relevance: float = 0.40  # below this cosine similarity the corpus "does not cover" a question
+    min_relevance: float = 0.40  # cosine similarity a passage needs to count as on topic (summaries)
+    min_evidence: float = 0.45  # score the best answer sentence needs; below it: "does not cover"
 
     # LLM answer mode (LLM_PROVIDER=none keeps the extractive answers)
     llm_provider: str = "none"  # none | openai | anthropic | ollama | any init_chat_model provider
@@ -102,6 +134,21 @@ class Settings:
     llm_tool_calling: str = "auto"  # auto | on | off
     llm_max_searches: int = 3
     unsupported_sentences: str = "drop"  # drop | flag
+
+    # --- Discord bot (bot.py, newsbot.py, cogs/) ------------------------------------
+    discord_token: str = ""  # secret; without it bot.py starts the terminal chat instead
+    discord_guild_id: int | None = None  # sync commands to this server only (instant); None = globally
+    allowed_channel_ids: tuple[int, ...] = ()  # where mentions are answered; empty = every channel
+    admin_role_ids: tuple[int, ...] = ()  # may run /reindex, besides members with Manage Server
+    admin_user_ids: tuple[int, ...] = ()
+    thread_followups_without_mention: bool = False  # needs the privileged message-content intent
+    cooldown_seconds: float = 10.0  # per user, between questions (and summaries)
+    feedback_db: Path | None = None  # SQLite file for answer ratings; None = data_dir/feedback.sqlite3
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.feedback_db or self.data_dir / "feedback.sqlite3"
+    # --- end of the Discord bot block ------------------------------------------------
 
     log_level: str = "INFO"
 
@@ -131,6 +178,7 @@ class Settings:
             candidates=_int(env, "CANDIDATES", d.candidates, minimum=1),
             max_question_tokens=_int(env, "MAX_QUESTION_TOKENS", d.max_question_tokens, minimum=8),
             min_relevance=_float(env, "MIN_RELEVANCE", d.min_relevance),
+            min_evidence=_float(env, "MIN_EVIDENCE", d.min_evidence),
             llm_provider=env.get("LLM_PROVIDER", "").strip().lower() or d.llm_provider,
             llm_model=env.get("LLM_MODEL", "").strip(),
             llm_base_url=env.get("LLM_BASE_URL", "").strip(),
@@ -144,6 +192,17 @@ class Settings:
             llm_max_searches=_int(env, "LLM_MAX_SEARCHES", d.llm_max_searches, minimum=1),
             unsupported_sentences=_choice(env, "UNSUPPORTED_SENTENCES", d.unsupported_sentences,
                                           ("drop", "flag")),
+            # --- Discord bot
+            discord_token=env.get("DISCORD_TOKEN", "").strip(),
+            discord_guild_id=_int(env, "DISCORD_GUILD_ID", 0, minimum=0) or None,
+            allowed_channel_ids=_ids(env, "ALLOWED_CHANNEL_IDS"),
+            admin_role_ids=_ids(env, "ADMIN_ROLE_IDS"),
+            admin_user_ids=_ids(env, "ADMIN_USER_IDS"),
+            thread_followups_without_mention=_bool(env, "THREAD_FOLLOWUPS_WITHOUT_MENTION",
+                                                   d.thread_followups_without_mention),
+            cooldown_seconds=_seconds(env, "COOLDOWN_SECONDS", d.cooldown_seconds),
+            feedback_db=_optional_path(env, "FEEDBACK_DB"),
+            # --- end of the Discord bot block
             log_level=env.get("LOG_LEVEL", "").strip().upper() or d.log_level,
         ).validated()
 

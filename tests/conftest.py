@@ -114,3 +114,37 @@ def service(settings: Settings, embeddings) -> RagService:
 def indexed(service: RagService, corpus: Path) -> RagService:
     service.reindex()
     return service
+
+
+# A longer article (eleven sentences, several chunks), for summaries and long passages.
+LONG_ARTICLE: dict[str, dict] = {
+    "port.md": {
+        "title": "Port Aldine approves a deep-water terminal",
+        "published": "2024-03-20", "source": "coast-herald", "url": "https://herald.example/terminal",
+        "text": (
+            "The port authority of Port Aldine approved a deep-water container terminal on Wednesday, "
+            "the largest investment in the town's history, after three years of planning and two public "
+            "inquiries into its effect on the estuary.\n"
+            "The terminal will cost 640 million euros and will be able to handle ships of up to 20,000 "
+            "containers, which today have to unload at larger ports two days' sailing to the north.\n"
+            "Construction is due to begin in the autumn and to take four years, during which the old "
+            "fishing quay will stay open under a temporary agreement with the fishermen's cooperative.\n"
+            "The authority's chair, Marta Lindqvist, said the terminal would create about 900 permanent "
+            "jobs at the port and in logistics firms around it, and several hundred more during the works.\n"
+            "Environmental groups said the dredging of the channel would destroy seagrass beds that shelter "
+            "young fish, and announced that they would challenge the decision in the administrative court.\n"
+            "The authority replied that it would replant twice the area of seagrass elsewhere in the "
+            "estuary and fund ten years of monitoring by the regional university's marine biologists.\n"
+            "Residents of the old town mostly welcomed the project at the last inquiry, but asked for a "
+            "bypass so that lorries would not drive through the narrow streets around the harbour.\n"
+            "The regional government has promised to pay for the bypass, which is expected to cost 85 "
+            "million euros and to open at the same time as the terminal.\n"
+            "Shipping lines have not yet signed contracts, but the authority said two of the five largest "
+            "carriers had expressed interest during talks held in January.\n"
+            "Critics on the town council warned that the port was taking on too much debt, since most of "
+            "the cost will be financed by loans to be repaid from terminal fees over thirty years.\n"
+            "The authority expects the first ships to call at the new terminal in 2028, and says traffic "
+            "could reach one million containers a year by the middle of the next decade."
+        ),
+    },
+}

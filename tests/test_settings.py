@@ -51,3 +51,29 @@ def test_env_example_documents_every_setting():
     keys = {line.split("=", 1)[0] for line in example.splitlines() if "=" in line and not line.startswith("#")}
     read = set(re.findall(r'"([A-Z][A-Z0-9_]+)"', inspect.getsource(Settings.from_env)))
     assert read <= keys, f"undocumented in .env.example: {sorted(read - keys)}"
+
+
+# --- the Discord bot's settings
+
+
+def test_bot_settings_are_read_from_the_environment():
+    s = Settings.from_env({"DISCORD_TOKEN": "tok", "DISCORD_GUILD_ID": "42", "ALLOWED_CHANNEL_IDS": "1, 2",
+                           "ADMIN_ROLE_IDS": "3", "ADMIN_USER_IDS": "4 5", "COOLDOWN_SECONDS": "2.5",
+                           "THREAD_FOLLOWUPS_WITHOUT_MENTION": "true", "FEEDBACK_DB": "/tmp/f.db"})
+    assert (s.discord_guild_id, s.allowed_channel_ids) == (42, (1, 2))
+    assert (s.admin_role_ids, s.admin_user_ids) == ((3,), (4, 5))
+    assert s.cooldown_seconds == 2.5 and s.thread_followups_without_mention
+    assert s.feedback_path == Path("/tmp/f.db") and s.describe()["discord_token"] == "***"
+    d = Settings.from_env({"DATA_DIR": "/srv/news"})
+    assert d.discord_guild_id is None and not d.thread_followups_without_mention
+    assert d.feedback_path == Path("/srv/news/feedback.sqlite3")
+
+
+@pytest.mark.parametrize("env,message", [
+    ({"THREAD_FOLLOWUPS_WITHOUT_MENTION": "maybe"}, "must be true or false"),
+    ({"COOLDOWN_SECONDS": "-1"}, "zero or more"),
+    ({"ADMIN_ROLE_IDS": "admins"}, "numeric ids"),
+])
+def test_bad_bot_settings_name_the_setting(env, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env)
