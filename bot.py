@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import os
 import sys
 
 from rag.cli import chat
@@ -15,6 +15,23 @@ from rag.types import Filters
 log = logging.getLogger("bot")
 
 
+async def run_bot(settings: Settings, service: RagService) -> None:
+    import discord  # the Discord side is imported only when it runs
+
+    from newsbot import build_bot
+
+    async with build_bot(settings, service) as bot:
+        try:
+            await bot.start(settings.discord_token)
+        except discord.LoginFailure:
+            raise SystemExit("error: Discord rejected DISCORD_TOKEN; copy the bot token again from the "
+                             "developer portal (Bot > Reset Token)") from None
+        except discord.PrivilegedIntentsRequired:
+            raise SystemExit("error: THREAD_FOLLOWUPS_WITHOUT_MENTION needs the Message Content intent: "
+                             "enable it in the developer portal (Bot > Privileged Gateway Intents) or "
+                             "set THREAD_FOLLOWUPS_WITHOUT_MENTION=false") from None
+
+
 def main() -> int:
     load_dotenv_once()
     try:
@@ -24,18 +41,20 @@ def main() -> int:
         return 1
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     service = RagService(settings)
-    token = os.environ.get("DISCORD_TOKEN", "").strip()
-    if not token:
+    if not settings.discord_token:
         print("DISCORD_TOKEN is not set: starting the terminal chat on the same answering code "
-              "(set it in .env to run the Discord bot).", file=sys.stderr)
+              "(set it in .env to run the Discord bot; docs/discord.md says how).", file=sys.stderr)
         try:
             chat(service, Filters())
         except RagError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         return 0
-    print("The Discord bot is not built yet in this version; use `python -m rag chat`.", file=sys.stderr)
-    return 1
+    try:
+        asyncio.run(run_bot(settings, service))
+    except KeyboardInterrupt:
+        return 130
+    return 0
 
 
 if __name__ == "__main__":

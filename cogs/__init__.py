@@ -1,0 +1,1 @@
+"""Discord features of the bot, one cog per feature; each module ends with ``async def setup(bot)``."""

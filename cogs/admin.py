@@ -1,0 +1,82 @@
+"""Running the index: /reindex (admins only) with live progress, and /status for everyone."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from rag.errors import RagError, ReindexBusy
+
+from .utils import format as fmt
+from .utils.checks import admin_only
+from .utils.errors import user_message
+from .utils.progress import ProgressMessage
+from .utils.replies import defer, finish
+
+if TYPE_CHECKING:
+    from newsbot import NewsBot
+
+log = logging.getLogger(__name__)
+
+
+class Admin(commands.Cog):
+    """Reindexing and the index's status."""
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        self.service = bot.service
+        self._reindexing = asyncio.Lock()  # one reindex per bot; the core's file lock covers other processes
+
+    # Two layers: Discord shows /reindex only to members with Manage Server (an admin of the
+    # server can change that under Integrations), and admin_only() checks again in the bot.
+    @app_commands.command(name="reindex", description="Update the index from the corpus folder (admins only)")
+    @app_commands.describe(full="Re-embed every article, e.g. after changing the embedding model "
+                                "(default: only new, changed and removed articles)")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    @admin_only()
+    async def reindex(self, interaction: discord.Interaction, full: bool = False) -> None:
+        if self._reindexing.locked():
+            raise ReindexBusy("a reindex is already running")
+        async with self._reindexing:
+            await defer(interaction, ephemeral=True)
+            before = await asyncio.to_thread(self.service.article_labels)
+            progress = ProgressMessage(lambda text: interaction.edit_original_response(content=text))
+            try:
+                report = await asyncio.to_thread(self.service.reindex, None, full, progress.report)
+            finally:
+                await progress.close()
+            after = await asyncio.to_thread(self.service.article_labels)
+        log.info("reindex run by user %s: %s", interaction.user.id, report.summary())
+        embed = fmt.report_embed(report, {**before, **after}, full)
+        try:
+            await finish(interaction, content=None, embed=embed)
+        except discord.HTTPException as exc:
+            # An interaction can be edited for 15 minutes only; a longer reindex reports by DM.
+            log.warning("could not show the reindex report in place (%s); sending it by direct message", exc)
+            try:
+                await interaction.user.send(embed=embed)
+            except discord.HTTPException as dm_exc:
+                log.warning("could not send the reindex report by direct message either: %s", dm_exc)
+
+    @app_commands.command(
+        name="status",
+        description="What is indexed: articles, passages, newest article, last reindex, answer mode")
+    async def status(self, interaction: discord.Interaction) -> None:
+        await defer(interaction, ephemeral=True)
+        stats, problem = None, ""
+        try:
+            stats = await asyncio.to_thread(self.service.stats)
+        except RagError as exc:
+            problem, _ = user_message(exc)
+        counts = await asyncio.to_thread(self.bot.feedback.counts)
+        await finish(interaction, embed=fmt.status_embed(stats, counts, self._reindexing.locked(), problem))
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(Admin(bot))

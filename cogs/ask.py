@@ -1,0 +1,129 @@
+"""Answers: /ask, /sources, and mentions answered in a thread with follow-ups in context."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from rag.conversation import Turn
+from rag.types import Filters
+
+from .utils import format as fmt
+from .utils.errors import report_message_error
+from .utils.options import Day, make_filters, source_choices
+from .utils.replies import defer, finish
+from .utils.views import answer_view
+
+if TYPE_CHECKING:
+    from newsbot import NewsBot
+
+log = logging.getLogger(__name__)
+
+NOTHING_YET = "You have not asked anything since the bot last started."
+EMPTY_MENTION = "Mention me with a question, e.g. “@{name} What did the council decide about the tram?”"
+
+
+class Ask(commands.Cog):
+    """Questions and their sources."""
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        self.service = bot.service
+        self.settings = bot.settings
+
+    # ------------------------------------------------------------------ slash commands
+
+    @app_commands.command(name="ask",
+                          description="Ask about the news articles; the answer quotes and cites them")
+    @app_commands.describe(
+        question="Your question, in one sentence",
+        source="Only articles from this outlet",
+        since="Only articles published on or after this date (YYYY-MM-DD)",
+        until="Only articles published on or before this date (YYYY-MM-DD)",
+        private="Show the answer only to you (default: everyone in the channel sees it)",
+    )
+    @app_commands.autocomplete(source=source_choices)
+    async def ask(self, interaction: discord.Interaction, question: str, source: str | None = None,
+                  since: Day | None = None, until: Day | None = None, private: bool = False) -> None:
+        question = self.service.check_question(question)  # fast; a bad question is answered privately
+        filters = make_filters(source, since, until)
+        self.bot.cooldown.enforce(interaction.user.id)
+        await defer(interaction, ephemeral=private)
+        answer = await asyncio.to_thread(self.service.ask, question, filters)
+        key = self.bot.answers.remember(interaction.user.id, answer)
+        await finish(interaction, embed=fmt.answer_embed(answer), view=answer_view(key, answer))
+
+    @app_commands.command(name="sources",
+                          description="Show the passages behind your last answer (only you see them)")
+    async def sources(self, interaction: discord.Interaction) -> None:
+        remembered = self.bot.answers.latest(interaction.user.id)
+        if remembered is None:
+            await interaction.response.send_message(NOTHING_YET, ephemeral=True)
+            return
+        await interaction.response.send_message(embed=fmt.passages_embed(remembered.answer), ephemeral=True)
+
+    # ------------------------------------------------------------------ mentions and threads
+
+    def _allowed(self, channel: discord.abc.GuildChannel | discord.Thread) -> bool:
+        allowed = self.settings.allowed_channel_ids
+        parent_id = channel.parent_id if isinstance(channel, discord.Thread) else channel.id
+        return not allowed or parent_id in allowed or channel.id in allowed
+
+    def _question_in(self, message: discord.Message) -> str:
+        """The message's text without the mentions of the bot."""
+        me = self.bot.user.id
+        return " ".join(re.sub(rf"<@!?{me}>", " ", message.content).split())
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or message.guild is None or self.bot.user is None:
+            return
+        channel = message.channel
+        mentioned = self.bot.user in message.mentions
+        if isinstance(channel, discord.Thread):
+            # A follow-up in one of the bot's threads needs no mention when the setting allows it.
+            followup = channel.id in self.bot.conversations and self.settings.thread_followups_without_mention
+            if not self._allowed(channel) or not (mentioned or followup):
+                return
+        elif not mentioned or not self._allowed(channel):
+            return
+        try:
+            await self._answer_message(message)
+        except Exception as exc:
+            await report_message_error(message, exc)
+
+    async def _answer_message(self, message: discord.Message) -> None:
+        text = self._question_in(message)
+        if not text:
+            if self.bot.user in message.mentions:
+                hint = EMPTY_MENTION.format(name=self.bot.user.display_name)
+                await message.reply(hint, mention_author=False)
+            return
+        conversations = self.bot.conversations
+        in_thread = isinstance(message.channel, discord.Thread)
+        history = conversations.history(message.channel.id) if in_thread else ()
+        question = self.service.check_question(await asyncio.to_thread(self.service.condense, history, text))
+        self.bot.cooldown.enforce(message.author.id)
+        if in_thread:
+            thread = message.channel
+        else:
+            thread = await message.create_thread(name=fmt.thread_name(question), auto_archive_duration=1440)
+            conversations.start(thread.id)
+        answer = await asyncio.to_thread(self.service.ask, question, Filters())
+        key = self.bot.answers.remember(message.author.id, answer)
+        reply = {"embed": fmt.answer_embed(answer), "view": answer_view(key, answer)}
+        if in_thread:
+            await message.reply(mention_author=False, **reply)
+        else:
+            await thread.send(**reply)
+        conversations.add(thread.id, Turn(question, answer.text))
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(Ask(bot))

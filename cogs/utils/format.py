@@ -1,0 +1,329 @@
+"""Discord renderings of answers, summaries, passages, reindex reports and status.
+
+Everything here is pure: values in, ``discord.Embed`` or text out, always within Discord's
+limits (a long text is cut after a sentence, with an ellipsis), with article and user text
+made inert (markdown, mentions and bare links escaped). Links come only from the ``url`` the
+corpus gives an article.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urlsplit
+
+import discord
+
+from rag.feedback import FeedbackCounts
+from rag.text import split_sentences
+from rag.types import Answer, Citation, IndexReport
+
+if TYPE_CHECKING:
+    from rag.service import IndexStats
+
+# Discord's limits (characters).
+CONTENT = 2000
+TITLE = 256
+DESCRIPTION = 4096
+FIELD_NAME = 256
+FIELD_VALUE = 1024
+FIELDS = 25
+FOOTER = 2048
+AUTHOR = 256
+TOTAL = 6000  # across every embed of one message
+CHOICE = 100  # autocomplete choice names and values
+THREAD_NAME = 100
+
+ELLIPSIS = "…"
+FOOTER_NOTES = 300  # an answer's footer is a remark; it must not take the sources' room
+URL_LIMIT = 512
+
+COLOUR_ANSWER = discord.Colour.blurple()
+COLOUR_REFUSED = discord.Colour.light_grey()
+COLOUR_SUMMARY = discord.Colour.teal()
+COLOUR_ADMIN = discord.Colour.dark_gold()
+
+# Citation markers right after a sentence belong to it: "... in 2027. [2]" is cut after "[2]".
+_MARKERS = re.compile(r"(?:[ \t]*\[\d+\])+")
+_SPACE = re.compile(r"\s")
+_BARE_LINK = re.compile(r"(?i)\b(https?|ftp|steam)://")
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/-])(?:[A-Za-z]:\\|/)(?:[\w.-]+[/\\])+[\w.-]*")
+
+
+def _sentence_ends(text: str) -> Iterable[int]:
+    for _, end in split_sentences(text):
+        markers = _MARKERS.match(text, end)
+        yield markers.end() if markers else end
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` if it fits in ``limit`` characters, else cut after a sentence (or word) with an ellipsis."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    if limit <= len(ELLIPSIS):
+        return ELLIPSIS[:max(limit, 0)]
+    room = limit - len(ELLIPSIS) - 1  # room for " …"
+    head = text[:room]
+    ends = [e for e in _sentence_ends(text) if e <= room]
+    end = ends[-1] if ends and ends[-1] >= room // 3 else None
+    if end is None:  # no sentence ends late enough: cut at a space
+        spaces = [m.start() for m in _SPACE.finditer(head)]
+        end = spaces[-1] if spaces and spaces[-1] >= room // 2 else room
+    head = text[:end].rstrip()
+    if head.endswith("\\"):  # never leave a dangling escape
+        head = head[:-1]
+    return head + (" " if head and head[-1] in ".!?…]" else "") + ELLIPSIS
+
+
+def safe(text: str) -> str:
+    """Article, answer or user text made inert: markdown, mentions and bare links escaped."""
+    text = discord.utils.escape_markdown(text)
+    text = discord.utils.escape_mentions(text)
+    # A zero-width space after the scheme keeps the text readable but not a link.
+    return _BARE_LINK.sub(lambda m: f"{m.group(1)}:\u200b//", text)
+
+
+def scrub(text: str) -> str:
+    """Absolute file paths replaced by their last part, so no server paths reach Discord."""
+    return _ABSOLUTE_PATH.sub(lambda m: "…/" + re.split(r"[/\\]", m.group(0))[-1], text)
+
+
+def safe_url(url: str) -> str | None:
+    """A corpus article URL usable as a markdown link target, or None."""
+    url = (url or "").strip()
+    if not url or len(url) > URL_LIMIT or _SPACE.search(url):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return quote(url, safe=":/?#@!$&'*+,;=%-._~")  # parentheses and brackets encoded
+
+
+def _link_text(text: str) -> str:
+    return safe(text).replace("[", "(").replace("]", ")")
+
+
+def listing(items: Iterable[str], limit: int = FIELD_VALUE, item_limit: int = 200) -> str:
+    """Bulleted lines within ``limit`` characters, ending with "… and N more" when some do not fit."""
+    items = list(items)
+    lines: list[str] = []
+    used = 0
+    for i, item in enumerate(items):
+        line = "• " + cut(item, item_limit)
+        rest = len(items) - i - 1
+        tail = len(f"\n{ELLIPSIS} and {rest} more") if rest else 0
+        if used + len(line) + 1 + tail > limit:
+            more = len(items) - i
+            return "\n".join(lines + [f"{ELLIPSIS} and {more} more"])[:limit]
+        lines.append(line)
+        used += len(line) + 1
+    return "\n".join(lines)
+
+
+def fit(embed: discord.Embed) -> discord.Embed:
+    """Cut an embed's parts to Discord's limits, then its text and fields to the 6000 total."""
+    if embed.title:
+        embed.title = cut(embed.title, TITLE)
+    if embed.description:
+        embed.description = cut(embed.description, DESCRIPTION)
+    fields = [(f.name or "", f.value or "", bool(f.inline)) for f in embed.fields]
+    embed.clear_fields()
+    for name, value, inline in fields[:FIELDS]:
+        embed.add_field(name=cut(name, FIELD_NAME) or "\u200b", value=cut(value, FIELD_VALUE) or "\u200b",
+                        inline=inline)
+    footer = embed.footer.text or ""
+    if footer:
+        embed.set_footer(text=cut(footer, FOOTER))
+    if embed.author.name:
+        embed.set_author(name=cut(embed.author.name, AUTHOR), url=embed.author.url)
+
+    over = len(embed) - TOTAL
+    if over > 0 and embed.description:
+        # Shorten the text first, but keep a third of the budget for it.
+        description = embed.description
+        embed.description = cut(description, max(len(description) - over, min(len(description), TOTAL // 3)))
+    dropped = 0
+    while len(embed) > TOTAL and embed.fields:
+        embed.remove_field(len(embed.fields) - 1)
+        dropped += 1
+        note = f"{dropped} more not shown"
+        embed.set_footer(text=cut(f"{note} · {footer}" if footer else note, FOOTER))
+    over = len(embed) - TOTAL
+    if over > 0 and embed.description:
+        embed.description = cut(embed.description, max(len(embed.description) - over, 0))
+    return embed
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def _date(c: Citation) -> str:
+    return c.published.isoformat() if c.published else "undated"
+
+
+def byline(c: Citation) -> str:
+    """Outlet (linked to the article when the corpus gives a URL) and date."""
+    outlet = cut(c.source, 100) or "source"
+    url = safe_url(c.url)
+    return f"[{_link_text(outlet)}]({url}) · {_date(c)}" if url else f"{safe(outlet)} · {_date(c)}"
+
+
+def _markers(numbers: Iterable[int]) -> str:
+    return "".join(f"[{n}]" for n in numbers)
+
+
+def source_fields(citations: Sequence[Citation], room: int = FIELDS) -> list[tuple[str, str]]:
+    """One (name, value) per cited article, its citation numbers first, in citation order."""
+    groups: dict[str, list[Citation]] = {}
+    for c in sorted(citations, key=lambda c: c.n):
+        groups.setdefault(c.article_id, []).append(c)
+    out = [(f"{_markers(c.n for c in cs)} {safe(cs[0].title or 'Untitled')}", byline(cs[0]))
+           for cs in groups.values()]
+    if len(out) > room:
+        rest = len(out) - (room - 1)
+        out = out[:room - 1] + [("More sources", f"{ELLIPSIS} and {rest} more articles")]
+    return out
+
+
+def answer_embed(answer: Answer, title: str | None = None, colour: discord.Colour | None = None,
+                 footer: str | None = None) -> discord.Embed:
+    """An answer (or summary): its text with [n] markers, then its sources."""
+    embed = discord.Embed(
+        title=safe(title if title is not None else answer.question),
+        description=safe(answer.text),
+        colour=colour or (COLOUR_REFUSED if answer.refused else COLOUR_ANSWER),
+    )
+    for name, value in source_fields(answer.citations):
+        embed.add_field(name=name, value=value, inline=False)
+    notes = [footer or f"{answer.mode.capitalize()} answer: every sentence is quoted from the article cited"]
+    if answer.refused:
+        notes = [footer or "Nothing in the indexed articles answers this"]
+    if answer.notice:
+        notes.append(answer.notice)
+    embed.set_footer(text=cut(" · ".join(notes), FOOTER_NOTES))
+    return fit(embed)
+
+
+def summary_embed(answer: Answer, title: str) -> discord.Embed:
+    return answer_embed(answer, title=title, colour=COLOUR_REFUSED if answer.refused else COLOUR_SUMMARY,
+                        footer="Extractive summary: the most central sentences, each quoted and cited")
+
+
+def passages_embed(answer: Answer) -> discord.Embed:
+    """The passages an answer was drawn from (the quotes themselves when there are none), cited ones first."""
+    embed = discord.Embed(title=safe(f"Passages behind: {answer.question}"), colour=COLOUR_ANSWER)
+    entries: list[tuple[tuple[int, ...], str, str, Citation]] = []
+    if answer.passages:
+        for p in answer.passages:
+            ch = p.chunk
+            numbers = tuple(c.n for c in answer.citations
+                            if c.article_id == ch.article_id and ch.start <= c.start and c.end <= ch.end)
+            ref = Citation(0, ch.article_id, ch.title, ch.source, ch.published, ch.url, "", ch.start, ch.end)
+            entries.append((numbers, ch.title, ch.text, ref))
+        entries.sort(key=lambda e: (not e[0], e[0][:1]))  # cited first, in citation order
+    else:
+        entries = [((c.n,), c.title, c.quote, c) for c in answer.citations]
+    if not entries:
+        embed.description = "No passage was close enough to the question to quote."
+        return fit(embed)
+    entries = entries[:10]
+    names = [cut(f"{_markers(numbers) or '(not cited)'} {safe(title or 'Untitled')}", FIELD_NAME)
+             for numbers, title, _, _ in entries]
+    footer = "[n] marks the passages the answer quotes; passages are shown as indexed"
+    room = TOTAL - len(embed.title or "") - len(footer) - sum(len(n) for n in names) - 20
+    budget = min(FIELD_VALUE, room // len(entries))
+    for name, (_, _, text, ref) in zip(names, entries, strict=True):
+        line = byline(ref)
+        embed.add_field(name=name, value=f"{cut(safe(text), max(budget - len(line) - 1, 40))}\n{line}",
+                        inline=False)
+    embed.set_footer(text=footer)
+    return fit(embed)
+
+
+# --------------------------------------------------------------------------- admin
+
+
+_STAGES = {
+    "reading": "reading the corpus folder",
+    "embedding": "embedding passages",
+    "lexical index": "building the keyword index",
+    "committed": "new index committed; cleaning up",
+}
+
+
+def progress_text(stage: str, done: int, total: int) -> str:
+    """One line of reindex progress."""
+    label = _STAGES.get(stage, stage)
+    if total:
+        return f"Reindexing: {label} {done:,}/{total:,} ({100 * done // total}%)"
+    return f"Reindexing: {label}{ELLIPSIS}"
+
+
+def report_embed(report: IndexReport, labels: dict[str, str], full: bool = False) -> discord.Embed:
+    """What a reindex did: counts, then the added, updated, removed and skipped files (with reasons)."""
+    embed = discord.Embed(title="Full reindex finished" if full else "Reindex finished",
+                          description=safe(report.summary()), colour=COLOUR_ADMIN)
+    for label, ids in (("Added", report.added), ("Updated", report.updated), ("Removed", report.removed)):
+        if ids:
+            embed.add_field(name=f"{label} ({len(ids)})",
+                            value=listing(safe(scrub(labels.get(i, i))) for i in ids), inline=False)
+    if report.skipped:
+        skipped = (f"{safe(scrub(s.origin))}: {safe(scrub(s.reason))}" for s in report.skipped)
+        embed.add_field(name=f"Skipped ({len(report.skipped)})", value=listing(skipped), inline=False)
+    return fit(embed)
+
+
+def _when(stamp: str) -> str:
+    try:
+        return discord.utils.format_dt(datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S%z"), "f")
+    except ValueError:
+        return safe(stamp) or "never"
+
+
+def status_embed(stats: IndexStats | None, counts: FeedbackCounts, reindexing: bool = False,
+                 problem: str = "") -> discord.Embed:
+    """What is indexed, or (``stats`` None) ``problem`` saying why nothing is; and the feedback counts."""
+    embed = discord.Embed(title="Index status", colour=COLOUR_ADMIN)
+    if stats is None:
+        embed.description = safe(problem)
+    else:
+        embed.add_field(name="Articles", value=f"{stats.articles:,}")
+        embed.add_field(name="Passages", value=f"{stats.chunks:,}")
+        newest = stats.newest.isoformat() if stats.newest else "none dated"
+        embed.add_field(name="Newest article", value=newest)
+        last = _when(stats.last_reindex) if stats.last_reindex else "never"
+        embed.add_field(name="Last reindex", value=last)
+        embed.add_field(name="Answer mode", value=safe(stats.answer_mode))
+        embed.add_field(name="Embedding model", value=safe(stats.embedding))
+        if stats.sources:
+            top = list(stats.sources.items())[:5]
+            more = len(stats.sources) - len(top)
+            text = ", ".join(f"{safe(name)} ({n:,})" for name, n in top)
+            text += f" and {more} more" if more else ""
+            embed.add_field(name="Sources", value=text, inline=False)
+    embed.add_field(name="Feedback", value=f"👍 {counts.helpful:,} · 👎 {counts.unhelpful:,}")
+    if reindexing:
+        embed.add_field(name="Reindex", value="running; answers come from the previous index until it ends")
+    return fit(embed)
+
+
+# --------------------------------------------------------------------------- plain text
+
+
+def with_error_id(message: str, error_id: str) -> str:
+    """A short user-facing failure line carrying the id the log has the details under."""
+    tail = f" (error id `{error_id}`)"
+    return cut(scrub(message), CONTENT - len(tail)) + tail
+
+
+def thread_name(question: str) -> str:
+    return cut(" ".join(question.split()), THREAD_NAME) or "Question"
+
+
+def choice_name(title: str, source: str, published: date | None) -> str:
+    meta = ", ".join(x for x in (source, published.isoformat() if published else "") if x)
+    label = f"{title} ({meta})" if meta else title
+    return cut(" ".join(label.split()), CHOICE) or "Untitled"

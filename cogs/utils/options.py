@@ -1,0 +1,66 @@
+"""Slash-command option types and autocompletes shared by the cogs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date
+
+import discord
+from discord import app_commands
+
+from rag.types import Filters
+
+from .errors import BadOption
+from .format import CHOICE, choice_name, cut
+
+log = logging.getLogger(__name__)
+
+
+class DateOption(app_commands.Transformer):
+    """A YYYY-MM-DD date typed as text."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.string
+
+    @property
+    def max_length(self) -> int:
+        return 10
+
+    async def transform(self, interaction: discord.Interaction, value: str) -> date:
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise BadOption(f"dates look like 2024-03-01; {value.strip()[:10]!r} is not one") from None
+
+
+Day = app_commands.Transform[date, DateOption]
+
+
+def make_filters(source: str | None, since: date | None, until: date | None) -> Filters:
+    if since and until and since > until:
+        raise BadOption("since is after until")
+    return Filters(sources=(source,) if source else (), since=since, until=until)
+
+
+async def source_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Outlets in the index whose name contains what was typed, biggest first."""
+    try:
+        stats = await asyncio.to_thread(interaction.client.service.stats)
+    except Exception:  # an autocomplete must answer; the commands themselves report errors
+        log.exception("source autocomplete failed")
+        return []
+    typed = current.lower().strip()
+    return [app_commands.Choice(name=cut(name, CHOICE), value=name[:CHOICE])
+            for name in stats.sources if typed in name.lower()][:25]
+
+
+async def article_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Articles whose title has the typed words; the value is the article id."""
+    try:
+        found = await asyncio.to_thread(interaction.client.service.find_articles, current, 25)
+    except Exception:
+        log.exception("article autocomplete failed")
+        return []
+    return [app_commands.Choice(name=choice_name(a.title, a.source, a.published), value=a.id) for a in found]

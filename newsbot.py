@@ -1,0 +1,124 @@
+"""The Discord bot: a ``commands.Bot`` holding the answering service, built by ``build_bot``.
+
+Importing this module does nothing; ``build_bot(settings, service)`` makes a bot that tests
+run under a simulated Discord and that ``bot.py`` starts with the real token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from cogs.utils.checks import Cooldown
+from cogs.utils.errors import report_interaction_error
+from cogs.utils.memory import AnswerMemory
+from cogs.utils.views import AnswerButton
+from rag.conversation import Conversations
+from rag.errors import RagError
+from rag.feedback import FeedbackStore
+from rag.service import RagService
+from rag.settings import Settings
+from rag.tokens import count_tokens
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.ask", "cogs.summary", "cogs.admin")
+
+# What the bot needs in a server's channels (docs/discord.md says why for each). Slash-command
+# replies need none of these: Discord delivers them through the interaction itself.
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True,  # see the channels where it is mentioned
+    send_messages=True,  # reply to a mention (a hint, or a short error line)
+    read_message_history=True,  # replies refer to the message they answer
+    create_public_threads=True,  # a mention is answered in a new thread
+    send_messages_in_threads=True,  # answers and follow-ups in that thread
+    embed_links=True,  # answers are embeds with links to the articles
+)
+
+
+def invite_url(application_id: int) -> str:
+    """The link that adds the bot to a server, with its slash commands and the permissions above."""
+    return discord.utils.oauth_url(application_id, permissions=INVITE_PERMISSIONS,
+                                   scopes=("bot", "applications.commands"))
+
+
+def intents_for(settings: Settings) -> discord.Intents:
+    """Only what the bot uses: servers and their channels and threads, and messages that mention it."""
+    intents = discord.Intents.none()
+    intents.guilds = True  # servers, channels, threads and roles in the cache
+    intents.guild_messages = True  # mentions of the bot, and follow-ups in its threads
+    # Privileged: the text of messages that do not mention the bot, i.e. follow-ups in a thread
+    # without a mention. Off unless asked for (and then enabled in the developer portal too).
+    intents.message_content = settings.thread_followups_without_mention
+    return intents
+
+
+class NewsTree(app_commands.CommandTree):
+    """The command tree; its errors go through the one error path."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await report_interaction_error(interaction, error)
+
+
+class NewsBot(commands.Bot):
+    """Holds the service, the settings and the bot's in-memory state; the cogs do the rest."""
+
+    def __init__(self, settings: Settings, service: RagService, feedback: FeedbackStore) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,  # unused: the bot has slash commands only
+            intents=intents_for(settings),
+            allowed_mentions=discord.AllowedMentions.none(),  # nothing the bot posts pings anyone
+            help_command=None,
+            tree_cls=NewsTree,
+        )
+        self.settings = settings
+        self.service = service
+        self.feedback = feedback
+        self.cooldown = Cooldown(settings.cooldown_seconds)
+        self.answers = AnswerMemory()
+        self.conversations = Conversations()
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(AnswerButton)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await asyncio.to_thread(self._warm_up)
+        await self._sync_commands()
+
+    def _warm_up(self) -> None:
+        """Load the tokenizer, the embedding model and the index now rather than on the first question."""
+        count_tokens("warm up")
+        try:
+            stats = self.service.stats()
+        except RagError as exc:
+            log.warning("the index is not ready (%s); an admin can run /reindex", exc)
+        else:
+            log.info("serving %d articles (%d passages), answer mode %s",
+                     stats.articles, stats.chunks, stats.answer_mode)
+
+    async def _sync_commands(self) -> None:
+        guild_id = self.settings.discord_guild_id
+        if guild_id:  # development: a guild's commands update instantly
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to server %s", len(synced), guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d global commands", len(synced))
+
+    async def on_ready(self) -> None:
+        log.info("logged in as %s in %d servers; invite link: %s", self.user, len(self.guilds),
+                 invite_url(self.application_id or self.user.id))
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Prefix commands are not used; mentions and thread follow-ups are handled in cogs/ask.py."""
+
+
+def build_bot(settings: Settings, service: RagService, feedback: FeedbackStore | None = None) -> NewsBot:
+    """The bot, wired to the answering service; cogs load and commands sync when it logs in."""
+    return NewsBot(settings, service, feedback or FeedbackStore(settings.feedback_path))

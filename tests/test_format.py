@@ -1,0 +1,184 @@
+"""Discord renderings: Discord's limits, cutting at sentences, escaping, links only from corpus metadata."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import discord
+import pytest
+
+from cogs.utils import format as fmt
+from rag.feedback import FeedbackCounts
+from rag.types import Answer, Chunk, Citation, IndexReport, Passage, Skipped
+
+ANSWER_TEXT = ("The line will cost 310 million euros. [1] It opens in 2027, said Mr. Sorrel. [2] "
+               "Buses lose out. [3]")
+
+
+def citation(n: int, article: str = "a1", title: str = "Tram line approved", url: str = "https://g.example/tram",
+             source: str = "riverton-gazette") -> Citation:
+    quote = "The line will cost 310 million euros."
+    return Citation(n, article, title, source, date(2024, 3, 2), url, quote, 0, len(quote))
+
+
+@pytest.mark.parametrize("limit,expected", [
+    (500, ANSWER_TEXT),
+    (91, "The line will cost 310 million euros. [1] It opens in 2027, said Mr. Sorrel. [2] …"),
+    (60, "The line will cost 310 million euros. [1] …"),
+    (30, "The line will cost 310…"),  # no sentence ends early enough: cut at a word
+    (1, "…"),
+])
+def test_cut_after_a_sentence_and_its_markers(limit, expected):
+    assert fmt.cut(ANSWER_TEXT, limit) == expected
+
+
+@pytest.mark.parametrize("limit", range(1, 120, 7))
+def test_cut_never_exceeds_the_limit(limit):
+    text = fmt.safe("Prices *rose* by 5%. Officials said __nothing__. " * 20)
+    out = fmt.cut(text, limit)
+    assert len(out) <= limit and not out.rstrip("…").endswith("\\")
+
+
+@pytest.mark.parametrize("raw,inert", [
+    ("told @everyone today", "told @\u200beveryone today"),
+    ("hey @here", "hey @\u200bhere"),
+    ("to <@&123456789012345678> holders", "to <@\u200b&123456789012345678> holders"),
+    ("ask <@123456789012345678>", "ask <@\u200b123456789012345678>"),
+    ("**Refunds** paid", "\\*\\*Refunds\\*\\* paid"),
+    ("a __big__ ~~deal~~ ||secret||", "a \\_\\_big\\_\\_ \\~\\~deal\\~\\~ \\|\\|secret\\|\\|"),
+    ("click [here](https://evil.example)", "click \\[here](https:\u200b//evil.example)"),
+    ("see https://evil.example/x", "see https:\u200b//evil.example/x"),
+])
+def test_safe_makes_text_inert(raw, inert):
+    assert fmt.safe(raw) == inert
+
+
+@pytest.mark.parametrize("url,expected", [
+    ("https://gazette.example/tram", "https://gazette.example/tram"),
+    ("http://gazette.example/a?b=1#c", "http://gazette.example/a?b=1#c"),
+    ("https://x.example/a_(b)", "https://x.example/a_%28b%29"),  # a ")" would end the markdown link
+    ("javascript:alert(1)", None),
+    ("ftp://files.example/a", None),
+    ("https://x.example/a b", None),
+    ("not a url", None),
+    ("", None),
+    ("https://x.example/" + "a" * 600, None),
+])
+def test_links_are_only_plain_web_urls(url, expected):
+    assert fmt.safe_url(url) == expected
+
+
+def test_scrub_removes_server_paths_but_keeps_corpus_names():
+    assert fmt.scrub("cannot open /srv/news/data/chroma/x.bin for a/b.md") == "cannot open …/x.bin for a/b.md"
+    assert fmt.scrub(r"read C:\news\data\x.db") == "read …/x.db"
+
+
+def test_listing_says_how_many_more():
+    out = fmt.listing([f"article-{i}.md" for i in range(200)], limit=300)
+    assert len(out) <= 300 and re.search(r"… and \d+ more$", out)
+    assert fmt.listing(["a", "b"]) == "• a\n• b"
+
+
+def test_answer_embed_groups_citations_by_article_and_links_from_metadata():
+    answer = Answer("What will it cost?", ANSWER_TEXT, False,
+                    (citation(1), citation(2, "a2", "Sorrel speaks", url=""), citation(3)))
+    embed = fmt.answer_embed(answer)
+    assert embed.title == "What will it cost?" and embed.description == ANSWER_TEXT
+    assert [(f.name, f.value) for f in embed.fields] == [
+        ("[1][3] Tram line approved", "[riverton-gazette](https://g.example/tram) · 2024-03-02"),
+        ("[2] Sorrel speaks", "riverton-gazette · 2024-03-02"),  # no URL in the corpus: no link
+    ]
+
+
+def test_refusal_embed():
+    embed = fmt.answer_embed(Answer("Tungsten?", "The corpus does not cover this.", True))
+    assert embed.colour == fmt.COLOUR_REFUSED and not embed.fields
+    assert "Nothing in the indexed articles" in embed.footer.text
+
+
+def within_limits(embed: discord.Embed) -> bool:
+    return (len(embed) <= fmt.TOTAL and len(embed.title or "") <= fmt.TITLE
+            and len(embed.description or "") <= fmt.DESCRIPTION and len(embed.fields) <= fmt.FIELDS
+            and all(len(f.name) <= fmt.FIELD_NAME and len(f.value) <= fmt.FIELD_VALUE for f in embed.fields)
+            and len(embed.footer.text or "") <= fmt.FOOTER)
+
+
+def test_oversized_answer_fits():
+    text = " ".join(f"Sentence number {n} says something long about the tram line. [{n}]" for n in range(1, 200))
+    citations = tuple(citation(n, f"a{n}", "Headline " * 40, url="https://g.example/" + "x" * 300)
+                      for n in range(1, 60))
+    embed = fmt.answer_embed(Answer("Why? " * 100, text, False, citations, notice="note " * 500))
+    assert within_limits(embed)
+    assert embed.description.endswith("] …")  # cut after a sentence's marker
+    assert len(embed.description) > fmt.TOTAL // 4 and len(embed.fields) >= 5  # both keep room
+    assert re.fullmatch(r"\d+ more not shown · Extractive answer: .{,300}", embed.footer.text)
+
+
+def test_fit_drops_trailing_fields_and_says_so():
+    embed = discord.Embed(title="t", description="Short.")
+    for i in range(25):
+        embed.add_field(name=f"field {i}", value="v" * 1000)
+    fmt.fit(embed)
+    assert within_limits(embed) and 0 < len(embed.fields) < 25
+    assert embed.footer.text == f"{25 - len(embed.fields)} more not shown"
+
+
+def test_passages_embed_shares_the_budget_and_marks_cited_passages():
+    text = "The council debated the tram line at length. " * 30
+    chunks = [Chunk(f"a{i}:h:0", f"a{i}", "h", 0, 0, len(text), text, f"Article {i}", "gazette",
+                    f"https://g.example/{i}", date(2024, 3, 2)) for i in range(8)]
+    answer = Answer("Q?", "The council debated the tram line at length. [1]", False,
+                    (Citation(1, "a5", "Article 5", "gazette", date(2024, 3, 2), "https://g.example/5",
+                              "The council debated the tram line at length.", 0, 44),),
+                    passages=tuple(Passage(c, 1.0, 0.9) for c in chunks))
+    embed = fmt.passages_embed(answer)
+    assert within_limits(embed) and len(embed.fields) == 8
+    assert embed.fields[0].name == "[1] Article 5" and embed.fields[1].name.startswith("(not cited)")
+    assert all(f.value.rstrip().endswith("· 2024-03-02") for f in embed.fields)
+
+
+def test_passages_embed_of_a_summary_shows_the_quotes():
+    answer = Answer("Summary", "The line will cost 310 million euros. [1]", False, (citation(1),))
+    embed = fmt.passages_embed(answer)
+    assert embed.fields[0].name == "[1] Tram line approved"
+    assert embed.fields[0].value.startswith("The line will cost 310 million euros.")
+
+
+def test_report_embed_lists_changes_and_skips_with_reasons():
+    report = IndexReport(added=["a1"], updated=[], removed=["a2"], unchanged=3,
+                         skipped=[Skipped(f"bad/{i}.json", "invalid JSON: Expecting value") for i in range(100)])
+    embed = fmt.report_embed(report, {"a1": "ferry.md (Ferry strike ends)", "a2": "old.md (Old news)"})
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields["Added (1)"] == "• ferry.md (Ferry strike ends)"
+    assert fields["Removed (1)"] == "• old.md (Old news)"
+    assert fields["Skipped (100)"].startswith("• bad/0.json: invalid JSON")
+    assert fields["Skipped (100)"].endswith("more") and within_limits(embed)
+    assert "Updated (0)" not in fields
+
+
+def test_status_embed_without_an_index_still_shows_feedback():
+    problem = "Nothing is indexed yet: an admin can run /reindex."
+    embed = fmt.status_embed(None, FeedbackCounts(3, 1), problem=problem)
+    assert embed.description.startswith("Nothing is indexed yet")
+    assert [(f.name, f.value) for f in embed.fields] == [("Feedback", "👍 3 · 👎 1")]
+
+
+@pytest.mark.parametrize("stage,done,total,text", [
+    ("reading", 0, 0, "Reindexing: reading the corpus folder…"),
+    ("embedding", 30, 120, "Reindexing: embedding passages 30/120 (25%)"),
+    ("lexical index", 0, 9, "Reindexing: building the keyword index 0/9 (0%)"),
+])
+def test_progress_text(stage, done, total, text):
+    assert fmt.progress_text(stage, done, total) == text
+
+
+def test_error_line_fits_and_carries_the_id():
+    line = fmt.with_error_id("Failed to open /srv/secret/config.yaml " * 200, "0badc0de")
+    assert len(line) <= fmt.CONTENT and line.endswith("(error id `0badc0de`)") and "/srv" not in line
+
+
+def test_choice_and_thread_names_fit():
+    assert len(fmt.choice_name("T" * 300, "outlet", date(2024, 1, 1))) <= fmt.CHOICE
+    assert fmt.choice_name("Tram", "gazette", date(2024, 3, 2)) == "Tram (gazette, 2024-03-02)"
+    assert len(fmt.thread_name("why " * 100)) <= fmt.THREAD_NAME
