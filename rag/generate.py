@@ -18,7 +18,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.tools import StructuredTool
 
 from .answer import ExtractiveAnswerer, refusal
-from .context import Numbered, PassageBook, fit, render
+from .context import Numbered, PassageBook, fit, render, render_one
+from .conversation import Turn
 from .llm import LLMUnavailable, call_with_deadline
 from .prompts import Prompts
 from .settings import Settings
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 NOT_COVERED = "NOT_COVERED"
 MAX_SENTENCES = 4
+MAX_SUMMARY_SENTENCES = 6
 UNVERIFIED = "(unverified)"
 _MARGIN = 64  # tokens kept free for message framing
 
@@ -184,11 +186,96 @@ class GenerativeAnswerer:
         log.info("generative answer: %d sentences, %d supported", len(claims), len(kept))
         return answer
 
+    # Follow-ups
+
+    def condense(self, history: Sequence[Turn], followup: str, rule: Callable[[], str]) -> str:
+        """The follow-up rewritten by the model as a standalone question; ``rule()`` if that fails."""
+        if not history:
+            return followup
+        transcript = "\n".join(f"User: {t.question}\nAssistant: {t.answer}" for t in history[-3:])
+        prompt = self._prompts.render("condense", history=transcript, question=followup)
+        try:
+            reply = self._invoke(self._model, [HumanMessage(prompt)], time.monotonic() + self._settings.llm_timeout)
+        except LLMUnavailable as exc:
+            log.info("condensing with the rule instead: %s", exc)
+            return rule()
+        text = " ".join(_text(reply).split()).strip("\"' ")
+        if not text or NOT_COVERED in text or count_tokens(text) > self._settings.max_question_tokens:
+            return rule()
+        return text
+
+    # Summaries
+
+    def summarize(self, subject: str, groups: Sequence[Sequence[Passage]], topic: bool,
+                  fallback: Callable[[], Answer]) -> Answer:
+        """A written summary of passage groups (an article's chunks, or one group per article).
+
+        Each group is summarised on its own (map) when there is more than one, or when a group
+        does not fit the context; the cited partial summaries are then combined (reduce).
+        Every sentence is verified like an answer's.
+        """
+        deadline = time.monotonic() + self._settings.llm_timeout
+        book = PassageBook()
+        try:
+            numbered = [book.add(g) for g in groups]
+            name = "summarize_topic" if topic else "summarize_article"
+            key = "topic" if topic else "title"
+            frame = self._prompts.render(name, passages="", max_sentences=MAX_SUMMARY_SENTENCES, **{key: subject})
+            budget = self._budget(frame)
+            parts = [part for items in numbered for part in _packs(items, budget)]
+            notes = [self._summarize_part(name, key, subject, part, book, deadline) for part in parts]
+            if len(notes) == 1:
+                text = notes[0]
+            else:
+                verified = [c for note in notes for c in self._verifier.check(note, book) if c.supported]
+                if not verified:
+                    raise LLMUnavailable("no part of the written summary could be verified")
+                lines = "\n".join(f"- {c.text} " + "".join(f"[{n}]" for n in c.cites) for c in verified)
+                prompt = self._prompts.render("summarize_reduce", notes=lines, subject=subject,
+                                              max_sentences=MAX_SUMMARY_SENTENCES)
+                text = _text(self._invoke(self._model, [HumanMessage(prompt)], deadline))
+        except LLMUnavailable as exc:
+            return replace(fallback(), notice=f"{str(exc)[:1].upper()}{str(exc)[1:]}; showing an extractive summary")
+        claims = self._verifier.check(text, book)
+        kept = [c for c in claims if c.supported]
+        counts = {"written": len(claims), "rejected": len(claims) - len(kept)}
+        if not kept:
+            return replace(fallback(), notice="The written summary could not be verified against the "
+                           "sources; showing an extractive summary", **counts)
+        shown = claims if self._settings.unsupported_sentences == "flag" else kept
+        answer = replace(_compose(subject, shown, book), **counts)
+        if counts["rejected"] and self._settings.unsupported_sentences == "drop":
+            answer = replace(answer, notice=f"{counts['rejected']} unsupported sentence(s) removed")
+        return answer
+
+    def _summarize_part(self, name: str, key: str, subject: str, items: list[Numbered], book: PassageBook,
+                        deadline: float) -> str:
+        book.shown(items)
+        prompt = self._prompts.render(name, passages=render(items), max_sentences=MAX_SUMMARY_SENTENCES,
+                                      **{key: subject})
+        return _text(self._invoke(self._model, [HumanMessage(prompt)], deadline))
+
     def _fallback(self, question: str, filters: Filters, notice: str) -> Answer:
         log.info("falling back to an extractive answer: %s", notice)
         passages = self._search(question, filters, max(self._settings.top_k, 8))
         answer = self._extractive.answer(question, passages)
         return replace(answer, notice=notice[:1].upper() + notice[1:])
+
+
+def _packs(items: Sequence[Numbered], budget: int) -> list[list[Numbered]]:
+    """Consecutive items grouped to fit ``budget`` tokens each; an item too long alone is cut."""
+    packs: list[list[Numbered]] = []
+    used = 0
+    for item in items:
+        item = (fit([item], budget) or [item])[0]
+        size = count_tokens(render_one(item)) + 2
+        if packs and used + size <= budget:
+            packs[-1].append(item)
+            used += size
+        else:
+            packs.append([item])
+            used = size
+    return packs
 
 
 def _text(reply: AIMessage) -> str:

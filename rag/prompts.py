@@ -18,6 +18,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "condense": frozenset({"history", "question"}),
     "summarize_article": frozenset({"passages", "title", "max_sentences"}),
     "summarize_topic": frozenset({"passages", "topic", "max_sentences"}),
+    "summarize_reduce": frozenset({"notes", "subject", "max_sentences"}),
 }
 
 

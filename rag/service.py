@@ -169,14 +169,16 @@ class RagService:
         """Answer a question from the corpus, citing passages, or say the corpus does not cover it."""
         q = self.check_question(question)
         self._refresh()  # fails fast, before any model is loaded, when there is no index
-        extractive = ExtractiveAnswerer(self.embeddings, self.settings.min_evidence)
-        model = self.chat_model
-        if model is None:
+        if self.chat_model is None:
+            extractive = ExtractiveAnswerer(self.embeddings, self.settings.min_evidence)
             return extractive.answer(q, self.search(q, filters, k=max(self.settings.top_k, 8)))
-        generative = GenerativeAnswerer(model, self.prompts, self.settings,
-                                        lambda query, f, k: self.search(query, f, k),
-                                        extractive, Verifier(self.embeddings))
-        return generative.answer(q, filters)
+        return self._generative().answer(q, filters)
+
+    def _generative(self) -> GenerativeAnswerer:
+        return GenerativeAnswerer(self.chat_model, self.prompts, self.settings,
+                                  lambda query, f, k: self.search(query, f, k),
+                                  ExtractiveAnswerer(self.embeddings, self.settings.min_evidence),
+                                  Verifier(self.embeddings))
 
     def stats(self) -> IndexStats:
         m = self._refresh().manifest
@@ -247,7 +249,16 @@ class RagService:
         entry = snap.manifest.articles.get(article_id)
         if entry is None:
             raise NotFound("that article is not in the index (any more); pick one from the list")
-        return ExtractiveSummarizer(self.embeddings).summarize(entry.title, self._sentences(snap, article_id))
+        def extractive() -> Answer:
+            return ExtractiveSummarizer(self.embeddings).summarize(entry.title, self._sentences(snap, article_id))
+
+        if self.chat_model is None:
+            return extractive()
+        store = ChunkStore(self.client, snap.manifest.collection)
+        chunks = sorted(store.get(snap.manifest.chunk_ids(article_id)).values(), key=lambda c: c.ordinal)
+        return self._generative().summarize(entry.title,
+                                            [[Passage(c, 0.0) for c in chunks]], topic=False,
+                                            fallback=extractive)
 
     def summarize_topic(self, topic: str, filters: Filters = Filters()) -> Answer:
         """The 3 to 6 most central sentences about a topic across its best articles within the filters."""
@@ -258,11 +269,21 @@ class RagService:
         ids = list(dict.fromkeys(relevant))[:TOPIC_ARTICLES]
         if not ids:
             return Answer(question=q, text=TOPIC_NOT_COVERED, refused=True)
-        articles = distinct_articles([self._sentences(snap, aid) for aid in ids])
-        return ExtractiveSummarizer(self.embeddings).summarize(q, [s for a in articles for s in a], topic=q)
+        def extractive() -> Answer:
+            articles = distinct_articles([self._sentences(snap, aid) for aid in ids])
+            return ExtractiveSummarizer(self.embeddings).summarize(q, [s for a in articles for s in a], topic=q)
+
+        if self.chat_model is None:
+            return extractive()
+        # One group per article: its passages that the search found, in article order.
+        groups = [sorted((p for p in passages if p.chunk.article_id == aid), key=lambda p: p.chunk.ordinal)
+                  for aid in ids]
+        return self._generative().summarize(q, groups, topic=True, fallback=extractive)
 
     # --- Conversations (the bot's threads) ------------------------------------------------
 
     def condense(self, history: Sequence[Turn], followup: str) -> str:
-        """A follow-up question made standalone from the previous turns (``rag.conversation``'s rule)."""
-        return condense(history, followup)
+        """A follow-up made standalone from the previous turns: by the LLM if there is one, else by rule."""
+        if self.chat_model is None:
+            return condense(history, followup)
+        return self._generative().condense(history, followup, rule=lambda: condense(history, followup))

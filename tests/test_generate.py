@@ -14,7 +14,7 @@ from rag.ingest import load_corpus
 from rag.service import RagService
 from rag.tokens import count_tokens
 
-from .conftest import write_article
+from .conftest import write_article, write_corpus
 from .fakes import FailingChatModel, ScriptedChatModel, SlowChatModel, tool_call
 
 TRAM_Q = "How much will the new tram line cost?"
@@ -183,3 +183,76 @@ def test_messages_have_the_documented_shape(indexed):
     system, user = model.sent[0]
     assert isinstance(system, SystemMessage) and "NOT_COVERED" in system.content
     assert isinstance(user, HumanMessage) and "Question: " + TRAM_Q in user.content
+
+
+# Follow-ups and summaries
+
+
+def test_follow_up_is_condensed_by_the_model(indexed):
+    from rag.conversation import Turn
+
+    model = ScriptedChatModel.replying("When will the Riverton tram line open?")
+    service = service_with(indexed, model)
+    history = (Turn("How much will the new tram line cost?", "It will cost 310 million euros. [1]"),)
+    assert service.condense(history, "And when does it open?") == "When will the Riverton tram line open?"
+    assert "310 million euros" in str(model.sent[0][0].content)  # the model saw the conversation
+
+
+def test_follow_up_falls_back_to_the_rule_when_the_model_fails(indexed):
+    from rag.conversation import Turn, condense
+
+    history = (Turn("How much will the new tram line cost?", "It will cost 310 million euros. [1]"),)
+    service = service_with(indexed, FailingChatModel(messages=iter([])))
+    assert service.condense(history, "And when does it open?") == condense(history, "And when does it open?")
+
+
+def test_written_article_summary_is_verified(indexed, corpus):
+    aid = indexed.resolve_article("Riverton council approves new tram line")
+    model = ScriptedChatModel.replying(
+        "The Riverton council approved a tram line to the university [1]. It will cost 310 million euros [1]. "
+        "The line has 40 stations [1].")
+    answer = service_with(indexed, model).summarize_article(aid)
+    assert answer.mode == "generative"
+    assert "310 million euros" in answer.text and "40 stations" not in answer.text
+    assert answer.written == 3 and answer.rejected == 1
+    assert quotes_match_articles(answer, corpus)
+
+
+def test_long_article_is_summarised_by_map_and_reduce(indexed, corpus):
+    from .conftest import LONG_ARTICLE
+
+    write_corpus(corpus, LONG_ARTICLE)
+    indexed.reindex()
+    aid = indexed.resolve_article("Port Aldine approves a deep-water terminal")
+    # A context too small for the whole article: each part is summarised, then the parts combined.
+    model = ScriptedChatModel.replying(
+        "The port authority of Port Aldine approved a deep-water container terminal [1].",
+        "Environmental groups said the dredging would destroy seagrass beds [2].",
+        "The terminal will cost 640 million euros [1]. Environmental groups will challenge the decision [2].",
+        "Port Aldine approved a deep-water container terminal [1], which environmental groups oppose [2].")
+    service = service_with(indexed, model, llm_context_tokens=650, llm_max_output_tokens=200)
+    answer = service.summarize_article(aid)
+    calls = ["\n".join(str(m.content) for m in call) for call in model.sent]
+    assert len(calls) >= 3
+    reduce_prompt = calls[-1]
+    assert "<notes>" in reduce_prompt and "container terminal. [1]" in reduce_prompt
+    assert answer.mode == "generative" and "container terminal" in answer.text
+    assert quotes_match_articles(answer, corpus)
+
+
+def test_summary_falls_back_to_extractive_when_nothing_is_supported(indexed):
+    aid = indexed.resolve_article("Drought forces water restrictions in Valdoria")
+    model = ScriptedChatModel.replying("Valdoria's reservoirs are full after record rain [1].")
+    answer = service_with(indexed, model).summarize_article(aid)
+    assert answer.mode == "extractive" and "could not be verified" in answer.notice
+    assert "18 percent" in answer.text
+
+
+def test_written_topic_summary_cites_several_articles(indexed, corpus):
+    model = ScriptedChatModel.replying(
+        "The Riverton council approved a tram line costing 310 million euros [1].",
+        "Riverton Rovers won the cup final 2-1 [2].",
+        "Riverton approved a 310 million euro tram line [1] and Riverton Rovers won the cup final 2-1 [2].")
+    answer = service_with(indexed, model).summarize_topic("Riverton")
+    assert not answer.refused and answer.citations
+    assert quotes_match_articles(answer, corpus)
