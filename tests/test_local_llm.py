@@ -89,3 +89,24 @@ def test_real_model_through_the_cli(indexed, corpus, llm_url):
         assert all("[" in s for s in out["answer"].split(". ") if s)
     else:
         assert out["notice"]
+
+
+async def test_real_model_answers_ask_in_discord(indexed, corpus, llm_url, tmp_path):
+    """/ask through discord.py on simcord, answered with the real local model behind it."""
+    from .test_bot import TRAM_QUESTION, embed_of, open_world
+
+    url, log = llm_url
+    service = RagService(llm_settings(indexed.settings, url, unsupported_sentences="flag"),
+                         embeddings=indexed.embeddings, client=indexed.client)
+    before = completions(log)
+    async with open_world(service, tmp_path) as world:
+        result = await world.alice.slash(world.channel, "ask", question=TRAM_QUESTION)
+    assert completions(log) == before + 1
+    embed = embed_of(result.response)
+    assert "310 million euros" in embed.description
+    footer = embed.footer.text
+    if "Written by a language model" in footer:
+        sentences = [s for s in re.split(r"(?<=[\]\)])\s+", embed.description) if s.strip()]
+        assert all(re.search(r"\[\d+\]", s) for s in sentences)  # cited; "(unverified)" marks the rest
+    else:
+        assert "could not be verified" in footer

@@ -188,6 +188,12 @@ def source_fields(citations: Sequence[Citation], room: int = FIELDS) -> list[tup
     return out
 
 
+MODE_NOTES = {
+    "extractive": "Extractive answer: every sentence is quoted from the article cited",
+    "generative": "Written by a language model: every sentence was checked against the passage it cites",
+}
+
+
 def answer_embed(answer: Answer, title: str | None = None, colour: discord.Colour | None = None,
                  footer: str | None = None) -> discord.Embed:
     """An answer (or summary): its text with [n] markers, then its sources."""
@@ -198,7 +204,7 @@ def answer_embed(answer: Answer, title: str | None = None, colour: discord.Colou
     )
     for name, value in source_fields(answer.citations):
         embed.add_field(name=name, value=value, inline=False)
-    notes = [footer or f"{answer.mode.capitalize()} answer: every sentence is quoted from the article cited"]
+    notes = [footer or MODE_NOTES.get(answer.mode, "")]
     if answer.refused:
         notes = [footer or "Nothing in the indexed articles answers this"]
     if answer.notice:
@@ -208,8 +214,11 @@ def answer_embed(answer: Answer, title: str | None = None, colour: discord.Colou
 
 
 def summary_embed(answer: Answer, title: str) -> discord.Embed:
+    footer = ("Written summary: every sentence was checked against the passage it cites"
+              if answer.mode == "generative" else
+              "Extractive summary: the most central sentences, each quoted and cited")
     return answer_embed(answer, title=title, colour=COLOUR_REFUSED if answer.refused else COLOUR_SUMMARY,
-                        footer="Extractive summary: the most central sentences, each quoted and cited")
+                        footer=footer)
 
 
 def passages_embed(answer: Answer) -> discord.Embed:
