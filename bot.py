@@ -43,7 +43,7 @@ def main() -> int:
     service = RagService(settings)
     if not settings.discord_token:
         print("DISCORD_TOKEN is not set: starting the terminal chat on the same answering code "
-              "(set it in .env to run the Discord bot; docs/discord.md says how).", file=sys.stderr)
+              "(set it in .env to run the Discord bot; see 'Run it in your server' in the README).", file=sys.stderr)
         try:
             chat(service, Filters())
         except RagError as exc:

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = ("cogs.ask", "cogs.summary", "cogs.admin")
 
-# What the bot needs in a server's channels (docs/discord.md says why for each). Slash-command
+# What the bot needs in a server's channels (the README says why for each). Slash-command
 # replies need none of these: Discord delivers them through the interaction itself.
 INVITE_PERMISSIONS = discord.Permissions(
     view_channel=True,  # see the channels where it is mentioned

@@ -205,7 +205,7 @@ def test_without_a_token_bot_py_says_so_and_starts_the_terminal_chat(tmp_path):
 
 
 def test_the_documented_invite_link_is_the_bots():
-    doc = (ROOT / "docs" / "discord.md").read_text(encoding="utf-8")
+    doc = (ROOT / "README.md").read_text(encoding="utf-8")
     assert invite_url(1234).replace("1234", "APPLICATION_ID") in doc
     assert str(INVITE_PERMISSIONS.value) in doc
     for name, granted in INVITE_PERMISSIONS:
