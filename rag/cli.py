@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -66,12 +67,13 @@ def format_answer(answer: Answer) -> str:
 
 
 class _TerminalProgress:
-    """Progress on one rewritten line on a terminal, a log line per stage elsewhere."""
+    """Progress on one rewritten line on a terminal; elsewhere a line per tenth, or every 30 s."""
 
     def __init__(self, stream=sys.stderr) -> None:
         self._stream = stream
         self._tty = stream.isatty()
         self._last: tuple[str, int] = ("", -1)
+        self._last_time = 0.0
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         pct = int(100 * done / total) if total else 100
@@ -79,8 +81,10 @@ class _TerminalProgress:
             end = "\n" if done >= total else ""
             self._stream.write(f"\r{stage}: {done}/{total} ({pct}%)".ljust(50) + end)
             self._stream.flush()
-        elif (stage, pct // 10) != self._last:
-            self._last = (stage, pct // 10)
+            return
+        now = time.monotonic()
+        if (stage, pct // 10) != self._last or now - self._last_time >= 30:
+            self._last, self._last_time = (stage, pct // 10), now
             self._stream.write(f"{stage}: {done}/{total} ({pct}%)\n")
             self._stream.flush()
 
