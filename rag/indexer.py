@@ -20,12 +20,12 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from . import manifest as manifest_io
 from .chunking import chunk_article, embedding_text
 from .errors import RagError, ReindexBusy
 from .ingest import load_corpus
 from .lexical import LexicalIndex
-from .manifest import ArticleEntry, BuildSpec, Manifest
+from .manifest import ArticleEntry, BuildSpec, Manifest, ManifestStore
+from .manifest import check as check_manifest
 from .store import ChunkStore, collection_names, delete_collection, day_number
 from .types import Article, Chunk, IndexReport
 
@@ -85,12 +85,39 @@ def _entry(article: Article, chunks: int) -> ArticleEntry:
     )
 
 
+def build_lexical(store: ChunkStore, entries: dict[str, ArticleEntry], folder: Path,
+                  progress: Progress = _no_progress) -> LexicalIndex:
+    """Build and save the BM25 index of the live chunks (those of the given article versions)."""
+    live = sorted(
+        (c for c in store.scan()
+         if (e := entries.get(c.article_id)) is not None and e.hash == c.doc_hash),
+        key=lambda c: c.id,
+    )
+    expected = sum(e.chunks for e in entries.values())
+    if len(live) != expected:
+        raise RagError(f"the store holds {len(live)} of the {expected} chunks the index needs; "
+                       "run `python -m rag index --full`")
+    progress("lexical index", 0, len(live))
+    index = LexicalIndex.build(
+        [c.id for c in live], [embedding_text(c) for c in live],
+        [day_number(c.published) for c in live], [c.source for c in live],
+    )
+    tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    index.save(tmp)
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(tmp, folder)
+    progress("lexical index", len(live), len(live))
+    return index
+
+
 class Indexer:
     """Builds and updates the index in a data folder from a corpus folder."""
 
-    def __init__(self, data_dir: Path, client, collection: str, embeddings: Embeddings,
+    def __init__(self, manifests: ManifestStore, client, collection: str, embeddings: Embeddings,
                  spec: BuildSpec, batch_size: int = 64, max_file_bytes: int = 20 * 1024 * 1024) -> None:
-        self._data_dir = data_dir
+        self._manifests = manifests
+        self._data_dir = manifests.data_dir
         self._client = client
         self._prefix = collection
         self._embeddings = embeddings
@@ -106,9 +133,9 @@ class Indexer:
         started = time.perf_counter()
         progress("reading", 0, 0)
         articles, skipped = load_corpus(corpus_dir, self._max_file_bytes)
-        current = manifest_io.read(self._data_dir)
+        current = self._manifests.read()
         if current is not None and not full:
-            manifest_io.check(current, self._spec)
+            check_manifest(current, self._spec)
         if not articles and current is not None and current.articles:
             raise RagError(
                 f"{corpus_dir} has no readable articles; the index keeps its {len(current.articles)} "
@@ -151,7 +178,7 @@ class Indexer:
                 "skipped": [[s.origin, s.reason] for s in skipped],
             },
         )
-        manifest_io.write(self._data_dir, new)  # the commit point
+        self._manifests.write(new)  # the commit point
         progress("committed", 1, 1)
         self._clean_after_commit(current, new, plan, rebuild)
         log.info("reindex done: %s", report.summary())
@@ -169,28 +196,8 @@ class Indexer:
 
     def _build_lexical(self, store: ChunkStore, entries: dict[str, ArticleEntry], generation: int,
                        progress: Progress) -> str:
-        live = sorted(
-            (c for c in store.scan()
-             if (e := entries.get(c.article_id)) is not None and e.hash == c.doc_hash),
-            key=lambda c: c.id,
-        )
-        expected = sum(e.chunks for e in entries.values())
-        if len(live) != expected:
-            raise RagError(f"the store holds {len(live)} of the {expected} chunks the index needs; "
-                           "run `python -m rag index --full`")
-        progress("lexical index", 0, len(live))
-        index = LexicalIndex.build(
-            [c.id for c in live], [embedding_text(c) for c in live],
-            [day_number(c.published) for c in live], [c.source for c in live],
-        )
         name = f"lexical/gen-{generation}"
-        folder = self._data_dir / name
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        index.save(tmp)
-        shutil.rmtree(folder, ignore_errors=True)
-        os.replace(tmp, folder)
-        progress("lexical index", len(live), len(live))
+        build_lexical(store, entries, self._data_dir / name, progress)
         return name
 
     def _clear_leftovers(self, current: Manifest | None, keep: str | None) -> None:

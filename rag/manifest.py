@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -96,32 +97,29 @@ def path_in(data_dir: Path) -> Path:
     return data_dir / FILENAME
 
 
-def read(data_dir: Path) -> Manifest | None:
-    """The committed manifest, or None when no index was ever committed here."""
-    path = path_in(data_dir)
-    if not path.exists():
-        return None
+def _parse(text: str, where: str) -> Manifest:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(text)
         if data.get("spec", {}).get("schema") != SCHEMA_VERSION:
             raise IndexMismatch(
-                f"the index in {data_dir} uses schema {data.get('spec', {}).get('schema')}, this version "
+                f"the index in {where} uses schema {data.get('spec', {}).get('schema')}, this version "
                 f"reads {SCHEMA_VERSION}: rebuild it with `python -m rag index --full`"
             )
         return Manifest.from_json(data)
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise IndexMismatch(
-            f"the index manifest {path} is unreadable ({exc}): rebuild with `python -m rag index --full`"
+            f"the index manifest in {where} is unreadable ({exc}): rebuild with `python -m rag index --full`"
         ) from exc
 
 
-def require(data_dir: Path, spec: BuildSpec) -> Manifest:
-    """The committed manifest, checked against the current build settings."""
-    manifest = read(data_dir)
-    if manifest is None:
-        raise IndexMissing(f"no index in {data_dir}: build it with `python -m rag index`")
-    check(manifest, spec)
-    return manifest
+def read(data_dir: Path) -> Manifest | None:
+    """The committed manifest in a data folder, or None when no index was ever committed there."""
+    path = path_in(data_dir)
+    if not path.exists():
+        return None
+    return _parse(path.read_text(encoding="utf-8"), str(path))
+
+
 
 
 def check(manifest: Manifest, spec: BuildSpec) -> None:
@@ -152,3 +150,66 @@ def write(data_dir: Path, manifest: Manifest) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+class ManifestStore:
+    """Where the committed manifest lives.
+
+    Embedded, it is ``manifest.json`` in the data folder. With a Chroma server it is also a
+    record in the server (written last, in one upsert: the commit point), so an indexer and a
+    bot on different machines share it; the file is then a local copy.
+    """
+
+    def __init__(self, data_dir: Path, client=None, prefix: str = "news") -> None:
+        self.data_dir = data_dir
+        self._client = client
+        self._name = f"{prefix}-manifest"
+        self._collection = None
+
+    @property
+    def shared(self) -> bool:
+        return self._client is not None
+
+    def _records(self):
+        if self._collection is None:
+            self._collection = self._client.get_or_create_collection(self._name, embedding_function=None)
+        return self._collection
+
+    def where(self) -> str:
+        return f"the Chroma server (collection {self._name})" if self.shared else str(self.data_dir)
+
+    def read(self) -> Manifest | None:
+        if not self.shared:
+            return read(self.data_dir)
+        res = self._records().get(ids=["manifest"], include=["documents"])
+        return _parse(res["documents"][0], self.where()) if res["ids"] else None
+
+    def stamp(self) -> object | None:
+        """Changes whenever a new manifest is committed; None when there is none."""
+        if not self.shared:
+            try:
+                return path_in(self.data_dir).stat().st_mtime_ns
+            except FileNotFoundError:
+                return None
+        res = self._records().get(ids=["manifest"], include=["metadatas"])
+        if not res["ids"]:
+            return None
+        meta = res["metadatas"][0]
+        return meta.get("generation"), meta.get("written")
+
+    def write(self, manifest: Manifest) -> None:
+        if self.shared:
+            self._records().upsert(
+                ids=["manifest"], embeddings=[[0.0]],
+                documents=[json.dumps(manifest.to_json(), ensure_ascii=False)],
+                metadatas=[{"generation": manifest.generation, "written": time.time()}],
+            )
+        write(self.data_dir, manifest)
+
+    def require(self, spec: BuildSpec) -> Manifest:
+        """The committed manifest, checked against the current build settings."""
+        manifest = self.read()
+        if manifest is None:
+            raise IndexMissing(f"no index in {self.where()}: build it with `python -m rag index`")
+        check(manifest, spec)
+        return manifest

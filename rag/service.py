@@ -18,11 +18,11 @@ from .conversation import Turn, condense
 from .embeddings import make_embeddings, spec_for
 from .errors import IndexMissing, NotFound, QuestionError, RagError
 from .generate import GenerativeAnswerer
-from .indexer import Indexer, Progress, _no_progress
+from .indexer import Indexer, Progress, _no_progress, build_lexical
 from .lexical import LexicalIndex
 from .llm import describe as describe_llm
 from .llm import make_chat_model
-from .manifest import BuildSpec, Manifest
+from .manifest import BuildSpec, Manifest, ManifestStore
 from .prompts import load_prompts
 from .retrieval import Retriever
 from .settings import Settings
@@ -54,7 +54,7 @@ class IndexStats:
 class _Snapshot:
     manifest: Manifest
     retriever: Retriever
-    stamp: int  # manifest mtime_ns when loaded
+    stamp: object  # the manifest's stamp when loaded
 
 
 class RagService:
@@ -66,6 +66,7 @@ class RagService:
         self._embeddings = embeddings
         self._client = client
         self._chat_model = chat_model
+        self._manifests: ManifestStore | None = None
         # Prompts are read and checked now, so a broken template fails at start-up.
         self.prompts = load_prompts() if (settings.llm_enabled or chat_model is not None) else None
         self._lock = threading.Lock()
@@ -117,7 +118,7 @@ class RagService:
         corpus = Path(corpus_dir or self.settings.corpus_dir)
         if not corpus.is_dir():
             raise IndexMissing(f"corpus folder {corpus} does not exist")
-        indexer = Indexer(self.settings.data_dir, self.client, self.settings.collection,
+        indexer = Indexer(self.manifests, self.client, self.settings.collection,
                           self.embeddings, self.build_spec(), self.settings.embedding_batch_size,
                           self.settings.max_file_mb * 1024 * 1024)
         report, _ = indexer.run(corpus, full=full, progress=progress)
@@ -126,22 +127,31 @@ class RagService:
 
     # Answering
 
+    @property
+    def manifests(self) -> ManifestStore:
+        if self._manifests is None:
+            shared = self.client if self.settings.chroma_host else None
+            self._manifests = ManifestStore(self.settings.data_dir, shared, self.settings.collection)
+        return self._manifests
+
     def _refresh(self) -> _Snapshot:
-        """The current snapshot, reloaded when the manifest on disk has changed."""
-        path = manifest_io.path_in(self.settings.data_dir)
-        try:
-            stamp = path.stat().st_mtime_ns
-        except FileNotFoundError:
-            raise IndexMissing(
-                f"no index in {self.settings.data_dir}: build it with `python -m rag index`"
-            ) from None
+        """The current snapshot, reloaded when a new manifest has been committed."""
+        stamp = self.manifests.stamp()
+        if stamp is None:
+            raise IndexMissing(f"no index in {self.manifests.where()}: build it with `python -m rag index`")
         with self._lock:
             snap = self._snapshot
             if snap is not None and snap.stamp == stamp:
                 return snap
-            manifest = manifest_io.require(self.settings.data_dir, self.build_spec())
-            lexical = LexicalIndex.load(self.settings.data_dir / manifest.lexical)
+            manifest = self.manifests.require(self.build_spec())
             store = ChunkStore(self.client, manifest.collection)
+            folder = self.settings.data_dir / manifest.lexical
+            if (folder / "fields.json").exists():
+                lexical = LexicalIndex.load(folder)
+            else:  # written by an indexer on another machine: rebuild it here from the store
+                log.info("building the lexical index for generation %d from the store", manifest.generation)
+                folder.parent.mkdir(parents=True, exist_ok=True)
+                lexical = build_lexical(store, manifest.articles, folder)
             snap = _Snapshot(manifest, Retriever(store, lexical, manifest, self.embeddings), stamp)
             self._snapshot = snap
             log.info("serving index generation %d (%d articles)", manifest.generation,
@@ -233,7 +243,7 @@ class RagService:
     def article_labels(self) -> dict[str, str]:
         """"origin (title)" of every article in the committed index, for reindex reports."""
         try:
-            m = manifest_io.read(self.settings.data_dir)
+            m = self.manifests.read()
         except RagError:
             return {}
         return {aid: f"{e.origin} ({e.title})" if e.title else e.origin
