@@ -70,6 +70,8 @@ def calibrate_refusal(service, questions, articles: Path) -> dict:
             passages = service.search(q.question, Filters(as_of=earlier), k=8)
             ev = answerer.evidence(q.question, passages)
             neg.append(ev[0].score if ev else 0.0)
+    if not pos or not neg:
+        return {"answerable": len(pos), "unanswerable": len(neg), "note": "too few questions to calibrate"}
     t, tpr, tnr = _best_threshold(pos, neg)
     current = service.settings.min_evidence
     return {"answerable": len(pos), "unanswerable": len(neg), "best_threshold": t,
@@ -117,12 +119,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--articles", type=Path, required=True)
     p.add_argument("--questions", type=Path, required=True)
     p.add_argument("--data-dir", type=Path, default=Path("bench-data"))
-    p.add_argument("--limit", type=int)
+    p.add_argument("--limit", type=int, help="use about N questions, spread over the whole set")
     args = p.parse_args(argv)
     from ..service import RagService
 
     service = RagService(replace(Settings.from_env(), data_dir=args.data_dir / "ours"))
-    questions = load_questions(args.questions, args.limit)
+    questions = load_questions(args.questions)
+    if args.limit:
+        questions = questions[::max(1, len(questions) // args.limit)]
     result = {"refusal": calibrate_refusal(service, questions, args.articles),
               "verifier": calibrate_verifier(service, questions)}
     print(json.dumps(result, indent=2))
