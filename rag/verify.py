@@ -19,7 +19,7 @@ from .context import Numbered, PassageBook, instruction_spans, neutralise
 from .lexical import terms
 from .text import split_sentences
 
-# Calibrated thresholds (see the module docstring).
+# Thresholds (see the module docstring).
 LEXICAL_SUPPORT = 0.75
 SEMANTIC_SUPPORT = 0.60
 SEMANTIC_MIN_LEXICAL = 0.40
