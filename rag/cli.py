@@ -66,7 +66,7 @@ def format_answer(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-class _TerminalProgress:
+class TerminalProgress:
     """Progress on one rewritten line on a terminal; elsewhere a line per tenth, or every 30 s."""
 
     def __init__(self, stream=sys.stderr) -> None:
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             settings = replace(settings, data_dir=args.data_dir)
         service = RagService(settings)
         if args.command == "index":
-            report = service.reindex(args.corpus, full=args.full, progress=_TerminalProgress())
+            report = service.reindex(args.corpus, full=args.full, progress=TerminalProgress())
             print(format_report(report))
         elif args.command == "ask":
             answer = service.ask(args.question, _filters(args))

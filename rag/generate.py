@@ -92,17 +92,20 @@ class GenerativeAnswerer:
     def answer(self, question: str, filters: Filters) -> Answer:
         deadline = time.monotonic() + self._settings.llm_timeout
         book = PassageBook()
+        passages: list[Passage] | None = None
         try:
             if self.uses_tools:
                 text = self._agent(question, filters, book, deadline)
             else:
-                passages = self._search(question, filters, self._settings.top_k + 1)
-                if not self._extractive.covered(question, passages):
+                # One search serves both the model (the best few) and a fallback (all of them).
+                passages = self._search(question, filters, max(self._settings.top_k, 8))
+                shown = passages[:self._settings.top_k + 1]
+                if not self._extractive.covered(question, shown):
                     return refusal(question)
-                text = self._single_pass(question, passages, book, deadline)
+                text = self._single_pass(question, shown, book, deadline)
         except LLMUnavailable as exc:
-            return self._fallback(question, filters, f"{exc}; showing an extractive answer instead")
-        return self._finish(question, filters, text, book)
+            return self._fallback(question, filters, f"{exc}; showing an extractive answer instead", passages)
+        return self._finish(question, filters, text, book, passages)
 
     # The two ways of producing text
 
@@ -167,7 +170,8 @@ class GenerativeAnswerer:
 
     # Turning text into a checked answer
 
-    def _finish(self, question: str, filters: Filters, text: str, book: PassageBook) -> Answer:
+    def _finish(self, question: str, filters: Filters, text: str, book: PassageBook,
+                passages: Sequence[Passage] | None = None) -> Answer:
         if NOT_COVERED in text or not text.strip():
             return refusal(question)
         claims = self._verifier.check(text, book)
@@ -176,7 +180,7 @@ class GenerativeAnswerer:
         counts = {"written": len(claims), "rejected": len(claims) - len(kept)}
         if not kept:
             fallback = self._fallback(question, filters, "the written answer could not be verified against "
-                                      "the sources; showing an extractive answer instead")
+                                      "the sources; showing an extractive answer instead", passages)
             return replace(fallback, **counts)
         shown = claims if flag else kept
         answer = replace(_compose(question, shown, book), **counts)
@@ -255,9 +259,11 @@ class GenerativeAnswerer:
                                       **{key: subject})
         return _text(self._invoke(self._model, [HumanMessage(prompt)], deadline))
 
-    def _fallback(self, question: str, filters: Filters, notice: str) -> Answer:
+    def _fallback(self, question: str, filters: Filters, notice: str,
+                  passages: Sequence[Passage] | None = None) -> Answer:
         log.info("falling back to an extractive answer: %s", notice)
-        passages = self._search(question, filters, max(self._settings.top_k, 8))
+        if passages is None:
+            passages = self._search(question, filters, max(self._settings.top_k, 8))
         answer = self._extractive.answer(question, passages)
         return replace(answer, notice=notice[:1].upper() + notice[1:])
 

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
-def _no_progress(stage: str, done: int, total: int) -> None:
+def no_progress(stage: str, done: int, total: int) -> None:
     pass
 
 
@@ -86,7 +86,7 @@ def _entry(article: Article, chunks: int) -> ArticleEntry:
 
 
 def build_lexical(store: ChunkStore, entries: dict[str, ArticleEntry], folder: Path,
-                  progress: Progress = _no_progress) -> LexicalIndex:
+                  progress: Progress = no_progress) -> LexicalIndex:
     """Build and save the BM25 index of the live chunks (those of the given article versions)."""
     live = sorted(
         (c for c in store.scan()
@@ -125,7 +125,7 @@ class Indexer:
         self._write_batch = max(1, batch_size) * 4
         self._max_file_bytes = max_file_bytes
 
-    def run(self, corpus_dir: Path, full: bool = False, progress: Progress = _no_progress) -> tuple[IndexReport, Manifest]:
+    def run(self, corpus_dir: Path, full: bool = False, progress: Progress = no_progress) -> tuple[IndexReport, Manifest]:
         with reindex_lock(self._data_dir):
             return self._run(corpus_dir, full, progress)
 
@@ -163,7 +163,8 @@ class Indexer:
             entries.pop(aid, None)
         for a in plan.to_embed:
             entries[a.id] = _entry(a, len(chunks_by_article[a.id]))
-        lexical_dir = self._build_lexical(store, entries, generation, progress)
+        lexical_dir = f"lexical/gen-{generation}"
+        build_lexical(store, entries, self._data_dir / lexical_dir, progress)
 
         report = IndexReport(
             added=plan.added, updated=plan.updated, removed=plan.removed, unchanged=plan.unchanged,
@@ -193,12 +194,6 @@ class Indexer:
             vectors = self._embeddings.embed_documents([embedding_text(c) for c in part])
             store.add(part, vectors, generation)
             progress("embedding", min(i + len(part), total), total)
-
-    def _build_lexical(self, store: ChunkStore, entries: dict[str, ArticleEntry], generation: int,
-                       progress: Progress) -> str:
-        name = f"lexical/gen-{generation}"
-        build_lexical(store, entries, self._data_dir / name, progress)
-        return name
 
     def _clear_leftovers(self, current: Manifest | None, keep: str | None) -> None:
         """Collections and lexical folders no committed manifest points at."""

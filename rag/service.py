@@ -18,7 +18,7 @@ from .conversation import Turn, condense
 from .embeddings import make_embeddings, spec_for
 from .errors import IndexMissing, NotFound, QuestionError, RagError
 from .generate import GenerativeAnswerer
-from .indexer import Indexer, Progress, _no_progress, build_lexical
+from .indexer import Indexer, Progress, no_progress, build_lexical
 from .lexical import LexicalIndex
 from .llm import describe as describe_llm
 from .llm import make_chat_model
@@ -113,7 +113,7 @@ class RagService:
     # Indexing
 
     def reindex(self, corpus_dir: Path | None = None, full: bool = False,
-                progress: Progress = _no_progress) -> IndexReport:
+                progress: Progress = no_progress) -> IndexReport:
         """Bring the index in line with the corpus folder; answers keep coming from the old index meanwhile."""
         corpus = Path(corpus_dir or self.settings.corpus_dir)
         if not corpus.is_dir():

@@ -17,7 +17,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from ..cli import _TerminalProgress
+from ..cli import TerminalProgress
 from ..settings import Settings, load_dotenv_once
 from ..types import Filters
 from .data import contains_answer, first_hit, load_questions, percentile
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     questions = load_questions(args.questions, args.limit)
-    progress = _TerminalProgress()
+    progress = TerminalProgress()
     rows = []
     if args.pipeline in ("ours", "both"):
         rows.append(run_ours(settings, args.articles, questions, progress))
