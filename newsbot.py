@@ -26,7 +26,7 @@ from rag.tokens import count_tokens
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.ask", "cogs.summary", "cogs.admin")
+EXTENSIONS = ("cogs.ask", "cogs.summary", "cogs.admin", "cogs.ingest", "cogs.timeline", "cogs.feeds")
 
 # What the bot needs in a server's channels (the README says why for each). Slash-command
 # replies need none of these: Discord delivers them through the interaction itself.
@@ -81,6 +81,8 @@ class NewsBot(commands.Bot):
         self.cooldown = Cooldown(settings.cooldown_seconds)
         self.answers = AnswerMemory()
         self.conversations = Conversations()
+        # One reindex at a time in this bot (/reindex, /ingest); the core's file lock covers other processes.
+        self.reindexing = asyncio.Lock()
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(AnswerButton)

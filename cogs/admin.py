@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from rag.errors import RagError, ReindexBusy
+from rag.feeds import feed_statuses
 
 from .utils import format as fmt
 from .utils.checks import admin_only
@@ -20,6 +21,8 @@ from .utils.replies import defer, finish
 
 if TYPE_CHECKING:
     from newsbot import NewsBot
+    from rag.service import RagService
+    from rag.types import IndexReport
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +33,6 @@ class Admin(commands.Cog):
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
         self.service = bot.service
-        self._reindexing = asyncio.Lock()  # one reindex per bot; the core's file lock covers other processes
 
     # Two layers: Discord shows /reindex only to members with Manage Server (an admin of the
     # server can change that under Integrations), and admin_only() checks again in the bot.
@@ -41,28 +43,13 @@ class Admin(commands.Cog):
     @app_commands.guild_only()
     @admin_only()
     async def reindex(self, interaction: discord.Interaction, full: bool = False) -> None:
-        if self._reindexing.locked():
+        if self.bot.reindexing.locked():
             raise ReindexBusy("a reindex is already running")
-        async with self._reindexing:
+        async with self.bot.reindexing:
             await defer(interaction, ephemeral=True)
-            before = await asyncio.to_thread(self.service.article_labels)
-            progress = ProgressMessage(lambda text: interaction.edit_original_response(content=text))
-            try:
-                report = await asyncio.to_thread(self.service.reindex, None, full, progress.report)
-            finally:
-                await progress.close()
-            after = await asyncio.to_thread(self.service.article_labels)
+            report, labels = await run_reindex(self.service, interaction, full)
         log.info("reindex run by user %s: %s", interaction.user.id, report.summary())
-        embed = fmt.report_embed(report, {**before, **after}, full)
-        try:
-            await finish(interaction, content=None, embed=embed)
-        except discord.HTTPException as exc:
-            # An interaction can be edited for 15 minutes only; a longer reindex reports by DM.
-            log.warning("could not show the reindex report in place (%s); sending it by direct message", exc)
-            try:
-                await interaction.user.send(embed=embed)
-            except discord.HTTPException as dm_exc:
-                log.warning("could not send the reindex report by direct message either: %s", dm_exc)
+        await show_report(interaction, fmt.report_embed(report, labels, full))
 
     @app_commands.command(
         name="status",
@@ -75,7 +62,40 @@ class Admin(commands.Cog):
         except RagError as exc:
             problem, _ = user_message(exc)
         counts = await asyncio.to_thread(self.bot.feedback.counts)
-        await finish(interaction, embed=fmt.status_embed(stats, counts, self._reindexing.locked(), problem))
+        try:
+            feeds = await asyncio.to_thread(feed_statuses, self.bot.settings)
+        except RagError as exc:  # an unreadable feeds.json must not hide the rest of the status
+            log.warning("feed status unavailable: %s", exc)
+            feeds = []
+        await finish(interaction, embed=fmt.status_embed(stats, counts, self.bot.reindexing.locked(), problem,
+                                                         feeds))
+
+
+async def run_reindex(service: RagService, interaction: discord.Interaction,
+                      full: bool = False) -> tuple[IndexReport, dict[str, str]]:
+    """Reindex in a worker thread, showing its progress in the (deferred) reply; the report and the
+    labels of the articles before and after. The caller holds ``bot.reindexing``."""
+    before = await asyncio.to_thread(service.article_labels)
+    progress = ProgressMessage(lambda text: interaction.edit_original_response(content=text))
+    try:
+        report = await asyncio.to_thread(service.reindex, None, full, progress.report)
+    finally:
+        await progress.close()
+    after = await asyncio.to_thread(service.article_labels)
+    return report, {**before, **after}
+
+
+async def show_report(interaction: discord.Interaction, embed: discord.Embed) -> None:
+    """Replace the progress line with the report; by direct message once the reply can no longer be edited."""
+    try:
+        await finish(interaction, content=None, embed=embed)
+    except discord.HTTPException as exc:
+        # An interaction can be edited for 15 minutes only; a longer reindex reports by DM.
+        log.warning("could not show the reindex report in place (%s); sending it by direct message", exc)
+        try:
+            await interaction.user.send(embed=embed)
+        except discord.HTTPException as dm_exc:
+            log.warning("could not send the reindex report by direct message either: %s", dm_exc)
 
 
 async def setup(bot: NewsBot) -> None:

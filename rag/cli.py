@@ -10,10 +10,14 @@ import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import RagError
 from .settings import Settings, SettingsError, load_dotenv_once
 from .types import Answer, Filters, IndexReport
+
+if TYPE_CHECKING:
+    from .timeline import Timeline
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +50,23 @@ def _parser() -> argparse.ArgumentParser:
     filters(ask)
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
 
+    tl = sub.add_parser("timeline", help="a topic's events, one cited line per article, oldest first")
+    tl.add_argument("topic")
+    filters(tl)
+    tl.add_argument("--json", action="store_true", help="print the timeline as JSON")
+
     sub.add_parser("stats", help="what is indexed")
+
+    fd = sub.add_parser("feeds", help="RSS/Atom feeds whose new articles are saved into the corpus and indexed",
+                        epilog="`feeds sync` exits with 2 when a feed or an article failed (each is listed).")
+    fsub = fd.add_subparsers(dest="feeds_command", required=True)
+    fs = fsub.add_parser("sync", help="fetch every feed, save new and updated articles, then reindex")
+    fs.add_argument("--json", action="store_true", help="print the report as JSON")
+    fl = fsub.add_parser("list", help="the feeds, with their last success and last error")
+    fl.add_argument("--json", action="store_true", help="print the feeds as JSON")
+    fsub.add_parser("add", help="subscribe to a feed").add_argument("url")
+    fsub.add_parser("remove", help="unsubscribe from a feed added with `feeds add`").add_argument("url")
+
     chat = sub.add_parser("chat", help="ask questions interactively")
     filters(chat)
     return p
@@ -63,6 +83,17 @@ def format_answer(answer: Answer) -> str:
             meta = ", ".join(x for x in (c.source, c.published.isoformat() if c.published else "undated") if x)
             lines.append(f"[{c.n}] {c.title} ({meta})" + (f" {c.url}" if c.url else ""))
             lines.append(f"    \u201c{' '.join(c.quote.split())}\u201d")
+    return "\n".join(lines)
+
+
+def format_timeline(timeline: Timeline) -> str:
+    """Plain-text rendering of a timeline: its dated lines, then its sources."""
+    lines = [timeline.text]
+    if timeline.citations:
+        lines += ["", "Sources:"]
+        for c in timeline.citations:
+            meta = ", ".join(x for x in (c.source, c.published.isoformat() if c.published else "undated") if x)
+            lines.append(f"[{c.n}] {c.title} ({meta})" + (f" {c.url}" if c.url else ""))
     return "\n".join(lines)
 
 
@@ -98,6 +129,32 @@ def format_report(report: IndexReport) -> str:
     for s in report.skipped:
         lines.append(f"  skipped {s.origin}: {s.reason}")
     return "\n".join(lines)
+
+
+def feeds_command(args: argparse.Namespace, settings: Settings, service) -> int:
+    """`python -m rag feeds sync|list|add|remove`; the exit status."""
+    from dataclasses import asdict
+
+    from .feeds import FeedSync, format_statuses, format_sync_report
+
+    feeds = FeedSync(settings, service)
+    if args.feeds_command == "add":
+        print(f"subscribed to {feeds.add(args.url)}")
+    elif args.feeds_command == "remove":
+        print(f"unsubscribed from {feeds.remove(args.url)}; the articles it brought stay in the corpus")
+    elif args.feeds_command == "list":
+        statuses = feeds.statuses()
+        if args.json:
+            print(json.dumps([{**asdict(st), "problem": st.problem} for st in statuses], ensure_ascii=False,
+                             indent=2))
+        else:
+            print(format_statuses(statuses))
+    elif args.feeds_command == "sync":
+        report = feeds.sync(progress=TerminalProgress())
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else
+              format_sync_report(report))
+        return 2 if report.failed or report.index_error else 0
+    return 0
 
 
 def _filters(args: argparse.Namespace) -> Filters:
@@ -144,6 +201,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
             else:
                 print(format_answer(answer))
+        elif args.command == "timeline":
+            timeline = service.timeline(args.topic, _filters(args))
+            if args.json:
+                print(json.dumps(timeline.to_dict(), ensure_ascii=False, indent=2))
+            else:
+                print(format_timeline(timeline))
         elif args.command == "stats":
             s = service.stats()
             print(f"articles: {s.articles}\nchunks: {s.chunks}\n"
@@ -153,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"answer mode: {s.answer_mode}\nstore: {s.store}")
         elif args.command == "chat":
             chat(service, _filters(args))
+        elif args.command == "feeds":
+            return feeds_command(args, settings, service)
     except (RagError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -28,6 +28,7 @@ from .retrieval import Retriever
 from .settings import Settings
 from .store import ChunkStore, open_client
 from .tokens import count_tokens
+from .timeline import Timeline, build_timeline
 from .summarize import (TOPIC_ARTICLES, TOPIC_NOT_COVERED, ExtractiveSummarizer, Sentence, distinct_articles,
                         sentences_of)
 from .types import Answer, ArticleRef, Filters, IndexReport, Passage
@@ -253,6 +254,13 @@ class RagService:
         store = ChunkStore(self.client, snap.manifest.collection)
         return sentences_of(store.get(snap.manifest.chunk_ids(article_id)).values())
 
+    def article_sentences(self, article_id: str) -> list[Sentence]:
+        """The sentences of one indexed article, in order (none if it is not in the index)."""
+        snap = self._refresh()
+        if article_id not in snap.manifest.articles:
+            return []
+        return self._sentences(snap, article_id)
+
     def summarize_article(self, article_id: str) -> Answer:
         """The 3 to 6 most central sentences of one article, each cited."""
         snap = self._refresh()
@@ -289,6 +297,10 @@ class RagService:
         groups = [sorted((p for p in passages if p.chunk.article_id == aid), key=lambda p: p.chunk.ordinal)
                   for aid in ids]
         return self._generative().summarize(q, groups, topic=True, fallback=extractive)
+
+    def timeline(self, topic: str, filters: Filters = Filters()) -> Timeline:
+        """The topic's events, one cited sentence per article (wire copies merged), oldest first."""
+        return build_timeline(self, topic, filters)
 
     # --- Conversations (the bot's threads) ------------------------------------------------
 

@@ -81,6 +81,18 @@ def _optional_path(env: Mapping[str, str], key: str) -> Path | None:
 # --- end of the Discord bot parsing helpers --------------------------------------------
 
 
+def _feed_urls(env: Mapping[str, str], key: str) -> tuple[str, ...]:
+    """Comma- or whitespace-separated http(s) URLs, without duplicates."""
+    from urllib.parse import urlsplit
+
+    urls = env.get(key, "").replace(",", " ").split()
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise SettingsError(f"{key} must be http or https URLs separated by commas or spaces, got {url!r}")
+    return tuple(dict.fromkeys(urls))
+
+
 def _choice(env: Mapping[str, str], key: str, default: str, choices: tuple[str, ...]) -> str:
     value = env.get(key, "").strip().lower() or default
     if value not in choices:
@@ -134,6 +146,14 @@ class Settings:
     llm_tool_calling: str = "auto"  # auto | on | off
     llm_max_searches: int = 3
     unsupported_sentences: str = "drop"  # drop | flag
+
+    # Feed subscriptions (rag/feeds.py); feeds added with /feeds add are kept in data_dir/feeds.json
+    feeds: tuple[str, ...] = ()  # RSS/Atom URLs always synced
+    feed_interval_minutes: int = 15  # the bot syncs every this many minutes; 0 = only on request
+    feed_timeout: float = 20.0  # seconds per feed or page request
+    feed_max_page_mb: float = 5.0  # a larger feed or page is not read
+    feed_host_delay: float = 2.0  # seconds between two requests to the same host
+    feed_max_entries: int = 50  # newest entries looked at per feed per sync
 
     # --- Discord bot (bot.py, newsbot.py, cogs/) ------------------------------------
     discord_token: str = ""  # secret; without it bot.py starts the terminal chat instead
@@ -192,6 +212,12 @@ class Settings:
             llm_max_searches=_int(env, "LLM_MAX_SEARCHES", d.llm_max_searches, minimum=1),
             unsupported_sentences=_choice(env, "UNSUPPORTED_SENTENCES", d.unsupported_sentences,
                                           ("drop", "flag")),
+            feeds=_feed_urls(env, "FEEDS"),
+            feed_interval_minutes=_int(env, "FEED_INTERVAL_MINUTES", d.feed_interval_minutes, minimum=0),
+            feed_timeout=_float(env, "FEED_TIMEOUT", d.feed_timeout),
+            feed_max_page_mb=_float(env, "FEED_MAX_PAGE_MB", d.feed_max_page_mb),
+            feed_host_delay=_seconds(env, "FEED_HOST_DELAY", d.feed_host_delay),
+            feed_max_entries=_int(env, "FEED_MAX_ENTRIES", d.feed_max_entries, minimum=1),
             # --- Discord bot
             discord_token=env.get("DISCORD_TOKEN", "").strip(),
             discord_guild_id=_int(env, "DISCORD_GUILD_ID", 0, minimum=0) or None,
@@ -215,6 +241,10 @@ class Settings:
             raise SettingsError(f"LLM_PROVIDER={self.llm_provider} needs LLM_MODEL")
         if self.llm_timeout <= 0:
             raise SettingsError("LLM_TIMEOUT must be positive")
+        if self.feed_timeout <= 0:
+            raise SettingsError("FEED_TIMEOUT must be positive")
+        if self.feed_max_page_mb <= 0:
+            raise SettingsError("FEED_MAX_PAGE_MB must be positive")
         return self
 
     @property

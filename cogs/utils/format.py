@@ -21,7 +21,10 @@ from rag.text import split_sentences
 from rag.types import Answer, Citation, IndexReport
 
 if TYPE_CHECKING:
+    from rag.feeds import FeedStatus, SyncReport
     from rag.service import IndexStats
+    from rag.timeline import Timeline
+    from rag.uploads import UploadReport
 
 # Discord's limits (characters).
 CONTENT = 2000
@@ -221,6 +224,32 @@ def summary_embed(answer: Answer, title: str) -> discord.Embed:
                         footer=footer)
 
 
+TIMELINE_LINE = 600  # one event line at most (a sentence is at most 400 characters, plus date and outlets)
+
+
+def timeline_embed(timeline: Timeline, title: str) -> discord.Embed:
+    """A timeline: one dated, cited line per event, oldest first, then its sources.
+
+    Whole lines are left out (the last ones, with a note) rather than cut, when they do not fit.
+    """
+    if timeline.refused:
+        return answer_embed(timeline.as_answer(), title=title, colour=COLOUR_REFUSED,
+                            footer="Nothing in the indexed articles covers this topic")
+    footer = "Timeline: for each article, its sentence closest to the topic, quoted and cited; oldest first"
+    events = list(timeline.events)
+    for shown in range(len(events), 0, -1):
+        kept = events[:shown]
+        embed = discord.Embed(title=cut(safe(title), TITLE), colour=COLOUR_SUMMARY,
+                              description="\n".join(cut(safe(e.line()), TIMELINE_LINE) for e in kept))
+        for name, value in source_fields([e.citation for e in kept]):
+            embed.add_field(name=cut(name, FIELD_NAME), value=cut(value, FIELD_VALUE), inline=False)
+        more = len(events) - shown
+        embed.set_footer(text=f"{more} later events not shown · {footer}" if more else footer)
+        if len(embed.description) <= DESCRIPTION and len(embed) <= TOTAL:
+            return embed
+    return fit(embed)
+
+
 def passages_embed(answer: Answer) -> discord.Embed:
     """The passages an answer was drawn from (the quotes themselves when there are none), cited ones first."""
     embed = discord.Embed(title=safe(f"Passages behind: {answer.question}"), colour=COLOUR_ANSWER)
@@ -260,6 +289,7 @@ _STAGES = {
     "embedding": "embedding passages",
     "lexical index": "building the keyword index",
     "committed": "new index committed; cleaning up",
+    "feeds": "checking feeds",
 }
 
 
@@ -285,6 +315,31 @@ def report_embed(report: IndexReport, labels: dict[str, str], full: bool = False
     return fit(embed)
 
 
+def ingest_embed(uploads: UploadReport, report: IndexReport | None, labels: dict[str, str]) -> discord.Embed:
+    """What /ingest did: the files added, already there and rejected (with reasons), then the reindex report."""
+    if report is None:
+        embed = discord.Embed(title="Nothing uploaded", colour=COLOUR_ADMIN,
+                              description=f"{safe(uploads.summary())}; nothing to index.")
+    else:
+        embed = report_embed(report, labels)
+        embed.title = "Upload indexed"
+        embed.description = f"{safe(uploads.summary())}\nReindex: {embed.description}"
+    files = []
+    if uploads.added:
+        files.append((f"Files added ({len(uploads.added)})", listing(
+            f"{safe(u.name)} → {safe(u.saved_as)} ({u.articles} article{'s' if u.articles != 1 else ''})"
+            for u in uploads.added)))
+    if uploads.already_there:
+        files.append((f"Already in the corpus ({len(uploads.already_there)})", listing(
+            f"{safe(u.name)} (as {safe(u.saved_as)})" for u in uploads.already_there)))
+    if uploads.rejected:
+        files.append((f"Files rejected ({len(uploads.rejected)})", listing(
+            f"{safe(u.name)}: {safe(scrub(u.reason))}" for u in uploads.rejected)))
+    for i, (name, value) in enumerate(files):
+        embed.insert_field_at(i, name=name, value=value, inline=False)
+    return fit(embed)
+
+
 def _when(stamp: str) -> str:
     try:
         return discord.utils.format_dt(datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S%z"), "f")
@@ -293,8 +348,8 @@ def _when(stamp: str) -> str:
 
 
 def status_embed(stats: IndexStats | None, counts: FeedbackCounts, reindexing: bool = False,
-                 problem: str = "") -> discord.Embed:
-    """What is indexed, or (``stats`` None) ``problem`` saying why nothing is; and the feedback counts."""
+                 problem: str = "", feeds: Sequence[FeedStatus] = ()) -> discord.Embed:
+    """What is indexed, or (``stats`` None) ``problem`` saying why nothing is; the feedback counts; the feeds."""
     embed = discord.Embed(title="Index status", colour=COLOUR_ADMIN)
     if stats is None:
         embed.description = safe(problem)
@@ -316,6 +371,48 @@ def status_embed(stats: IndexStats | None, counts: FeedbackCounts, reindexing: b
     embed.add_field(name="Feedback", value=f"👍 {counts.helpful:,} · 👎 {counts.unhelpful:,}")
     if reindexing:
         embed.add_field(name="Reindex", value="running; answers come from the previous index until it ends")
+    if feeds:
+        embed.add_field(name="Feeds", value=feeds_line(feeds), inline=False)
+    return fit(embed)
+
+
+def feeds_line(feeds: Sequence[FeedStatus]) -> str:
+    """How many feeds, how many failing, and the first failing one with its reason."""
+    failing = [f for f in feeds if f.problem]
+    text = f"{len(feeds)} feed{'s' if len(feeds) != 1 else ''}, "
+    if not failing:
+        return text + "no errors"
+    first = failing[0]
+    return text + f"{len(failing)} with errors; first: {safe(first.url)}: {safe(scrub(cut(first.problem, 300)))}"
+
+
+def feeds_embed(feeds: Sequence[FeedStatus]) -> discord.Embed:
+    """/feeds list: each feed with where it comes from, its last success and its last error."""
+    embed = discord.Embed(title=f"Feeds ({len(feeds)})", colour=COLOUR_ADMIN)
+    if not feeds:
+        embed.description = "No feeds yet: add one with /feeds add, or list them in FEEDS in the bot's .env."
+    for f in feeds:
+        origin = "from FEEDS in .env" if f.from_settings else "added with /feeds add"
+        lines = [f"{safe(f.url)} · {origin}",
+                 f"Last success: {_when(f.last_success) if f.last_success else 'never'} · "
+                 f"{f.articles:,} article{'s' if f.articles != 1 else ''}"]
+        if f.problem:
+            lines.append(f"Last error: {safe(scrub(cut(f.problem, 400)))}")
+        embed.add_field(name=safe(f.title or f.url), value="\n".join(lines), inline=False)
+    return fit(embed)
+
+
+def feed_sync_embed(report: SyncReport) -> discord.Embed:
+    """What a feed sync did: articles new, updated and failed (with reasons), then the reindex."""
+    embed = discord.Embed(title="Feeds synced", description=safe(report.summary()), colour=COLOUR_ADMIN)
+    for label, changes in (("New", report.new), ("Updated", report.updated)):
+        if changes:
+            embed.add_field(name=f"{label} ({len(changes)})",
+                            value=listing(f"{safe(c.title)} ({safe(c.url)})" for c in changes), inline=False)
+    if report.failed:
+        embed.add_field(name=f"Failed ({len(report.failed)})",
+                        value=listing(f"{safe(f.url)}: {safe(scrub(f.reason))}" for f in report.failed),
+                        inline=False)
     return fit(embed)
 
 

@@ -1,0 +1,54 @@
+"""Timelines: /timeline of a topic, one dated and cited line per article, oldest first."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from .summary import _span
+from .utils import format as fmt
+from .utils.options import Day, make_filters
+from .utils.replies import defer, finish
+from .utils.views import answer_view
+
+if TYPE_CHECKING:
+    from newsbot import NewsBot
+
+log = logging.getLogger(__name__)
+
+
+class Timeline(commands.Cog):
+    """Timelines from the core (``RagService.timeline``)."""
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        self.service = bot.service
+
+    @app_commands.command(
+        name="timeline",
+        description="What the articles report about a topic, one dated and cited line each, oldest first")
+    @app_commands.describe(
+        topic="The story or subject to follow over time",
+        since="Only articles published on or after this date (YYYY-MM-DD)",
+        until="Only articles published on or before this date (YYYY-MM-DD)",
+    )
+    async def timeline(self, interaction: discord.Interaction, topic: str, since: Day | None = None,
+                       until: Day | None = None) -> None:
+        filters = make_filters(None, since, until)
+        topic = self.service.check_question(topic)
+        self.bot.cooldown.enforce(interaction.user.id)
+        await defer(interaction, ephemeral=False)
+        timeline = await asyncio.to_thread(self.service.timeline, topic, filters)
+        answer = timeline.as_answer()
+        key = self.bot.answers.remember(interaction.user.id, answer)
+        embed = fmt.timeline_embed(timeline, f"Timeline: {topic}{_span(since, until)}")
+        await finish(interaction, embed=embed, view=answer_view(key, answer))
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(Timeline(bot))
