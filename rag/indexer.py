@@ -14,6 +14,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,13 +188,20 @@ class Indexer:
 
     def _embed_and_store(self, store: ChunkStore, chunks: list[Chunk], generation: int,
                          progress: Progress) -> None:
+        """Embed batch after batch while the previous batch is written to Chroma."""
         total = len(chunks)
         progress("embedding", 0, total)
-        for i in range(0, total, self._write_batch):
-            part = chunks[i:i + self._write_batch]
-            vectors = self._embeddings.embed_documents([embedding_text(c) for c in part])
-            store.add(part, vectors, generation)
-            progress("embedding", min(i + len(part), total), total)
+        with ThreadPoolExecutor(1, thread_name_prefix="chroma-write") as writer:
+            pending: Future | None = None
+            for i in range(0, total, self._write_batch):
+                part = chunks[i:i + self._write_batch]
+                vectors = self._embeddings.embed_documents([embedding_text(c) for c in part])
+                if pending is not None:
+                    pending.result()  # a failed write stops the reindex before more is embedded
+                pending = writer.submit(store.add, part, vectors, generation)
+                progress("embedding", min(i + len(part), total), total)
+            if pending is not None:
+                pending.result()
 
     def _clear_leftovers(self, current: Manifest | None, keep: str | None) -> None:
         """Collections and lexical folders no committed manifest points at."""

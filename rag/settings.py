@@ -112,6 +112,7 @@ class Settings:
     embedding_provider: str = "local"  # local | openai | ollama
     embedding_model: str = "all-MiniLM-L6-v2"
     embedding_batch_size: int = 64
+    embedding_runtime: str = "onnx-int8"  # onnx-int8 | torch (local provider only)
     embedding_base_url: str = ""
     embedding_api_key: str = ""
 
@@ -131,6 +132,7 @@ class Settings:
     candidates: int = 40
     max_question_tokens: int = 200
     min_relevance: float = 0.40  # cosine similarity a passage needs to count as on topic (summaries)
+    time_windows: str = "filter"  # filter | boost | off: what "this week" in a question does
     min_evidence: float = 0.45  # score the best answer sentence needs; below it: "does not cover"
 
     # LLM answer mode (LLM_PROVIDER=none keeps the extractive answers)
@@ -185,6 +187,7 @@ class Settings:
                                        ("local", "openai", "ollama")),
             embedding_model=env.get("EMBEDDING_MODEL", "").strip() or d.embedding_model,
             embedding_batch_size=_int(env, "EMBEDDING_BATCH_SIZE", d.embedding_batch_size, minimum=1),
+            embedding_runtime=_choice(env, "EMBEDDING_RUNTIME", d.embedding_runtime, ("onnx-int8", "torch")),
             embedding_base_url=env.get("EMBEDDING_BASE_URL", "").strip(),
             embedding_api_key=env.get("EMBEDDING_API_KEY", "").strip(),
             chunk_tokens=_int(env, "CHUNK_TOKENS", d.chunk_tokens, minimum=32),
