@@ -94,6 +94,13 @@ class LexicalIndex:
             mask &= (self._days <= day_number(filters.latest)) | (self._days == UNDATED)
         return None if mask.all() else mask.astype(np.float32)
 
+    def share(self, filters: Filters) -> float:
+        """The fraction of the indexed chunks that pass ``filters``."""
+        if not self.ids:
+            return 0.0
+        mask = self._mask(filters)
+        return 1.0 if mask is None else float(mask.mean())
+
     def search(self, query: str, k: int, filters: Filters = Filters()) -> list[LexicalHit]:
         """Top chunks by BM25 for the query, within the filters."""
         if self._retriever is None or k <= 0:

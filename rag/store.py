@@ -29,6 +29,16 @@ def day_number(d: date | None) -> int:
     return d.toordinal() if d else UNDATED
 
 
+def admits(filters: Filters, chunk: Chunk) -> bool:
+    """Whether ``chunk`` passes ``filters``, as :func:`where_clause` decides it inside Chroma."""
+    if filters.sources and chunk.source not in filters.sources:
+        return False
+    day = day_number(chunk.published)
+    if filters.since and day < day_number(filters.since):
+        return False
+    return not (filters.latest and day > day_number(filters.latest))
+
+
 def chunk_metadata(chunk: Chunk, generation: int) -> dict:
     return {
         "article_id": chunk.article_id,
@@ -61,15 +71,17 @@ def chunk_from(chunk_id: str, text: str, meta: dict) -> Chunk:
     )
 
 
-def where_clause(filters: Filters, generation: int) -> dict:
-    """A Chroma ``where`` for the filters, limited to committed generations."""
-    clauses: list[dict] = [{"gen": {"$lte": generation}}]
+def where_clause(filters: Filters, generation: int | None) -> dict | None:
+    """A Chroma ``where`` for the filters, limited to committed generations unless ``generation`` is None."""
+    clauses: list[dict] = [{"gen": {"$lte": generation}}] if generation is not None else []
     if filters.sources:
         clauses.append({"source": {"$in": list(filters.sources)}})
     if filters.since:
         clauses.append({"day": {"$gte": day_number(filters.since)}})
     if filters.latest:
         clauses.append({"day": {"$lte": day_number(filters.latest)}})
+    if not clauses:
+        return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
@@ -122,8 +134,13 @@ class ChunkStore:
                 metadatas=[chunk_metadata(c, generation) for c in part],
             )
 
-    def query(self, vector: Sequence[float], k: int, filters: Filters, generation: int) -> list[DenseHit]:
-        """Nearest chunks by cosine similarity among committed generations."""
+    def query(self, vector: Sequence[float], k: int, filters: Filters, generation: int | None) -> list[DenseHit]:
+        """Nearest chunks by cosine similarity, among committed generations unless ``generation`` is None.
+
+        A ``gen`` clause matches nearly every chunk, and Chroma evaluates such a broad metadata
+        filter slowly (about 0.2 s at 64k chunks here, against 2 ms unfiltered), so the
+        retriever leaves it out and checks chunks against the manifest instead.
+        """
         if k <= 0:
             return []
         res = self._collection.query(

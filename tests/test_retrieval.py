@@ -35,3 +35,45 @@ def test_near_identical_passages_collapse_into_the_best_ranked():
 def test_jaccard_of_disjoint_and_identical_texts():
     a, b = shingles("one two three four"), shingles("five six seven eight")
     assert jaccard(a, b) == 0.0 and jaccard(a, a) == 1.0 and jaccard(set(), a) == 0.0
+
+
+def test_filters_applied_after_the_search_match_chromas(indexed):
+    """The retriever filters broad searches itself; it must agree with Chroma's where clause."""
+    from datetime import date
+
+    from rag.store import admits, chunk_from, where_clause
+    from rag.types import Filters
+
+    snap = indexed._refresh()
+    collection = snap.retriever._store._collection
+    everything = collection.get(include=["documents", "metadatas"])
+    chunks = [chunk_from(i, d, m) for i, d, m in zip(everything["ids"], everything["documents"],
+                                                      everything["metadatas"])]
+    cases = [
+        Filters(as_of=date(2024, 3, 9)), Filters(since=date(2024, 3, 10)),
+        Filters(since=date(2024, 3, 5), until=date(2024, 3, 12)), Filters(sources=("wire-news",)),
+        Filters(sources=("riverton-gazette", "business-daily"), as_of=date(2024, 3, 12)),
+    ]
+    for filters in cases:
+        by_chroma = set(collection.get(where=where_clause(filters, None))["ids"])
+        by_python = {c.id for c in chunks if admits(filters, c)}
+        assert by_python == by_chroma and 0 < len(by_python) < len(chunks), filters
+
+
+def test_filtering_after_the_search_and_in_chroma_give_the_same_passages(indexed, monkeypatch):
+    from datetime import date
+
+    from rag import retrieval
+    from rag.store import admits
+    from rag.types import Filters
+
+    cases = [Filters(as_of=date(2024, 3, 30)), Filters(sources=("wire-news",)),
+             Filters(since=date(2024, 3, 6), until=date(2024, 3, 12))]
+    for filters in cases:
+        found = {}
+        for path, share in (("after", 0.0), ("chroma", 1.01)):  # every filter counts as broad, then as narrow
+            monkeypatch.setattr(retrieval, "BROAD_FILTER_SHARE", share)
+            passages = indexed.search("Lumetra battery factory jobs", filters, k=5)
+            assert passages and all(admits(filters, p.chunk) for p in passages), (path, filters)
+            found[path] = [p.chunk.id for p in passages]
+        assert found["after"] == found["chroma"], filters
