@@ -77,6 +77,8 @@ def format_answer(answer: Answer) -> str:
     lines = [answer.text]
     if answer.notice:
         lines += ["", f"({answer.notice})"]
+    if answer.currency():
+        lines += ["", f"({answer.currency()})"]
     if answer.citations:
         lines += ["", "Sources:"]
         for c in answer.citations:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
@@ -24,10 +24,12 @@ from .llm import describe as describe_llm
 from .llm import make_chat_model
 from .manifest import BuildSpec, Manifest, ManifestStore
 from .prompts import load_prompts
-from .retrieval import Retriever
+from .retrieval import Retriever, rrf
 from .settings import Settings
 from .store import ChunkStore, open_client
 from .tokens import count_tokens
+from .timeframe import Window
+from .timeframe import resolve as resolve_window
 from .timeline import Timeline, build_timeline
 from .summarize import (TOPIC_ARTICLES, TOPIC_NOT_COVERED, ExtractiveSummarizer, Sentence, distinct_articles,
                         sentences_of)
@@ -35,6 +37,20 @@ from .types import Answer, ArticleRef, Filters, IndexReport, Passage
 from .verify import Verifier
 
 log = logging.getLogger(__name__)
+
+
+def today() -> date:
+    """The date questions are asked as of when nobody says otherwise (UTC, as Discord timestamps)."""
+    return datetime.now(timezone.utc).date()
+
+
+def _narrow(filters: Filters, window: Window) -> Filters | None:
+    """``filters`` restricted to ``window``, or None when the two do not overlap."""
+    since = max((d for d in (filters.since, window.since) if d), default=None)
+    until = min(d for d in (filters.until, window.until) if d)
+    if since and until < since:
+        return None
+    return replace(filters, since=since, until=until)
 
 
 @dataclass(frozen=True)
@@ -177,13 +193,61 @@ class RagService:
         return snap.retriever.search(query, k or self.settings.top_k, filters, self.settings.candidates)
 
     def ask(self, question: str, filters: Filters = Filters()) -> Answer:
-        """Answer a question from the corpus, citing passages, or say the corpus does not cover it."""
+        """Answer a question from the corpus, citing passages, or say the corpus does not cover it.
+
+        The question is asked as of ``filters.as_of`` (today when unset): later articles are
+        hidden, and relative time in it ("this week", "in July") becomes a date window.
+        """
         q = self.check_question(question)
         self._refresh()  # fails fast, before any model is loaded, when there is no index
+        filters = replace(filters, as_of=filters.as_of or today())
+        asked = self.window_of(q, filters)
         if self.chat_model is None:
             extractive = ExtractiveAnswerer(self.embeddings, self.settings.min_evidence)
-            return extractive.answer(q, self.search(q, filters, k=max(self.settings.top_k, 8)))
-        return self._generative().answer(q, filters)
+            passages, window = self.search_in_time(q, filters, asked, k=max(self.settings.top_k, 8))
+            answer = extractive.answer(q, passages)
+        else:
+            window = asked
+            windowed = _narrow(filters, window) if window else None
+            answer = self._generative().answer(q, windowed or filters)
+            if window and answer.refused and windowed is not None:  # nothing in the window: ask unwindowed
+                answer, window = self._generative().answer(q, filters), None
+        if asked and window is None:
+            gap = f"nothing indexed is dated {asked.label()}; searched every date up to {filters.as_of.strftime('%-d %b %Y')}"
+            answer = replace(answer, notice="; ".join(n for n in (answer.notice, gap) if n))
+        return replace(answer, as_of=filters.as_of, window=window.label() if window else "")
+
+    def window_of(self, question: str, filters: Filters) -> Window | None:
+        """The date window relative time in the question asks for (None with TIME_WINDOWS=off)."""
+        if self.settings.time_windows == "off":
+            return None
+        return resolve_window(question, filters.as_of or today())
+
+    def retrieve(self, question: str, filters: Filters, k: int) -> tuple[list[Passage], Window | None]:
+        """The passages a question is answered from, time-aware, and the window used if any."""
+        return self.search_in_time(question, filters, self.window_of(question, filters), k)
+
+    def search_in_time(self, question: str, filters: Filters, window: Window | None,
+                       k: int) -> tuple[list[Passage], Window | None]:
+        """Search with the question's date window applied as TIME_WINDOWS says.
+
+        ``filter`` searches inside the window only (the whole range when the window holds
+        nothing); ``boost`` fuses the search inside the window with the unrestricted one,
+        so passages from the window rank first without excluding the rest. Returns the
+        passages and the window that was actually used.
+        """
+        if window is None:
+            return self.search(question, filters, k=k), None
+        inside = self.search(window.query, _narrow(filters, window), k=k) if _narrow(filters, window) else []
+        if self.settings.time_windows == "filter":
+            if inside:
+                return inside, window
+            return self.search(question, filters, k=k), None
+        everywhere = self.search(window.query, filters, k=k)
+        fused = rrf([[p.chunk.id for p in inside], [p.chunk.id for p in everywhere]])
+        by_id = {p.chunk.id: p for p in everywhere + inside}
+        ranked = sorted(by_id, key=lambda cid: -fused[cid])[:k]
+        return [by_id[cid] for cid in ranked], window if inside else None
 
     def _generative(self) -> GenerativeAnswerer:
         return GenerativeAnswerer(self.chat_model, self.prompts, self.settings,

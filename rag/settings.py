@@ -201,6 +201,7 @@ class Settings:
             candidates=_int(env, "CANDIDATES", d.candidates, minimum=1),
             max_question_tokens=_int(env, "MAX_QUESTION_TOKENS", d.max_question_tokens, minimum=8),
             min_relevance=_float(env, "MIN_RELEVANCE", d.min_relevance),
+            time_windows=_choice(env, "TIME_WINDOWS", d.time_windows, ("filter", "boost", "off")),
             min_evidence=_float(env, "MIN_EVIDENCE", d.min_evidence),
             llm_provider=env.get("LLM_PROVIDER", "").strip().lower() or d.llm_provider,
             llm_model=env.get("LLM_MODEL", "").strip(),

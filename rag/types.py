@@ -102,6 +102,25 @@ class Answer:
     # Sentences a model wrote and how many of them the verifier rejected (generative mode only).
     written: int = field(default=0, compare=False)
     rejected: int = field(default=0, compare=False)
+    as_of: date | None = None  # the date the question was asked as of
+    window: str = ""  # the date window relative time in the question asked for, e.g. "this week: 17 – 24 Nov 2026"
+
+    @property
+    def newest(self) -> date | None:
+        """The published date of the newest article the answer cites."""
+        dates = [c.published for c in self.citations if c.published]
+        return max(dates) if dates else None
+
+    def currency(self) -> str:
+        """How current the answer is: ``as of 24 Nov 2026 · newest source 23 Nov 2026 · this week: …``."""
+        parts = []
+        if self.as_of:
+            parts.append(f"as of {self.as_of.strftime('%-d %b %Y')}")
+        if self.newest and not self.refused:
+            parts.append(f"newest source {self.newest.strftime('%-d %b %Y')}")
+        if self.window:
+            parts.append(f"searched {self.window}")
+        return " · ".join(parts)
 
     def to_dict(self) -> dict:
         return {
@@ -109,6 +128,9 @@ class Answer:
             "refused": self.refused,
             "mode": self.mode,
             "notice": self.notice,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "window": self.window,
+            "newest_source": self.newest.isoformat() if self.newest else None,
             "citations": [c.to_dict() for c in self.citations],
         }
 

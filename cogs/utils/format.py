@@ -212,6 +212,8 @@ def answer_embed(answer: Answer, title: str | None = None, colour: discord.Colou
         notes = [footer or "Nothing in the indexed articles answers this"]
     if answer.notice:
         notes.append(answer.notice)
+    if answer.currency():
+        notes.append(answer.currency())
     embed.set_footer(text=cut(" · ".join(notes), FOOTER_NOTES))
     return fit(embed)
 
