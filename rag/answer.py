@@ -128,7 +128,7 @@ class ExtractiveAnswerer:
             citations.append(Citation(
                 n=n, article_id=chunk.article_id, title=chunk.title, source=chunk.source,
                 published=chunk.published, url=chunk.url, quote=c.text,
-                start=chunk.start + c.start, end=chunk.start + c.end,
+                start=chunk.start + c.start, end=chunk.start + c.end, outlets=c.passage.outlets,
             ))
         return Answer(question=question, text=" ".join(parts), refused=False,
                       citations=tuple(citations), mode="extractive", passages=tuple(passages))

@@ -84,6 +84,8 @@ def format_answer(answer: Answer) -> str:
         for c in answer.citations:
             meta = ", ".join(x for x in (c.source, c.published.isoformat() if c.published else "undated") if x)
             lines.append(f"[{c.n}] {c.title} ({meta})" + (f" {c.url}" if c.url else ""))
+            if c.outlets:
+                lines.append(f"    also in: {', '.join(c.outlets)}")
             lines.append(f"    \u201c{' '.join(c.quote.split())}\u201d")
     return "\n".join(lines)
 

@@ -322,4 +322,4 @@ def _citation(n: int, item: Numbered, claim: Claim) -> Citation:
         a, b = 0, len(item.text)
     return Citation(n=n, article_id=chunk.article_id, title=chunk.title, source=chunk.source,
                     published=chunk.published, url=chunk.url, quote=item.text[a:b],
-                    start=chunk.start + a, end=chunk.start + b)
+                    start=chunk.start + a, end=chunk.start + b, outlets=item.passage.outlets)

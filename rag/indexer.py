@@ -1,9 +1,9 @@
 """Incremental reindexing: embed what is new or changed, commit, then clean up.
 
 The order is what makes a reindex safe to kill: new chunks are written under the next
-generation (invisible to readers), the lexical index is written to a new folder, and only
-then is the manifest replaced. Clean-up of the old versions comes after the commit, and
-whatever an interrupted run left behind is removed at the start of the next one.
+generation (invisible to readers), the lexical index and the duplicate groups are written to
+a new folder, and only then is the manifest replaced. Clean-up of the old versions comes after
+the commit, and whatever an interrupted run left behind is removed at the start of the next one.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
+from . import dedup
 from .chunking import chunk_article, embedding_text
 from .errors import RagError, ReindexBusy
 from .ingest import load_corpus
@@ -166,10 +167,12 @@ class Indexer:
             entries[a.id] = _entry(a, len(chunks_by_article[a.id]))
         lexical_dir = f"lexical/gen-{generation}"
         build_lexical(store, entries, self._data_dir / lexical_dir, progress)
+        groups = self._group_duplicates(articles, entries, current if not rebuild else None,
+                                        self._data_dir / lexical_dir, progress)
 
         report = IndexReport(
             added=plan.added, updated=plan.updated, removed=plan.removed, unchanged=plan.unchanged,
-            skipped=list(skipped), chunks_embedded=len(pending),
+            skipped=list(skipped), chunks_embedded=len(pending), duplicate_groups=len(groups),
         )
         report.seconds = time.perf_counter() - started
         new = Manifest(
@@ -185,6 +188,15 @@ class Indexer:
         self._clean_after_commit(current, new, plan, rebuild)
         log.info("reindex done: %s", report.summary())
         return report, new
+
+    def _group_duplicates(self, articles: list[Article], entries: dict[str, ArticleEntry],
+                          current: Manifest | None, folder: Path, progress: Progress) -> dedup.Groups:
+        """Sign the new and changed articles (the others' signatures carry over) and regroup, into ``folder``."""
+        texts = {a.id: a.text for a in articles}
+        previous = dedup.Signatures.load(self._data_dir / current.lexical) if current else None
+        progress("duplicates", 0, len(entries))
+        return dedup.build(folder, previous, {aid: e.hash for aid, e in entries.items()},
+                           lambda aid: texts[aid], lambda done, total: progress("duplicates", done, total))
 
     def _embed_and_store(self, store: ChunkStore, chunks: list[Chunk], generation: int,
                          progress: Progress) -> None:

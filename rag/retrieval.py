@@ -1,4 +1,10 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 results fused by reciprocal rank, near-duplicates collapsed."""
+"""Hybrid retrieval: dense (Chroma) and BM25 results fused by reciprocal rank, near-duplicates collapsed.
+
+Duplicates collapse twice after fusion: first by article, with the groups of near-duplicate
+articles found at indexing (:mod:`rag.dedup`; one passage per group, a dictionary lookup per
+passage), then passage by passage, by word-trigram overlap, which also catches a paragraph
+quoted in articles that are otherwise different.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,13 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 
+import chromadb.errors
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from .dedup import Groups
 from .lexical import LexicalIndex
 from .manifest import Manifest
 from .store import ChunkStore, DenseHit, admits
@@ -21,6 +30,12 @@ RRF_K = 60  # the constant of Cormack et al.; large enough that no single list d
 DUPLICATE_JACCARD = 0.6  # word-trigram overlap above which two passages say the same thing
 BROAD_FILTER_SHARE = 0.2  # filters passing at least this share of chunks are applied after the search
 OVERSAMPLE = 1.5  # extra nearest chunks fetched so that enough pass a filter applied afterwards
+# A copy's passage stands for the best-ranked one when their word trigrams overlap at least this
+# much. Chunk edges shift when a copy adds a dateline or cuts a paragraph, so the matching
+# passages of two versions overlap less than DUPLICATE_JACCARD (0.23 to 0.9 for the story in
+# tests/test_dedup.py, 200-token chunks), while other parts of the story share only the chunk
+# overlap with it (0.07 at most there).
+VERSION_JACCARD = 0.2
 
 _WORD = re.compile(r"\w+")
 
@@ -67,15 +82,61 @@ def collapse_duplicates(passages: list[Passage], threshold: float = DUPLICATE_JA
     return [p for p, _ in kept]
 
 
+def _article_of(chunk_id: str) -> str:
+    """The article id in a chunk id (``article:hash:ordinal``, see :func:`rag.chunking.chunk_id`)."""
+    return chunk_id.rsplit(":", 2)[0]
+
+
+def collapse_groups(passages: list[Passage], groups: Groups) -> list[Passage]:
+    """One passage per group of near-duplicate articles, at the rank of the group's best passage.
+
+    The passage kept is the newest member's version of the best one (the newest published
+    date wins, then the better rank); a member's version is its passage most like the best
+    one, if they overlap at least VERSION_JACCARD. The others are listed in ``also_in``.
+    """
+    ranks: dict[str, list[int]] = {}
+    for i, p in enumerate(passages):
+        gid = groups.group_of.get(p.chunk.article_id)
+        if gid is not None:
+            ranks.setdefault(gid, []).append(i)
+    if all(len(r) == 1 for r in ranks.values()):
+        return passages
+    out, done = [], set()
+    for i, p in enumerate(passages):
+        gid = groups.group_of.get(p.chunk.article_id)
+        if gid is None or len(ranks[gid]) == 1:
+            out.append(p)
+        elif gid not in done:
+            done.add(gid)
+            chosen = _newest_version([passages[j] for j in ranks[gid]])
+            others = tuple(passages[j].chunk.id for j in ranks[gid] if passages[j] is not chosen)
+            out.append(replace(chosen, score=p.score, also_in=chosen.also_in + others))
+    return out
+
+
+def _newest_version(members: list[Passage]) -> Passage:
+    """Of a group's passages (best first), the newest article's version of the first one."""
+    best = members[0]
+    best_sh = shingles(best.chunk.text)
+    versions: dict[str, tuple[float, int]] = {}  # article -> (overlap with the best, rank) of its closest passage
+    for rank, p in enumerate(members):
+        overlap = 1.0 if p is best else jaccard(shingles(p.chunk.text), best_sh)
+        if overlap >= VERSION_JACCARD and overlap > versions.get(p.chunk.article_id, (-1.0, 0))[0]:
+            versions[p.chunk.article_id] = (overlap, rank)
+    rank = max(versions.values(), key=lambda v: (members[v[1]].chunk.published or date.min, -v[1]))[1]
+    return members[rank]
+
+
 class Retriever:
     """Searches one committed index generation."""
 
     def __init__(self, store: ChunkStore, lexical: LexicalIndex, manifest: Manifest,
-                 embeddings: Embeddings) -> None:
+                 embeddings: Embeddings, groups: Groups | None = None) -> None:
         self._store = store
         self._lexical = lexical
         self._manifest = manifest
         self._embeddings = embeddings
+        self.groups = groups or Groups()
 
     def search(self, query: str, k: int = 5, filters: Filters = Filters(),
                candidates: int = 40) -> list[Passage]:
@@ -99,7 +160,20 @@ class Retriever:
                 similarity[cid] = float(np.dot(qvec, np.asarray(vec, dtype=np.float32)))
         ranked = sorted((cid for cid in fused if cid in chunks), key=lambda c: -fused[c])
         passages = [Passage(chunks[c], fused[c], similarity.get(c), bm25.get(c)) for c in ranked]
-        return collapse_duplicates(passages, limit=k)
+        kept = collapse_duplicates(collapse_groups(passages, self.groups), limit=k)
+        return [self._with_outlets(p, filters) for p in kept]
+
+    def _with_outlets(self, p: Passage, filters: Filters) -> Passage:
+        """The passage with the other outlets that ran its story: its article's copies and collapsed passages'."""
+        entries = self._manifest.articles
+        latest = filters.latest
+        names = set()
+        for aid in (*self.groups.copies(p.chunk.article_id), *map(_article_of, p.also_in)):
+            e = entries.get(aid)
+            if e is not None and e.source and not (latest and e.published and e.published > latest.isoformat()):
+                names.add(e.source)
+        names.discard(p.chunk.source)
+        return replace(p, outlets=tuple(sorted(names))) if names else p
 
     def _dense(self, qvec: np.ndarray, candidates: int, filters: Filters) -> list[DenseHit]:
         """The ``candidates`` nearest live chunks within ``filters``.
@@ -114,13 +188,20 @@ class Retriever:
         share = self._lexical.share(filters)
         if share == 0.0:
             return []
-        if share >= BROAD_FILTER_SHARE:
-            n = min(len(self._lexical), int(candidates / share * OVERSAMPLE) + candidates)
-            hits = self._store.query(qvec, n, Filters(), None)
-            dense = [h for h in hits if admits(filters, h.chunk) and m.is_live(h.chunk.article_id, h.chunk.doc_hash)]
-            if len(dense) >= candidates or len(hits) < n:
-                return dense[:candidates]
-        hits = self._store.query(qvec, candidates, filters, None)
+        try:
+            if share >= BROAD_FILTER_SHARE:
+                n = min(len(self._lexical), int(candidates / share * OVERSAMPLE) + candidates)
+                hits = self._store.query(qvec, n, Filters(), None)
+                dense = [h for h in hits
+                         if admits(filters, h.chunk) and m.is_live(h.chunk.article_id, h.chunk.doc_hash)]
+                if len(dense) >= candidates or len(hits) < n:
+                    return dense[:candidates]
+            hits = self._store.query(qvec, candidates, filters, None)
+        except chromadb.errors.InternalError as exc:
+            # A reindex killed in the middle of a Chroma write can leave records that only a
+            # query limited to committed generations steps around; the next reindex removes them.
+            log.warning("dense search failed (%s); searching committed generations only", exc)
+            hits = self._store.query(qvec, candidates, filters, m.generation)
         dense = [h for h in hits if m.is_live(h.chunk.article_id, h.chunk.doc_hash)]
         if len(dense) < len(hits) and len(hits) == candidates:
             # Chunks of a reindex not yet committed crowd the results: ask again for committed ones only.

@@ -12,6 +12,7 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
+from . import dedup
 from . import manifest as manifest_io
 from .answer import ExtractiveAnswerer
 from .conversation import Turn, condense
@@ -169,7 +170,13 @@ class RagService:
                 log.info("building the lexical index for generation %d from the store", manifest.generation)
                 folder.parent.mkdir(parents=True, exist_ok=True)
                 lexical = build_lexical(store, manifest.articles, folder)
-            snap = _Snapshot(manifest, Retriever(store, lexical, manifest, self.embeddings), stamp)
+            groups = dedup.load(folder)
+            if groups is None:  # written by an older version, or on another machine: rebuild from the store
+                log.info("finding duplicate articles for generation %d from the store", manifest.generation)
+                groups = dedup.build_from_chunks(folder, store.scan(),
+                                                 {aid: e.hash for aid, e in manifest.articles.items()})
+            retriever = Retriever(store, lexical, manifest, self.embeddings, groups)
+            snap = _Snapshot(manifest, retriever, stamp)
             self._snapshot = snap
             log.info("serving index generation %d (%d articles)", manifest.generation,
                      len(manifest.articles))

@@ -66,6 +66,7 @@ class Passage:
     dense: float | None = None  # cosine similarity to the query
     lexical: float | None = None  # BM25 score
     also_in: tuple[str, ...] = ()  # ids of near-duplicate chunks collapsed into this one
+    outlets: tuple[str, ...] = ()  # other outlets that ran the same story (not the chunk's own)
 
 
 @dataclass(frozen=True)
@@ -81,10 +82,12 @@ class Citation:
     quote: str
     start: int  # character span of ``quote`` in the article text
     end: int
+    outlets: tuple[str, ...] = ()  # other outlets that ran the same story (not ``source``)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["published"] = self.published.isoformat() if self.published else None
+        d["outlets"] = list(self.outlets)
         return d
 
 
@@ -162,12 +165,15 @@ class IndexReport:
     skipped: list[Skipped] = field(default_factory=list)
     chunks_embedded: int = 0
     seconds: float = 0.0
+    duplicate_groups: int = 0  # groups of two or more near-duplicate articles in the new index
 
     def summary(self) -> str:
+        copies = (f"; {self.duplicate_groups} group{'s' if self.duplicate_groups != 1 else ''} "
+                  "of duplicate articles" if self.duplicate_groups else "")
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
             f"{self.unchanged} unchanged, {len(self.skipped)} skipped; "
-            f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f}s"
+            f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f}s{copies}"
         )
 
 

@@ -178,12 +178,22 @@ def _markers(numbers: Iterable[int]) -> str:
     return "".join(f"[{n}]" for n in numbers)
 
 
+OUTLETS = 300  # the "also in" line of a source: a handful of outlet names, never the whole field
+
+
+def also_in(citations: Iterable[Citation]) -> str:
+    """``also in: AP, Reuters``: the other outlets that ran the cited story, or "" when none did."""
+    outlets = dict.fromkeys(o for c in citations for o in c.outlets)
+    return f"also in: {safe(cut(', '.join(outlets), OUTLETS))}" if outlets else ""
+
+
 def source_fields(citations: Sequence[Citation], room: int = FIELDS) -> list[tuple[str, str]]:
     """One (name, value) per cited article, its citation numbers first, in citation order."""
     groups: dict[str, list[Citation]] = {}
     for c in sorted(citations, key=lambda c: c.n):
         groups.setdefault(c.article_id, []).append(c)
-    out = [(f"{_markers(c.n for c in cs)} {safe(cs[0].title or 'Untitled')}", byline(cs[0]))
+    out = [(f"{_markers(c.n for c in cs)} {safe(cs[0].title or 'Untitled')}",
+            "\n".join(x for x in (byline(cs[0]), also_in(cs)) if x))
            for cs in groups.values()]
     if len(out) > room:
         rest = len(out) - (room - 1)
@@ -290,6 +300,7 @@ _STAGES = {
     "reading": "reading the corpus folder",
     "embedding": "embedding passages",
     "lexical index": "building the keyword index",
+    "duplicates": "finding duplicate articles",
     "committed": "new index committed; cleaning up",
     "feeds": "checking feeds",
 }
