@@ -1,0 +1,222 @@
+"""`python -m rag.bench scale`: this project at N chunks: indexing, memory, disk, start-up, latency.
+
+    python -m rag.bench scale --chunks 100000 --articles ARTICLES.jsonl.gz \\
+        --questions QUESTIONS.jsonl [--data-dir bench-data] [--queries 300] [--json]
+
+Builds a corpus of about N chunks from the bench articles: the originals, then copies
+made different enough that nothing is a cache hit (sentences dropped and reordered,
+numbers changed, a copy number in the title, the date moved), so every chunk is embedded
+and stored for real. Then, each in its own process so that the figures are its own:
+
+* ``python -m rag index`` over the corpus: chunks/s and peak memory (RSS);
+* an answering process: start-up (from process start to the first search answered,
+  the BM25 index loaded from disk, not rebuilt), then dense + BM25 + fusion latency
+  p50/p95 over the questions (each as of the date it was asked), and its peak RSS.
+
+The corpus and index stay in DATA_DIR/scale-N and are reused (delete it to start over).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import re
+import resource
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+TARGETS = {"search_p95_ms": 50, "rss_mb": 1536, "startup_s": 5}
+
+
+def _perturb(article: dict, copy: int, rng: random.Random) -> dict:
+    """A copy of ``article`` that embeds differently: shuffled, trimmed, renumbered, re-dated."""
+    sentences = re.split(r"(?<=[.!?])\s+", article.get("text") or "")
+    keep = [s for s in sentences if rng.random() > 0.15] or sentences
+    if len(keep) > 3:
+        i = rng.randrange(1, len(keep) - 1)
+        keep[i], keep[i + 1] = keep[i + 1], keep[i]
+    text = re.sub(r"\d+", lambda m: str(int(m[0]) + rng.randint(1, 9)), " ".join(keep))
+    published = article.get("published")
+    if published:
+        published = (date.fromisoformat(published) + timedelta(days=rng.randint(-20, 20))).isoformat()
+    return {**article, "id": f"{article['id']}-c{copy}", "url": f"{article.get('url') or ''}#copy-{copy}",
+            "title": f"{article.get('title') or ''} (copy {copy})", "published": published, "text": text}
+
+
+def build_corpus(articles: Path, chunks: int, out: Path) -> tuple[int, int]:
+    """Write about ``chunks`` chunks' worth of articles to ``out``; returns (articles, estimated chunks)."""
+    from ..chunking import chunk_article
+    from ..ingest import load_corpus
+
+    folder = out.parent / "probe"
+    folder.mkdir(parents=True, exist_ok=True)
+    link = folder / articles.name
+    if not link.exists():
+        link.symlink_to(articles.resolve())
+    originals, _ = load_corpus(folder)
+    per_article = {a.id: len(chunk_article(a)) for a in originals}
+    opener = gzip.open if articles.suffix == ".gz" else open
+    with opener(articles, "rt", encoding="utf-8") as fh:
+        raw = [json.loads(line) for line in fh if line.strip()]
+    raw = [r for r in raw if r.get("id") in per_article or str(r.get("id")) in per_article] or raw
+    mean = sum(per_article.values()) / max(1, len(per_article))
+    rng = random.Random(7)
+    total = written = copy = 0
+    with gzip.open(out, "wt", encoding="utf-8") as fh:
+        while total < chunks:
+            for r in raw:
+                item = r if copy == 0 else _perturb(r, copy, rng)
+                fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+                written += 1
+                total += per_article.get(str(r.get("id")), mean)
+                if total >= chunks:
+                    break
+            copy += 1
+    return written, int(total)
+
+
+def _du(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def _child_env(corpus: Path, data: Path) -> dict:
+    return {**os.environ, "CORPUS_DIR": str(corpus), "DATA_DIR": str(data), "LLM_PROVIDER": "none",
+            "CHROMA_HOST": "", "LOG_LEVEL": "WARNING"}
+
+
+def probe(data: Path, questions: Path, limit: int) -> dict:
+    """Run in the answering child process: start-up, then search latency over the questions."""
+    from dataclasses import replace
+
+    from ..service import RagService
+    from ..settings import Settings
+    from ..types import Filters
+    from .data import load_questions, percentile
+
+    qs = load_questions(questions, limit)
+    service = RagService(replace(Settings.from_env(), data_dir=data, llm_provider="none"))
+    service.retrieve(qs[0].question, Filters(as_of=qs[0].asked), k=10)
+    ready = time.time()
+    ms = []
+    for q in qs:
+        t = time.perf_counter()
+        service.retrieve(q.question, Filters(as_of=q.asked), k=10)
+        ms.append(1000 * (time.perf_counter() - t))
+    return {"ready_at": ready, "search_p50_ms": percentile(ms, 50), "search_p95_ms": percentile(ms, 95),
+            "search_mean_ms": sum(ms) / len(ms), "queries": len(ms),
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def index_child(corpus: Path, data: Path) -> dict:
+    """Run in the indexing child process: an incremental reindex of the scale corpus."""
+    from dataclasses import replace
+
+    from ..cli import TerminalProgress
+    from ..service import RagService
+    from ..settings import Settings
+
+    service = RagService(replace(Settings.from_env(), corpus_dir=corpus, data_dir=data, llm_provider="none"))
+    report = service.reindex(corpus, progress=TerminalProgress())
+    stats = service.stats()
+    return {"chunks_embedded": report.chunks_embedded, "seconds": report.seconds,
+            "chunks_total": stats.chunks, "articles_total": stats.articles}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m rag.bench scale", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--chunks", type=int, required=True, help="corpus size in chunks, e.g. 100000")
+    p.add_argument("--articles", type=Path, required=True)
+    p.add_argument("--questions", type=Path, required=True)
+    p.add_argument("--data-dir", type=Path, default=Path("bench-data"))
+    p.add_argument("--queries", type=int, default=300, help="questions timed (default 300)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--probe", type=Path, help=argparse.SUPPRESS)  # internal: the answering child process
+    p.add_argument("--index-child", type=Path, help=argparse.SUPPRESS)  # internal: the indexing child process
+    args = p.parse_args(argv)
+    if args.index_child:
+        folder = args.index_child
+        print(json.dumps(index_child(folder / "corpus", folder / "data")), flush=True)
+        return 0
+    if args.probe:
+        print(json.dumps(probe(args.probe, args.questions, args.queries)), flush=True)
+        return 0
+    for f in (args.articles, args.questions):
+        if not f.is_file():
+            print(f"error: {f} is not a file", file=sys.stderr)
+            return 1
+    folder = args.data_dir / f"scale-{args.chunks}"
+    corpus, data = folder / "corpus", folder / "data"
+    corpus.mkdir(parents=True, exist_ok=True)
+    target = corpus / "articles.jsonl.gz"
+    if not target.exists():
+        print(f"building a corpus of about {args.chunks} chunks ...", file=sys.stderr)
+        articles, estimate = build_corpus(args.articles, args.chunks, target)
+        print(f"{articles} articles, about {estimate} chunks", file=sys.stderr)
+
+    started = time.perf_counter()
+    index = subprocess.run([sys.executable, "-m", "rag.bench", "scale", "--chunks", str(args.chunks),
+                            "--articles", str(args.articles), "--questions", str(args.questions),
+                            "--index-child", str(folder)],
+                           env=_child_env(corpus, data), stdout=subprocess.PIPE, text=True)
+    index_s = time.perf_counter() - started
+    if index.returncode != 0:
+        print("error: indexing failed (its error is above)", file=sys.stderr)
+        return 1
+    index_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    report = json.loads(index.stdout.strip().splitlines()[-1])
+
+    launched = time.time()
+    answer = subprocess.run([sys.executable, "-m", "rag.bench", "scale", "--chunks", str(args.chunks),
+                             "--articles", str(args.articles), "--questions", str(args.questions),
+                             "--queries", str(args.queries), "--probe", str(data)],
+                            env=_child_env(corpus, data), capture_output=True, text=True)
+    if answer.returncode != 0:
+        print(f"error: the answering process failed: {answer.stderr.strip()[-2000:]}", file=sys.stderr)
+        return 1
+    measured = json.loads(answer.stdout.strip().splitlines()[-1])
+    from ..settings import Settings
+
+    settings = Settings.from_env()
+    row = {
+        "chunks": report.get("chunks_total") or report.get("chunks_embedded"),
+        "articles": report.get("articles_total"),
+        "chunks_embedded": report.get("chunks_embedded"),
+        "index_seconds": report.get("seconds"),
+        "chunks_per_s": (report["chunks_embedded"] / report["seconds"]) if report.get("chunks_embedded") else None,
+        "index_rss_mb": index_rss,
+        "disk_mb": _du(data) / 2**20,
+        "startup_s": measured["ready_at"] - launched,
+        "search_p50_ms": measured["search_p50_ms"], "search_p95_ms": measured["search_p95_ms"],
+        "answer_rss_mb": measured["rss_mb"], "queries": measured["queries"],
+        "embedding": f"{settings.embedding_model} ({settings.embedding_runtime})",
+        "index_wall_s": index_s,
+    }
+    if args.json:
+        print(json.dumps(row, indent=2))
+    else:
+        ok = lambda v, t: "meets" if v is not None and v < t else "misses"  # noqa: E731
+        print(f"| measure at {row['chunks']} chunks | value | target |")
+        print("|---|---|---|")
+        print(f"| indexing | {row['chunks_per_s'] or 0:.1f} chunks/s ({row['chunks_embedded']} embedded "
+              f"in {row['index_seconds'] or 0:.0f} s) | |")
+        print(f"| peak RSS while indexing | {row['index_rss_mb']:.0f} MB | |")
+        print(f"| on disk (Chroma + BM25 + manifest) | {row['disk_mb']:.0f} MB | |")
+        print(f"| start-up to first answer | {row['startup_s']:.1f} s | < {TARGETS['startup_s']} s "
+              f"({ok(row['startup_s'], TARGETS['startup_s'])}) |")
+        print(f"| retrieval p50 / p95 ({row['queries']} questions) | {row['search_p50_ms']:.1f} / "
+              f"{row['search_p95_ms']:.1f} ms | p95 < {TARGETS['search_p95_ms']} ms "
+              f"({ok(row['search_p95_ms'], TARGETS['search_p95_ms'])}) |")
+        print(f"| peak RSS of the answering process | {row['answer_rss_mb']:.0f} MB | < {TARGETS['rss_mb']} MB "
+              f"({ok(row['answer_rss_mb'], TARGETS['rss_mb'])}) |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""`python -m rag.bench throughput`: indexing speed of the tutorial pipeline and of this project.
+
+    python -m rag.bench throughput --articles ARTICLES.jsonl.gz [--sample 300] [--json] [--report DIR]
+
+One run, the same sample of articles, each pipeline into a fresh folder, one after the
+other: the LangChain tutorial pipeline (RecursiveCharacterTextSplitter 1000/200, Chroma
+through langchain-chroma, all-MiniLM-L6-v2 through sentence-transformers), then this
+project with the unquantised model (EMBEDDING_RUNTIME=torch), then with the int8 model.
+Each figure is the whole indexing job after the model is loaded: reading, chunking,
+embedding, writing to Chroma and (for this project) the BM25 index. Models are warmed
+up before timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import logging
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from ..cli import TerminalProgress
+from ..settings import Settings, load_dotenv_once
+
+
+def sample_articles(articles: Path, n: int, out: Path) -> int:
+    """Every k-th article (spread over the whole file), written to ``out``; returns how many."""
+    opener = gzip.open if articles.suffix == ".gz" else open
+    with opener(articles, "rt", encoding="utf-8") as fh:
+        lines = [line for line in fh if line.strip()]
+    step = max(1, len(lines) // n)
+    chosen = lines[::step][:n]
+    with gzip.open(out, "wt", encoding="utf-8") as fh:
+        fh.writelines(chosen)
+    return len(chosen)
+
+
+def run_tutorial(sample: Path, folder: Path, settings: Settings, progress) -> dict:
+    from ..embeddings import make_embeddings
+    from .baseline import TutorialPipeline
+
+    embeddings = make_embeddings(replace(settings, embedding_runtime="torch"))
+    embeddings.embed_documents(["warm-up"] * 8)
+    chunks, seconds = TutorialPipeline(folder, embeddings).index(sample, progress)
+    return {"pipeline": "LangChain tutorial (1000/200 splitter, sentence-transformers)",
+            "chunks_embedded": chunks, "seconds": seconds, "chunks_per_s": chunks / seconds}
+
+
+def run_ours(sample: Path, folder: Path, settings: Settings, runtime: str, progress) -> dict:
+    from ..service import RagService
+
+    corpus = folder / "corpus"
+    corpus.mkdir(parents=True)
+    (corpus / sample.name).symlink_to(sample.resolve())
+    service = RagService(replace(settings, data_dir=folder / "data", embedding_runtime=runtime))
+    service.embeddings.embed_documents(["warm-up"] * 8)
+    report = service.reindex(corpus, progress=progress)
+    return {"pipeline": f"this project ({runtime})", "chunks_embedded": report.chunks_embedded,
+            "seconds": report.seconds, "chunks_per_s": report.chunks_embedded / report.seconds}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m rag.bench throughput", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--articles", type=Path, required=True, help="articles (.jsonl or .jsonl.gz)")
+    p.add_argument("--sample", type=int, default=300, help="articles to index (default 300)")
+    p.add_argument("--json", action="store_true", help="print the rows as JSON")
+    p.add_argument("--report", type=Path, help="also write report.md and throughput.png into this folder")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not args.articles.is_file():
+        print(f"error: {args.articles} is not a file", file=sys.stderr)
+        return 1
+    load_dotenv_once()
+    settings = replace(Settings.from_env(), llm_provider="none")
+    progress = TerminalProgress()
+    with tempfile.TemporaryDirectory(prefix="rag-throughput-") as tmp:
+        work = Path(tmp)
+        sample = work / "sample.jsonl.gz"
+        n = sample_articles(args.articles, args.sample, sample)
+        rows = [run_tutorial(sample, work / "tutorial", settings, progress),
+                run_ours(sample, work / "torch", settings, "torch", progress),
+                run_ours(sample, work / "int8", settings, "onnx-int8", progress)]
+    base = rows[0]["chunks_per_s"]
+    for r in rows:
+        r["articles"] = n
+        r["articles_per_s"] = n / r["seconds"]
+        r["vs_tutorial"] = r["chunks_per_s"] / base
+    if args.report:
+        from .report import write_report
+
+        write_report(args.report, [], command=" ".join(["python -m rag.bench throughput", *(argv or sys.argv[2:])]),
+                     throughput=rows)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(f"{n} articles, indexed by each pipeline in turn")
+        print("| pipeline | chunks | seconds | chunks/s | articles/s | vs tutorial |")
+        print("|---|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['pipeline']} | {r['chunks_embedded']} | {r['seconds']:.1f} | {r['chunks_per_s']:.1f} "
+                  f"| {r['articles_per_s']:.2f} | {r['vs_tutorial']:.2f}x |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

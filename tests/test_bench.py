@@ -1,0 +1,70 @@
+"""The benchmark's own parts that need no bench data: metrics, the scale corpus, the report."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+from rag.bench.__main__ import recall_curve, recall_fields
+from rag.bench.report import write_report
+from rag.bench.scale import _perturb, build_corpus
+from rag.bench.throughput import sample_articles
+
+
+def test_recall_from_first_hit_ranks():
+    ranks = [1, 3, None, 7, 12]
+    fields = recall_fields(ranks)
+    assert fields["recall@5"] == 2 / 5 and fields["recall@10"] == 3 / 5
+    assert abs(fields["mrr@10"] - (1 + 1 / 3 + 1 / 7) / 5) < 1e-9
+    curve = recall_curve(ranks)
+    assert len(curve) == 20 and curve[0] == 1 / 5 and curve[11] == 4 / 5 and curve == sorted(curve)
+
+
+def _articles(path, n=6):
+    text = ("The harbour authority approved a new terminal on Monday. It will cost 640 million euros. "
+            "Work starts in autumn and lasts 4 years. Fishermen keep the old quay. ") * 6
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"id": f"a{i:03d}", "url": f"https://x.example/{i}", "title": f"Story {i}",
+                                 "published": "2023-03-0%d" % (i % 9 + 1), "source": "x.example",
+                                 "text": f"Article {i}. " + text}) + "\n")
+    return path
+
+
+def test_scale_copies_differ_from_their_originals(tmp_path):
+    import random
+
+    original = {"id": "a1", "url": "https://x.example/1", "title": "T", "published": "2023-03-01",
+                "text": "One sentence here. Another with 42 in it. A third one. A fourth. A fifth sentence."}
+    copy = _perturb(original, 2, random.Random(1))
+    assert copy["id"] == "a1-c2" and copy["title"] == "T (copy 2)" and copy["url"].endswith("#copy-2")
+    assert copy["text"] != original["text"]
+    out = tmp_path / "scale" / "articles.jsonl.gz"
+    out.parent.mkdir()
+    written, estimate = build_corpus(_articles(tmp_path / "a.jsonl.gz"), 30, out)
+    with gzip.open(out, "rt") as fh:
+        rows = [json.loads(line) for line in fh]
+    assert len(rows) == written > 6 and estimate >= 30  # the originals, then perturbed copies
+    assert len({r["id"] for r in rows}) == len(rows) and len({r["text"] for r in rows}) == len(rows)
+
+
+def test_throughput_sample_spreads_over_the_file(tmp_path):
+    out = tmp_path / "sample.jsonl.gz"
+    assert sample_articles(_articles(tmp_path / "a.jsonl.gz", 9), 3, out) == 3
+    with gzip.open(out, "rt") as fh:
+        assert [json.loads(line)["id"] for line in fh] == ["a000", "a003", "a006"]
+
+
+def test_report_has_tables_and_plots(tmp_path):
+    row = {"pipeline": "this project", "embedding": "m", "chunks": 10, "chunks_per_s": 50.0,
+           "recall_curve": [i / 20 for i in range(1, 21)], "mrr@10": 0.3, "accuracy": 0.25,
+           "refusal_rate": 0.01, "search_p50_ms": 20.0, "search_p95_ms": 40.0, "search_ms": [10.0, 20.0, 40.0],
+           "timed_recall@5": 0.5, "untimed_recall@5": 0.4, "timed_questions": 3, "questions": 5}
+    tutorial = {**row, "pipeline": "tutorial", "chunks_per_s": 20.0}
+    report = write_report(tmp_path / "out", [row, tutorial], command="python -m rag.bench ...")
+    text = report.read_text()
+    assert "| this project | m | 10 | 5.0% | 25.0% | 50.0% | 100.0% | 0.300 | 25.0% | 1.0% | 20.0 / 40.0 |" in text
+    assert "| this project | 50.0% | 40.0% |" in text
+    for png in ("recall_at_k.png", "latency.png", "throughput.png"):
+        data = (tmp_path / "out" / png).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000, png
