@@ -104,3 +104,35 @@ def test_seed_corpus_answers_the_faladie_question(embeddings, tmp_path):
     for c in answer.citations:
         assert texts[c.article_id][c.start:c.end] == c.quote
     assert service.ask("Who won the 2022 football World Cup final?").refused
+
+
+def test_outlets_that_disagree_on_a_figure_are_both_cited(service, settings):
+    from tests.conftest import write_corpus
+
+    write_corpus(settings.corpus_dir, {
+        "quake-a.md": {"title": "Earthquake strikes Velmar province", "published": "2024-05-02",
+                       "source": "valdoria-times", "url": "https://times.example/quake",
+                       "text": "An earthquake struck Velmar province on Wednesday night. The earthquake killed 42 "
+                               "people in Velmar, the interior ministry said on Thursday. Rescue teams from three "
+                               "regions searched collapsed buildings through the night."},
+        "quake-b.md": {"title": "Velmar quake toll rises as rescuers dig", "published": "2024-05-03",
+                       "source": "coast-herald", "url": "https://herald.example/quake",
+                       "text": "Hospitals in the province said the earthquake killed 57 people in Velmar, more than "
+                               "the government has admitted. Aftershocks shook the region on Friday morning and "
+                               "schools stayed closed."},
+        "tram.md": {"title": "Riverton council approves new tram line", "published": "2024-03-02",
+                    "source": "riverton-gazette", "url": "https://gazette.example/tram",
+                    "text": "The Riverton council approved a new tram line on Monday. It will cost 120 million euros."},
+    })
+    service.reindex()
+    answer = service.ask("How many people did the earthquake in Velmar kill?")
+    assert not answer.refused
+    assert "42" in answer.text and "57" in answer.text
+    sources = {c.source for c in answer.citations}
+    assert {"valdoria-times", "coast-herald"} <= sources
+    assert "outlets disagree" in answer.notice and "42" in answer.notice and "57" in answer.notice
+
+
+def test_agreeing_outlets_raise_no_disagreement(indexed):
+    answer = indexed.ask("What will the new tram line cost?")
+    assert not answer.refused and "disagree" not in answer.notice
