@@ -28,6 +28,7 @@ import os
 import re
 import zlib
 from collections.abc import Callable, Iterator, Mapping
+import calendar
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -478,7 +479,7 @@ def _article(
         text=text,
         source=normalize_title(_string(meta, "source")),
         url=url,
-        published=_date(meta.get("published"), origin),
+        published=_date(meta.get("published"), origin) or dateline(text),
         authors=_authors(meta.get("authors"), origin),
         origin=origin,
     )
@@ -530,6 +531,33 @@ def _shorten(s: str, limit: int) -> str:
 
 
 _NULLS = frozenset({"", "null", "none", "~"})
+
+
+_MONTH_NUMBERS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
+_MONTH_NUMBERS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
+_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DATELINES = [  # (pattern, (year, month, day) groups); the month may be a name
+    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), (1, 2, 3)),
+    (re.compile(rf"\b{_MONTH}\s+(\d{{1,2}}),?\s+(\d{{4}})\b", re.IGNORECASE), (3, 1, 2)),
+    (re.compile(rf"\b(\d{{1,2}})\s+{_MONTH}\s+(\d{{4}})\b", re.IGNORECASE), (3, 2, 1)),
+]
+DATELINE_CHARS = 200  # where a dateline sits: the first lines of the text
+
+
+def dateline(text: str) -> date | None:
+    """The date of a dateline at the top of the text ("BAMAKO, March 3, 2024 —"), if there is one."""
+    head = text[:DATELINE_CHARS]
+    found = []
+    for pattern, (y, m, d) in _DATELINES:
+        match = pattern.search(head)
+        if match:
+            month = match[m]
+            month = int(month) if month.isdigit() else _MONTH_NUMBERS[month.lower().rstrip(".")[:3]]
+            try:
+                found.append((match.start(), date(int(match[y]), month, int(match[d]))))
+            except ValueError:
+                continue
+    return min(found)[1] if found else None
 
 
 def _date(value: Any, origin: str) -> date | None:

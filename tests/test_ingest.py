@@ -528,3 +528,23 @@ def test_deeply_nested_json_is_skipped_not_raised(tmp_path: Path) -> None:
         Skipped("deep.json", "invalid JSON: nested too deeply"),
         Skipped("deep.jsonl:2", "invalid JSON: nested too deeply"),
     ]
+
+
+def test_an_undated_article_takes_the_date_of_its_dateline(tmp_path):
+    from datetime import date
+
+    from rag.ingest import dateline, load_corpus
+
+    (tmp_path / "a.md").write_text("---\ntitle: Attack in Bamako\n---\nBAMAKO, Sept. 17, 2024 (Wire) — Gunmen "
+                                   "attacked a gendarmerie school on Tuesday, officials said.\n")
+    (tmp_path / "b.md").write_text("---\ntitle: Dated\npublished: 2024-09-18\n---\nBAMAKO, Sept. 17, 2024 — "
+                                   "The front matter wins over the dateline.\n")
+    (tmp_path / "c.md").write_text("---\ntitle: Undated\n---\nA report that mentions 2024 and March "
+                                   "but carries no dateline stays undated.\n")
+    articles = {a.title: a for a in load_corpus(tmp_path)[0]}
+    assert articles["Attack in Bamako"].published == date(2024, 9, 17)
+    assert articles["Dated"].published == date(2024, 9, 18)
+    assert articles["Undated"].published is None
+    assert dateline("Published 14 Nov 2026. The council met.") == date(2026, 11, 14)
+    assert dateline("x" * 300 + " March 3, 2024") is None  # only the top of the text is a dateline
+    assert dateline("On February 30, 2024 nothing happened.") is None  # not a real date
