@@ -132,7 +132,7 @@ class Settings:
     candidates: int = 40
     max_question_tokens: int = 200
     min_relevance: float = 0.40  # cosine similarity a passage needs to count as on topic (summaries)
-    time_windows: str = "filter"  # filter | boost | off: what "this week" in a question does
+    time_windows: str = "boost"  # boost | filter | off: what "this week" in a question does (bench: boost)
     min_evidence: float = 0.45  # score the best answer sentence needs; below it: "does not cover"
 
     # LLM answer mode (LLM_PROVIDER=none keeps the extractive answers)

@@ -52,7 +52,20 @@ def test_the_window_label_says_which_dates():
 
 # The fictional corpus of conftest: tram (2 Mar 2024), drought (5 Mar), cup (9 Mar), Lumetra (12 and 13 Mar).
 
-def test_this_week_answers_from_this_weeks_articles(indexed):
+@pytest.fixture
+def filtering(indexed, settings, embeddings) -> RagService:
+    """The indexed corpus answered with TIME_WINDOWS=filter."""
+    return RagService(replace(settings, time_windows="filter"), embeddings=embeddings)
+
+
+def test_boost_is_the_default():
+    from rag.settings import Settings
+
+    assert Settings().time_windows == "boost" and Settings.from_env({}).time_windows == "boost"
+
+
+def test_this_week_answers_from_this_weeks_articles(filtering):
+    indexed = filtering
     answer = indexed.ask("What did Lumetra announce this week?", Filters(as_of=date(2024, 3, 14)))
     assert not answer.refused and answer.citations
     assert all(date(2024, 3, 7) <= c.published <= date(2024, 3, 14) for c in answer.citations)
@@ -62,7 +75,8 @@ def test_this_week_answers_from_this_weeks_articles(indexed):
     assert answer.to_dict()["window"] == answer.window
 
 
-def test_the_window_keeps_other_weeks_out(indexed):
+def test_the_window_keeps_other_weeks_out(filtering):
+    indexed = filtering
     """The tram line was approved on 2 March: a week later 'this week' no longer finds it."""
     found, window = indexed.retrieve("What did the Riverton council approve this week?",
                                      Filters(as_of=date(2024, 3, 14)), k=5)
@@ -73,8 +87,10 @@ def test_the_window_keeps_other_weeks_out(indexed):
     assert found[0].chunk.title == "Riverton council approves new tram line"
 
 
-def test_an_empty_window_searches_every_date_and_says_so(indexed):
-    answer = indexed.ask("What did the Riverton council approve last year?", Filters(as_of=date(2024, 3, 14)))
+@pytest.mark.parametrize("mode", ["filter", "boost"])
+def test_an_empty_window_searches_every_date_and_says_so(indexed, settings, embeddings, mode):
+    service = RagService(replace(settings, time_windows=mode), embeddings=embeddings)
+    answer = service.ask("What did the Riverton council approve last year?", Filters(as_of=date(2024, 3, 14)))
     assert answer.window == ""
     assert "nothing indexed is dated last year: 1 Jan – 31 Dec 2023" in answer.notice
     assert not answer.refused and answer.citations[0].title == "Riverton council approves new tram line"

@@ -66,7 +66,7 @@ def recall_curve(ranks: list[int | None]) -> list[float]:
     return [sum(r is not None and r <= k for r in ranks) / n for k in range(1, K_MAX + 1)]
 
 
-def run_ours(settings: Settings, articles: Path, questions, progress) -> dict:
+def run_ours(settings: Settings, articles: Path, questions, progress, answers: bool = True) -> dict:
     from ..service import RagService
     from ..timeframe import resolve
 
@@ -83,6 +83,9 @@ def run_ours(settings: Settings, articles: Path, questions, progress) -> dict:
         passages, _ = service.retrieve(q.question, filters, k=K_MAX)
         search_ms.append(1000 * (time.perf_counter() - t))
         ranks.append(first_hit([p.chunk.text for p in passages], q.answer))
+        if not answers:
+            progress("questions", i, len(questions))
+            continue
         t = time.perf_counter()
         answer = service.ask(q.question, filters)
         ask_ms.append(1000 * (time.perf_counter() - t))
@@ -109,9 +112,10 @@ def run_ours(settings: Settings, articles: Path, questions, progress) -> dict:
         **recall_fields([r for r, t in zip(ranks, timed) if not t], "untimed_"),
         "timed_questions": sum(timed),
         "recall_curve": recall_curve(ranks),
-        "accuracy": acc / n, "refusal_rate": refused / n,
+        "accuracy": acc / n if answers else None, "refusal_rate": refused / n if answers else None,
         "search_p50_ms": percentile(search_ms, 50), "search_p95_ms": percentile(search_ms, 95),
-        "ask_p50_ms": percentile(ask_ms, 50), "ask_p95_ms": percentile(ask_ms, 95),
+        "ask_p50_ms": percentile(ask_ms, 50) if answers else None,
+        "ask_p95_ms": percentile(ask_ms, 95) if answers else None,
         "search_ms": search_ms,
         "questions": n,
     }
@@ -191,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--time-windows", choices=("filter", "boost", "off", "compare"),
                    help="what relative time in questions does (default: TIME_WINDOWS); "
                         "compare runs off, then filter, then boost, on the same index")
+    p.add_argument("--retrieval-only", action="store_true",
+                   help="measure retrieval only (recall, MRR, search latency), not the answers")
     p.add_argument("--report", type=Path, help="also write report.md and PNG plots into this folder")
     p.add_argument("--llm", action="store_true",
                    help="answer with the LLM configured in the environment / .env (LLM_PROVIDER ...)")
@@ -216,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         modes = (("off", "filter", "boost") if args.time_windows == "compare"
                  else (args.time_windows or settings.time_windows,))
         for mode in modes:
-            rows.append(run_ours(replace(settings, time_windows=mode), args.articles, questions, progress))
+            rows.append(run_ours(replace(settings, time_windows=mode), args.articles, questions, progress,
+                                 answers=not args.retrieval_only))
     if args.pipeline in ("tutorial", "both"):
         rows.append(run_tutorial(replace(settings, data_dir=args.data_dir), args.articles, questions, progress))
     if args.report:

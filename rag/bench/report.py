@@ -59,6 +59,7 @@ def plot_throughput(rows: list[dict], out: Path) -> None:
     values = [r["chunks_per_s"] for r in measured]
     bars = ax.barh(names, values, color="tab:blue")
     ax.bar_label(bars, labels=[f"{v:.1f}" for v in values], padding=3, fontsize=8)
+    ax.set_xlim(0, max(values, default=1) * 1.15)  # room for the labels
     ax.set_xlabel("chunks embedded and stored per second")
     ax.invert_yaxis()
     ax.tick_params(axis="y", labelsize=7)

@@ -74,7 +74,9 @@ def build_corpus(articles: Path, chunks: int, out: Path) -> tuple[int, int]:
                 item = r if copy == 0 else _perturb(r, copy, rng)
                 fh.write(json.dumps(item, ensure_ascii=False) + "\n")
                 written += 1
-                total += per_article.get(str(r.get("id")), mean)
+                # A copy is shorter than its original (sentences dropped): scale the original's count.
+                share = len(item.get("text") or "") / max(1, len(r.get("text") or ""))
+                total += per_article.get(str(r.get("id")), mean) * share
                 if total >= chunks:
                     break
             copy += 1
