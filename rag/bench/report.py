@@ -18,6 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 
 def _short(name: str) -> str:
+    """A legend label: the parts that tell the rows apart."""
+    name = name.replace("hybrid, extractive, ", "").replace("hybrid, extractive", "hybrid")
     return name if len(name) <= 48 else name[:45] + "..."
 
 
