@@ -101,6 +101,11 @@ class LexicalIndex:
         mask = self._mask(filters)
         return 1.0 if mask is None else float(mask.mean())
 
+    def matching_ids(self, filters: Filters) -> list[str]:
+        """The ids of the indexed chunks that pass ``filters``."""
+        mask = self._mask(filters)
+        return list(self.ids) if mask is None else [self.ids[i] for i in np.flatnonzero(mask)]
+
     def search(self, query: str, k: int, filters: Filters = Filters()) -> list[LexicalHit]:
         """Top chunks by BM25 for the query, within the filters."""
         if self._retriever is None or k <= 0:

@@ -30,6 +30,7 @@ RRF_K = 60  # the constant of Cormack et al.; large enough that no single list d
 DUPLICATE_JACCARD = 0.6  # word-trigram overlap above which two passages say the same thing
 BROAD_FILTER_SHARE = 0.2  # filters passing at least this share of chunks are applied after the search
 OVERSAMPLE = 1.5  # extra nearest chunks fetched so that enough pass a filter applied afterwards
+ID_LIST_LIMIT = 5000  # a narrow filter passing at most this many chunks is searched by their ids
 # A copy's passage stands for the best-ranked one when their word trigrams overlap at least this
 # much. Chunk edges shift when a copy adds a dateline or cuts a paragraph, so the matching
 # passages of two versions overlap less than DUPLICATE_JACCARD (0.23 to 0.9 for the story in
@@ -196,6 +197,12 @@ class Retriever:
                          if admits(filters, h.chunk) and m.is_live(h.chunk.article_id, h.chunk.doc_hash)]
                 if len(dense) >= candidates or len(hits) < n:
                     return dense[:candidates]
+            matching = self._lexical.matching_ids(filters)
+            if len(matching) <= ID_LIST_LIMIT:
+                # The chunks a narrow filter passes are known from the BM25 index (live ones only):
+                # searching among their ids skips Chroma's metadata filter (~0.2 s -> ~25 ms here).
+                hits = self._store.query_among(qvec, candidates, matching)
+                return [h for h in hits if m.is_live(h.chunk.article_id, h.chunk.doc_hash)]
             hits = self._store.query(qvec, candidates, filters, None)
         except chromadb.errors.InternalError as exc:
             # A reindex killed in the middle of a Chroma write can leave records that only a

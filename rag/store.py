@@ -156,6 +156,23 @@ class ChunkStore:
             )
         ]
 
+    def query_among(self, vector: Sequence[float], k: int, ids: Sequence[str]) -> list[DenseHit]:
+        """Nearest chunks by cosine similarity among the chunks ``ids``."""
+        if k <= 0 or not ids:
+            return []
+        res = self._collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=min(k, len(ids)),
+            ids=list(ids),
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            DenseHit(chunk_from(cid, doc, meta), 1.0 - float(dist))
+            for cid, doc, meta, dist in zip(
+                res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]
+            )
+        ]
+
     def get(self, ids: Sequence[str]) -> dict[str, Chunk]:
         """Chunks by id (missing ids are left out)."""
         if not ids:

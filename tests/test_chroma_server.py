@@ -121,3 +121,24 @@ def test_the_index_survives_a_server_restart(remote, embeddings, server):
     after = fresh.ask(TRAM_Q)
     assert after.text == before.text and after.citations == before.citations
     assert remote.ask(TRAM_Q).text == before.text  # the running service reconnects too
+
+
+def test_filters_narrow_and_broad_against_the_server(remote, monkeypatch):
+    """Each way the retriever applies a filter (after the search, by ids, by where) works on a server."""
+    from datetime import date
+
+    from rag import retrieval
+    from rag.store import admits
+    from rag.types import Filters
+
+    remote.reindex()
+    for filters in (Filters(as_of=date(2024, 3, 30)), Filters(sources=("wire-news",)),
+                    Filters(since=date(2024, 3, 6), until=date(2024, 3, 12))):
+        found = []
+        for share, id_limit in ((0.0, 5000), (1.01, 5000), (1.01, 0)):
+            monkeypatch.setattr(retrieval, "BROAD_FILTER_SHARE", share)
+            monkeypatch.setattr(retrieval, "ID_LIST_LIMIT", id_limit)
+            passages = remote.search("Lumetra battery factory jobs", filters, k=5)
+            assert passages and all(admits(filters, p.chunk) for p in passages), (filters, share, id_limit)
+            found.append([p.chunk.id for p in passages])
+        assert found[0] == found[1] == found[2], filters

@@ -71,9 +71,11 @@ def test_filtering_after_the_search_and_in_chroma_give_the_same_passages(indexed
              Filters(since=date(2024, 3, 6), until=date(2024, 3, 12))]
     for filters in cases:
         found = {}
-        for path, share in (("after", 0.0), ("chroma", 1.01)):  # every filter counts as broad, then as narrow
+        # Every filter counts as broad, then as narrow (searched by ids), then as narrow with too many ids.
+        for path, share, id_limit in (("after", 0.0, 5000), ("ids", 1.01, 5000), ("chroma", 1.01, 0)):
             monkeypatch.setattr(retrieval, "BROAD_FILTER_SHARE", share)
+            monkeypatch.setattr(retrieval, "ID_LIST_LIMIT", id_limit)
             passages = indexed.search("Lumetra battery factory jobs", filters, k=5)
             assert passages and all(admits(filters, p.chunk) for p in passages), (path, filters)
             found[path] = [p.chunk.id for p in passages]
-        assert found["after"] == found["chroma"], filters
+        assert found["after"] == found["ids"] == found["chroma"], filters
