@@ -58,20 +58,12 @@ class Summary(commands.Cog):
             title = f"Summary: {answer.question}"
         else:
             answer = await asyncio.to_thread(self.service.summarize_topic, topic, filters)
-            title = f"Summary: {topic}{_span(since, until)}"
+            title = f"Summary: {topic}{fmt.date_span(since, until)}"
         key = self.bot.answers.remember(interaction.user.id, answer)
         await finish(interaction, embed=fmt.summary_embed(answer, title), view=answer_view(key, answer))
 
     def _article_summary(self, ref: str) -> Answer:
         return self.service.summarize_article(self.service.resolve_article(ref))
-
-
-def _span(since: date | None, until: date | None) -> str:
-    if since and until:
-        return f" ({since.isoformat()} to {until.isoformat()})"
-    if since:
-        return f" (from {since.isoformat()})"
-    return f" (until {until.isoformat()})" if until else ""
 
 
 async def setup(bot: NewsBot) -> None:

@@ -10,7 +10,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from .summary import _span
 from .utils import format as fmt
 from .utils.options import Day, make_filters
 from .utils.replies import defer, finish
@@ -46,7 +45,7 @@ class Timeline(commands.Cog):
         timeline = await asyncio.to_thread(self.service.timeline, topic, filters)
         answer = timeline.as_answer()
         key = self.bot.answers.remember(interaction.user.id, answer)
-        embed = fmt.timeline_embed(timeline, f"Timeline: {topic}{_span(since, until)}")
+        embed = fmt.timeline_embed(timeline, f"Timeline: {topic}{fmt.date_span(since, until)}")
         await finish(interaction, embed=embed, view=answer_view(key, answer))
 
 

@@ -174,7 +174,7 @@ def _load_file(path: Path, rel: str, max_file_bytes: int) -> Iterator[Article | 
         yield from _jsonl_records(path, rel, gzip.open, max_file_bytes)
         return
     if size > max_file_bytes:
-        raise _Skip(f"larger than {_size(max_file_bytes)}")
+        raise _Skip(f"larger than {size_text(max_file_bytes)}")
     data = _read(path)
     if suffix in _HTML_SUFFIXES:
         meta, body = _parse_html(data)
@@ -215,7 +215,7 @@ def _decode(data: bytes) -> str:
         raise _Skip("not UTF-8 text") from None
 
 
-def _size(n: int) -> str:
+def size_text(n: int) -> str:
     if n >= 1024 * 1024:
         return f"{n / (1024 * 1024):g} MB"
     if n >= 1024:
@@ -396,7 +396,7 @@ def _jsonl_records(
                 if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
                     while raw and not raw.endswith(b"\n"):  # skip the rest of the long line
                         raw = fh.readline(1 << 20)
-                    yield Skipped(origin, f"record larger than {_size(max_line_bytes)}")
+                    yield Skipped(origin, f"record larger than {size_text(max_line_bytes)}")
                     continue
                 if lineno == 1:
                     raw = raw.removeprefix(codecs.BOM_UTF8)

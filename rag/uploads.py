@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .ingest import _size as size_text  # the wording of the loader's own "larger than" reason
+from .ingest import size_text  # the wording of the loader's own "larger than" reason
 from .ingest import iter_corpus
 from .types import Article, Skipped
 

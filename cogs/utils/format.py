@@ -446,3 +446,12 @@ def choice_name(title: str, source: str, published: date | None) -> str:
     meta = ", ".join(x for x in (source, published.isoformat() if published else "") if x)
     label = f"{title} ({meta})" if meta else title
     return cut(" ".join(label.split()), CHOICE) or "Untitled"
+
+
+def date_span(since: date | None, until: date | None) -> str:
+    """" (2024-03-01 to 2024-03-31)", " (from …)", " (until …)" or "" for a title."""
+    if since and until:
+        return f" ({since.isoformat()} to {until.isoformat()})"
+    if since:
+        return f" (from {since.isoformat()})"
+    return f" (until {until.isoformat()})" if until else ""
