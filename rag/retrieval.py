@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
@@ -30,6 +31,7 @@ RRF_K = 60  # the constant of Cormack et al.; large enough that no single list d
 DUPLICATE_JACCARD = 0.6  # word-trigram overlap above which two passages say the same thing
 BROAD_FILTER_SHARE = 0.2  # filters passing at least this share of chunks are applied after the search
 OVERSAMPLE = 1.5  # extra nearest chunks fetched so that enough pass a filter applied afterwards
+RECENT_QUERIES = 32  # query embeddings kept for a repeated search
 ID_LIST_LIMIT = 5000  # a narrow filter passing at most this many chunks is searched by their ids
 # A copy's passage stands for the best-ranked one when their word trigrams overlap at least this
 # much. Chunk edges shift when a copy adds a dateline or cuts a paragraph, so the matching
@@ -138,12 +140,25 @@ class Retriever:
         self._manifest = manifest
         self._embeddings = embeddings
         self.groups = groups or Groups()
+        self._recent: dict[str, np.ndarray] = {}
+        self._recent_lock = threading.Lock()
 
     def search(self, query: str, k: int = 5, filters: Filters = Filters(),
                candidates: int = 40) -> list[Passage]:
         """The ``k`` best passages for ``query`` within ``filters``."""
-        qvec = np.asarray(self._embeddings.embed_query(query), dtype=np.float32)
-        return self.search_vector(query, qvec, k, filters, candidates)
+        return self.search_vector(query, self.query_vector(query), k, filters, candidates)
+
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query's embedding; the last few are kept, as one question is often searched twice
+        (inside its date window and over every date)."""
+        qvec = self._recent.get(query)
+        if qvec is None:
+            qvec = np.asarray(self._embeddings.embed_query(query), dtype=np.float32)
+            with self._recent_lock:
+                if len(self._recent) >= RECENT_QUERIES:
+                    self._recent.pop(next(iter(self._recent)))
+                self._recent[query] = qvec
+        return qvec
 
     def search_vector(self, query: str, qvec: np.ndarray, k: int, filters: Filters,
                       candidates: int) -> list[Passage]:

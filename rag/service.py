@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
@@ -90,6 +91,7 @@ class RagService:
         self._lock = threading.Lock()
         self._snapshot: _Snapshot | None = None
         self._dimension: int | None = None
+        self._pool = ThreadPoolExecutor(2, thread_name_prefix="search")  # a windowed question's second search
 
     # Collaborators are built on first use, so constructing the service is cheap.
     @property
@@ -245,12 +247,17 @@ class RagService:
         """
         if window is None:
             return self.search(question, filters, k=k), None
-        inside = self.search(window.query, _narrow(filters, window), k=k) if _narrow(filters, window) else []
+        narrowed = _narrow(filters, window)
         if self.settings.time_windows == "filter":
+            inside = self.search(window.query, narrowed, k=k) if narrowed else []
             if inside:
                 return inside, window
             return self.search(question, filters, k=k), None
+        self._refresh().retriever.query_vector(window.query)  # embedded once for both searches
+        # The two searches wait mostly on Chroma and numpy, which release the GIL: run them side by side.
+        other = self._pool.submit(self.search, window.query, narrowed, k) if narrowed else None
         everywhere = self.search(window.query, filters, k=k)
+        inside = other.result() if other else []
         fused = rrf([[p.chunk.id for p in inside], [p.chunk.id for p in everywhere]])
         by_id = {p.chunk.id: p for p in everywhere + inside}
         ranked = sorted(by_id, key=lambda cid: -fused[cid])[:k]
