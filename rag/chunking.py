@@ -87,6 +87,11 @@ def chunk_id(article_id: str, doc_hash: str, ordinal: int) -> str:
     return f"{article_id}:{doc_hash[:8]}:{ordinal}"
 
 
+def article_of(chunk_id: str) -> str:
+    """The article id in a chunk id made by :func:`chunk_id` (``article:hash:ordinal``)."""
+    return chunk_id.rsplit(":", 2)[0]
+
+
 def chunk_article(article: Article, max_tokens: int = 200, overlap: int = 40) -> list[Chunk]:
     """Split an article into chunks of at most ``max_tokens`` cl100k_base tokens."""
     text = article.text

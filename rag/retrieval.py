@@ -19,6 +19,7 @@ import chromadb.errors
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from .chunking import article_of
 from .dedup import Groups
 from .lexical import LexicalIndex
 from .manifest import Manifest
@@ -83,11 +84,6 @@ def collapse_duplicates(passages: list[Passage], threshold: float = DUPLICATE_JA
             if limit is None or len(kept) < limit:
                 kept.append((p, sh))
     return [p for p, _ in kept]
-
-
-def _article_of(chunk_id: str) -> str:
-    """The article id in a chunk id (``article:hash:ordinal``, see :func:`rag.chunking.chunk_id`)."""
-    return chunk_id.rsplit(":", 2)[0]
 
 
 def collapse_groups(passages: list[Passage], groups: Groups) -> list[Passage]:
@@ -184,7 +180,7 @@ class Retriever:
         entries = self._manifest.articles
         latest = filters.latest
         names = set()
-        for aid in (*self.groups.copies(p.chunk.article_id), *map(_article_of, p.also_in)):
+        for aid in (*self.groups.copies(p.chunk.article_id), *map(article_of, p.also_in)):
             e = entries.get(aid)
             if e is not None and e.source and not (latest and e.published and e.published > latest.isoformat()):
                 names.add(e.source)

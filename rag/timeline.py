@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from .chunking import article_of
 from .answer import ExtractiveAnswerer
 from .retrieval import jaccard, shingles
 from .summarize import DUPLICATE_ARTICLE_JACCARD, TOPIC_NOT_COVERED
@@ -137,11 +138,6 @@ def _best_per_article(passages: Sequence[Passage]) -> list[Passage]:
     return kept
 
 
-def _article_of(chunk_id: str) -> str:
-    """The article id in a chunk id (``article:hash:ordinal``, see :func:`rag.chunking.chunk_id`)."""
-    return chunk_id.rsplit(":", 2)[0]
-
-
 def _story_groups(service: RagService, passages: Sequence[Passage]) -> tuple[dict[str, int], dict[str, str]]:
     """Article id -> story number (near-identical articles share one), and article id -> outlet."""
     group: dict[str, int] = {}
@@ -149,7 +145,7 @@ def _story_groups(service: RagService, passages: Sequence[Passage]) -> tuple[dic
     for p in passages:
         g = group.setdefault(p.chunk.article_id, len(group))
         for cid in p.also_in:
-            group.setdefault(_article_of(cid), g)
+            group.setdefault(article_of(cid), g)
     # Then whole articles that overlap as much as duplicate articles do in summaries.
     sentences = {aid: service.article_sentences(aid) for aid in group}
     outlets = {aid: (ss[0].source if ss else "") or "unknown outlet" for aid, ss in sentences.items()}
