@@ -29,7 +29,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -42,6 +41,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpx
 
 from .errors import ConfigError, RagError, ReindexBusy
+from .fsutil import atomic_write
+from .ingest import extract_html
 from .indexer import Progress, no_progress
 from .settings import Settings
 from .types import IndexReport
@@ -121,25 +122,6 @@ def _sha(data: bytes) -> str:
 
 
 # --------------------------------------------------------------------------- files
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one step (a crash leaves the old file or the new one)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A hidden temporary name: the corpus loader ignores it if a crash leaves it behind.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 @contextmanager
@@ -398,20 +380,13 @@ def _decode_html(page: Page) -> str:
 
 def extract_article(page: Page) -> _Article | None:
     """Title, text, date and authors of an article page (trafilatura, no network), or None without text."""
-    import trafilatura
-
     try:
-        doc = trafilatura.bare_extraction(
-            _decode_html(page), url=page.url, with_metadata=True, include_comments=False,
-            include_tables=True, include_images=False, include_links=False,
-            date_extraction_params={"extensive_search": False, "original_date": True},
-        )
+        d = extract_html(_decode_html(page), url=page.url)
     except Exception:  # noqa: BLE001 - a broken page is a failure of that article only
         log.warning("trafilatura failed on %s", page.url, exc_info=True)
         return None
-    if doc is None:
+    if d is None:
         return None
-    d = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
     text = (d.get("text") or "").strip()
     if not text:
         return None

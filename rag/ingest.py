@@ -321,26 +321,34 @@ def _decode_html(data: bytes) -> str:
     raise _Skip("not UTF-8 text")
 
 
-def _parse_html(data: bytes) -> tuple[dict[str, Any], str]:
-    """Main text and metadata of an HTML page, with trafilatura (no network access)."""
+def extract_html(html: str, url: str | None = None) -> dict[str, Any] | None:
+    """trafilatura's main text and metadata of a page (offline), as a dict, or None if it finds none."""
     import trafilatura
 
+    doc = trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+    if doc is None:
+        return None
+    return doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+
+
+def _parse_html(data: bytes) -> tuple[dict[str, Any], str]:
+    """Main text and metadata of an HTML page, with trafilatura (no network access)."""
     html = _decode_html(data)
     try:
-        doc = trafilatura.bare_extraction(
-            html,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=True,
-            include_images=False,
-            include_links=False,
-            date_extraction_params={"extensive_search": False, "original_date": True},
-        )
+        d = extract_html(html)
     except Exception as e:  # noqa: BLE001 - a broken page must not stop the corpus
         raise _Skip(f"HTML extraction failed: {type(e).__name__}") from None
-    if doc is None:
+    if d is None:
         raise _Skip("no article text found in the HTML")
-    d = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
     body = d.get("text") or ""
     if not body.strip():
         raise _Skip("no article text found in the HTML")

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .fsutil import atomic_write
 from .ingest import size_text  # the wording of the loader's own "larger than" reason
 from .ingest import iter_corpus
 from .types import Article, Skipped
@@ -137,7 +138,7 @@ def _save_one(folder: Path, name: str, data: bytes, max_bytes: int) -> Upload:
     articles, skipped = validate(rel, data, max_bytes)
     if not articles:
         return Upload(name, REJECTED, reason=_rejection(skipped, rel), skipped=_renamed(skipped, rel, name))
-    _write_atomic(folder, target, data)
+    atomic_write(folder / target, data)
     return Upload(name, ADDED, saved_as=rel, articles=len(articles), skipped=_renamed(skipped, rel, name))
 
 
@@ -183,21 +184,6 @@ def _same_size(folder: Path, size: int) -> list[Path]:
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _write_atomic(folder: Path, name: str, data: bytes) -> None:
-    """Write to a hidden temporary file (the loader ignores it), then rename it into place."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, folder / name)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _rejection(skipped: list[Skipped], rel: str) -> str:
