@@ -48,6 +48,7 @@ class LexicalIndex:
         self._days = days
         self._sources = sources
         self._source_names = source_names
+        self._rows = {cid: i for i, cid in enumerate(ids)}
 
     @classmethod
     def build(cls, ids: Sequence[str], texts: Sequence[str], days: Sequence[int],
@@ -105,6 +106,12 @@ class LexicalIndex:
         """The ids of the indexed chunks that pass ``filters``."""
         mask = self._mask(filters)
         return list(self.ids) if mask is None else [self.ids[i] for i in np.flatnonzero(mask)]
+
+    def passing(self, ids: Sequence[str], filters: Filters) -> list[bool]:
+        """For each id: whether it is a chunk of this index (a live one) that passes ``filters``."""
+        mask = self._mask(filters)
+        rows = [self._rows.get(cid) for cid in ids]
+        return [r is not None and (mask is None or bool(mask[r])) for r in rows]
 
     def search(self, query: str, k: int, filters: Filters = Filters()) -> list[LexicalHit]:
         """Top chunks by BM25 for the query, within the filters."""

@@ -23,16 +23,20 @@ from .chunking import article_of
 from .dedup import Groups
 from .lexical import LexicalIndex
 from .manifest import Manifest
-from .store import ChunkStore, DenseHit, admits
+from .store import ChunkStore, DenseHit
 from .types import Chunk, Filters, Passage
 
 log = logging.getLogger(__name__)
 
 RRF_K = 60  # the constant of Cormack et al.; large enough that no single list dominates
 DUPLICATE_JACCARD = 0.6  # word-trigram overlap above which two passages say the same thing
-BROAD_FILTER_SHARE = 0.2  # filters passing at least this share of chunks are applied after the search
+# Filters passing at least this share of chunks are applied to an oversampled unfiltered search:
+# at 100k chunks the 2,000 nearest take ~12 ms, a search among 3,000 ids ~20 ms (more for fewer ids).
+BROAD_FILTER_SHARE = 0.03
+WINDOW_NEAREST = 500  # nearest chunks a date window's boost is looked for among (search(complete=False))
 OVERSAMPLE = 1.5  # extra nearest chunks fetched so that enough pass a filter applied afterwards
-RECENT_QUERIES = 32  # query embeddings kept for a repeated search
+RECENT_QUERIES = 32  # query embeddings and nearest-neighbour lists kept for a repeated search
+RECENT_CHUNKS = 1024  # fetched chunks kept: a windowed question searches twice, mostly finding the same
 ID_LIST_LIMIT = 5000  # a narrow filter passing at most this many chunks is searched by their ids
 # A copy's passage stands for the best-ranked one when their word trigrams overlap at least this
 # much. Chunk edges shift when a copy adds a dateline or cuts a paragraph, so the matching
@@ -126,6 +130,25 @@ def _newest_version(members: list[Passage]) -> Passage:
     return members[rank]
 
 
+class _Recent:
+    """A small thread-safe cache that forgets its oldest entries."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        return self._items.get(key)
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+            while len(self._items) >= self._size:
+                self._items.pop(next(iter(self._items)))
+            self._items[key] = value
+
+
 class Retriever:
     """Searches one committed index generation."""
 
@@ -136,43 +159,53 @@ class Retriever:
         self._manifest = manifest
         self._embeddings = embeddings
         self.groups = groups or Groups()
-        self._recent: dict[str, np.ndarray] = {}
-        self._recent_lock = threading.Lock()
+        self._vectors = _Recent(RECENT_QUERIES)  # query -> embedding
+        self._neighbours = _Recent(RECENT_QUERIES)  # query -> its nearest chunks, unfiltered
+        self._chunks = _Recent(RECENT_CHUNKS)  # chunk id -> (chunk, stored vector)
 
     def search(self, query: str, k: int = 5, filters: Filters = Filters(),
-               candidates: int = 40) -> list[Passage]:
-        """The ``k`` best passages for ``query`` within ``filters``."""
-        return self.search_vector(query, self.query_vector(query), k, filters, candidates)
+               candidates: int = 40, complete: bool = True) -> list[Passage]:
+        """The ``k`` best passages for ``query`` within ``filters``.
+
+        With ``complete=False`` a narrow filter's dense candidates are only those among the
+        query's WINDOW_NEAREST nearest chunks overall (the best of them in the filter, in
+        order, but perhaps fewer than asked): enough to favour a date window's passages, at
+        a fraction of the cost of an exact search inside the window.
+        """
+        return self.search_vector(query, self.query_vector(query), k, filters, candidates, complete)
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's embedding; the last few are kept, as one question is often searched twice
         (inside its date window and over every date)."""
-        qvec = self._recent.get(query)
+        qvec = self._vectors.get(query)
         if qvec is None:
             qvec = np.asarray(self._embeddings.embed_query(query), dtype=np.float32)
-            with self._recent_lock:
-                if len(self._recent) >= RECENT_QUERIES:
-                    self._recent.pop(next(iter(self._recent)))
-                self._recent[query] = qvec
+            self._vectors.put(query, qvec)
         return qvec
 
     def search_vector(self, query: str, qvec: np.ndarray, k: int, filters: Filters,
-                      candidates: int) -> list[Passage]:
-        m = self._manifest
-        dense = self._dense(qvec, candidates, filters)
+                      candidates: int, complete: bool = True) -> list[Passage]:
+        dense = self._dense(query, qvec, candidates, filters, complete)
         lexical = self._lexical.search(query, candidates, filters)
-        fused = rrf([[h.chunk.id for h in dense], [h.chunk_id for h in lexical]])
-        chunks: dict[str, Chunk] = {h.chunk.id: h.chunk for h in dense}
-        similarity: dict[str, float] = {h.chunk.id: h.similarity for h in dense}
+        fused = rrf([[h.chunk_id for h in dense], [h.chunk_id for h in lexical]])
+        similarity = {h.chunk_id: h.similarity for h in dense}
         bm25 = {h.chunk_id: h.score for h in lexical}
-        missing = [cid for cid in fused if cid not in chunks]
-        for cid, (chunk, vec) in self._store.get_with_vectors(missing).items():
-            if m.is_live(chunk.article_id, chunk.doc_hash):
-                chunks[cid] = chunk
-                similarity[cid] = float(np.dot(qvec, np.asarray(vec, dtype=np.float32)))
-        ranked = sorted((cid for cid in fused if cid in chunks), key=lambda c: -fused[c])
-        passages = [Passage(chunks[c], fused[c], similarity.get(c), bm25.get(c)) for c in ranked]
-        kept = collapse_duplicates(collapse_groups(passages, self.groups), limit=k)
+        ranked = sorted(fused, key=lambda c: -fused[c])
+        # Texts, metadata and stored vectors (for the similarity of chunks only BM25 found) are
+        # fetched for the best-ranked candidates only, more when duplicates leave fewer than k.
+        step = max(2 * k, 20)
+        passages: list[Passage] = []
+        kept: list[Passage] = []
+        for start in range(0, len(ranked), step):
+            fetched = self._fetch(ranked[start:start + step])
+            for cid in ranked[start:start + step]:
+                if cid in fetched:
+                    chunk, vec = fetched[cid]
+                    sim = similarity[cid] if cid in similarity else float(np.dot(qvec, vec))
+                    passages.append(Passage(chunk, fused[cid], sim, bm25.get(cid)))
+            kept = collapse_duplicates(collapse_groups(passages, self.groups), limit=k)
+            if len(kept) >= k:
+                break
         return [self._with_outlets(p, filters) for p in kept]
 
     def _with_outlets(self, p: Passage, filters: Filters) -> Passage:
@@ -187,42 +220,63 @@ class Retriever:
         names.discard(p.chunk.source)
         return replace(p, outlets=tuple(sorted(names))) if names else p
 
-    def _dense(self, qvec: np.ndarray, candidates: int, filters: Filters) -> list[DenseHit]:
-        """The ``candidates`` nearest live chunks within ``filters``.
+    def _fetch(self, ids: list[str]) -> dict[str, tuple[Chunk, np.ndarray]]:
+        """Chunks and their stored vectors, from the recent ones or from the store."""
+        found = {cid: hit for cid in ids if (hit := self._chunks.get(cid)) is not None}
+        missing = [cid for cid in ids if cid not in found]
+        for cid, hit in self._store.get_with_vectors(missing).items():
+            self._chunks.put(cid, hit)
+            found[cid] = hit
+        return found
 
-        Chroma evaluates a metadata filter by listing every chunk it matches, which costs
-        about 0.2 s per query at 64k chunks when the filter matches most of them (an
-        ``as_of`` date, the generation tag). So a broad filter is applied here, to an
-        oversampled unfiltered search, and only a narrow one (or an oversample that came up
-        short) goes to Chroma, where it is fast because few chunks match.
+    def _nearest(self, query: str, qvec: np.ndarray, n: int) -> list[DenseHit]:
+        """The ``n`` nearest chunks, unfiltered; a question searched twice asks the store once."""
+        known = self._neighbours.get(query)
+        if known is not None and (known[0] >= n or len(known[1]) < known[0]):
+            return known[1][:n]
+        hits = self._store.nearest(qvec, n)
+        self._neighbours.put(query, (n, hits))
+        return hits
+
+    def _dense(self, query: str, qvec: np.ndarray, candidates: int, filters: Filters,
+               complete: bool = True) -> list[DenseHit]:
+        """The ``candidates`` nearest live chunks within ``filters``, as ids and similarities.
+
+        Whether a chunk is live and passes the filters is read from the BM25 index's fields
+        (it holds exactly the live chunks). Chroma evaluates a metadata filter by listing
+        every chunk it matches, which costs about 0.2 s per query at 64k chunks when the
+        filter matches most of them (an ``as_of`` date, the generation tag). So a broad
+        filter is applied here, to an oversampled unfiltered search (shared by the searches
+        of one question), and a narrow one by searching among the ids that pass it; Chroma's
+        own filter is the last resort.
         """
         m = self._manifest
         share = self._lexical.share(filters)
         if share == 0.0:
             return []
         try:
-            if share >= BROAD_FILTER_SHARE:
+            if share >= BROAD_FILTER_SHARE or not complete:
                 n = min(len(self._lexical), int(candidates / share * OVERSAMPLE) + candidates)
-                hits = self._store.query(qvec, n, Filters(), None)
-                dense = [h for h in hits
-                         if admits(filters, h.chunk) and m.is_live(h.chunk.article_id, h.chunk.doc_hash)]
-                if len(dense) >= candidates or len(hits) < n:
+                if not complete:
+                    n = min(n, WINDOW_NEAREST)
+                hits = self._nearest(query, qvec, n)
+                dense = self._passing(hits, filters)
+                if len(dense) >= candidates or len(hits) < n or not complete:
                     return dense[:candidates]
             matching = self._lexical.matching_ids(filters)
             if len(matching) <= ID_LIST_LIMIT:
-                # The chunks a narrow filter passes are known from the BM25 index (live ones only):
-                # searching among their ids skips Chroma's metadata filter (~0.2 s -> ~25 ms here).
-                hits = self._store.query_among(qvec, candidates, matching)
-                return [h for h in hits if m.is_live(h.chunk.article_id, h.chunk.doc_hash)]
-            hits = self._store.query(qvec, candidates, filters, None)
+                return self._passing(self._store.nearest(qvec, candidates, among=matching), filters)
+            hits = self._store.nearest(qvec, candidates, filters)
         except chromadb.errors.InternalError as exc:
             # A reindex killed in the middle of a Chroma write can leave records that only a
             # query limited to committed generations steps around; the next reindex removes them.
             log.warning("dense search failed (%s); searching committed generations only", exc)
-            hits = self._store.query(qvec, candidates, filters, m.generation)
-        dense = [h for h in hits if m.is_live(h.chunk.article_id, h.chunk.doc_hash)]
+            hits = self._store.nearest(qvec, candidates, filters, m.generation)
+        dense = self._passing(hits, filters)
         if len(dense) < len(hits) and len(hits) == candidates:
             # Chunks of a reindex not yet committed crowd the results: ask again for committed ones only.
-            hits = self._store.query(qvec, candidates, filters, m.generation)
-            dense = [h for h in hits if m.is_live(h.chunk.article_id, h.chunk.doc_hash)]
+            dense = self._passing(self._store.nearest(qvec, candidates, filters, m.generation), filters)
         return dense
+
+    def _passing(self, hits: list[DenseHit], filters: Filters) -> list[DenseHit]:
+        return [h for h, ok in zip(hits, self._lexical.passing([h.chunk_id for h in hits], filters)) if ok]

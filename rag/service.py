@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -91,7 +90,6 @@ class RagService:
         self._lock = threading.Lock()
         self._snapshot: _Snapshot | None = None
         self._dimension: int | None = None
-        self._pool = ThreadPoolExecutor(2, thread_name_prefix="search")  # a windowed question's second search
 
     # Collaborators are built on first use, so constructing the service is cheap.
     @property
@@ -196,10 +194,11 @@ class RagService:
             )
         return q
 
-    def search(self, query: str, filters: Filters = Filters(), k: int | None = None) -> list[Passage]:
-        """The best passages for a query, hybrid-ranked, duplicates collapsed."""
+    def search(self, query: str, filters: Filters = Filters(), k: int | None = None,
+               complete: bool = True) -> list[Passage]:
+        """The best passages for a query, hybrid-ranked, duplicates collapsed (see Retriever.search)."""
         snap = self._refresh()
-        return snap.retriever.search(query, k or self.settings.top_k, filters, self.settings.candidates)
+        return snap.retriever.search(query, k or self.settings.top_k, filters, self.settings.candidates, complete)
 
     def ask(self, question: str, filters: Filters = Filters()) -> Answer:
         """Answer a question from the corpus, citing passages, or say the corpus does not cover it.
@@ -253,11 +252,12 @@ class RagService:
             if inside:
                 return inside, window
             return self.search(question, filters, k=k), None
-        self._refresh().retriever.query_vector(window.query)  # embedded once for both searches
-        # The two searches wait mostly on Chroma and numpy, which release the GIL: run them side by side.
-        other = self._pool.submit(self.search, window.query, narrowed, k) if narrowed else None
+        # Inside the window first: its nearest-neighbour list, the longer one, then serves the
+        # search over every date too (the retriever keeps it, and the chunks fetched). The window's
+        # passages are looked for among the question's nearest chunks overall, not exhaustively:
+        # they only need to be found when they are close to the question.
+        inside = self.search(window.query, narrowed, k=k, complete=False) if narrowed else []
         everywhere = self.search(window.query, filters, k=k)
-        inside = other.result() if other else []
         fused = rrf([[p.chunk.id for p in inside], [p.chunk.id for p in everywhere]])
         by_id = {p.chunk.id: p for p in everywhere + inside}
         ranked = sorted(by_id, key=lambda cid: -fused[cid])[:k]

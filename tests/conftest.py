@@ -14,6 +14,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from rag.embeddings import make_embeddings  # noqa: E402
 from rag.service import RagService  # noqa: E402
 from rag.settings import Settings  # noqa: E402
+from rag.store import day_number  # noqa: E402
+from rag.types import Chunk, Filters  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,6 +73,16 @@ ARTICLES: dict[str, dict] = {
         ),
     },
 }
+
+
+def admits(filters: Filters, chunk: Chunk) -> bool:
+    """Whether ``chunk`` passes ``filters``, worked out from its own fields: the tests' oracle."""
+    if filters.sources and chunk.source not in filters.sources:
+        return False
+    day = day_number(chunk.published)
+    if filters.since and day < day_number(filters.since):
+        return False
+    return not (filters.latest and day > day_number(filters.latest))
 
 
 def write_article(folder: Path, name: str, article: dict) -> Path:

@@ -15,7 +15,7 @@ import pytest
 
 from rag.service import RagService
 
-from .conftest import ARTICLES, write_article
+from .conftest import ARTICLES, admits, write_article
 
 CHROMA = Path(sys.executable).parent / "chroma"
 TRAM_Q = "How much will the new tram line cost?"
@@ -128,7 +128,6 @@ def test_filters_narrow_and_broad_against_the_server(remote, monkeypatch):
     from datetime import date
 
     from rag import retrieval
-    from rag.store import admits
     from rag.types import Filters
 
     remote.reindex()

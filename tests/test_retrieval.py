@@ -5,6 +5,8 @@ from __future__ import annotations
 from rag.retrieval import collapse_duplicates, jaccard, rrf, shingles
 from rag.types import Chunk, Passage
 
+from .conftest import admits
+
 
 def passage(cid: str, text: str, score: float) -> Passage:
     return Passage(Chunk(cid, cid, "h", 0, 0, len(text), text, "t"), score)
@@ -38,10 +40,10 @@ def test_jaccard_of_disjoint_and_identical_texts():
 
 
 def test_filters_applied_after_the_search_match_chromas(indexed):
-    """The retriever filters broad searches itself; it must agree with Chroma's where clause."""
+    """The retriever filters searches with the BM25 index's fields; they must agree with Chroma's where clause."""
     from datetime import date
 
-    from rag.store import admits, chunk_from, where_clause
+    from rag.store import chunk_from, where_clause
     from rag.types import Filters
 
     snap = indexed._refresh()
@@ -57,14 +59,14 @@ def test_filters_applied_after_the_search_match_chromas(indexed):
     for filters in cases:
         by_chroma = set(collection.get(where=where_clause(filters, None))["ids"])
         by_python = {c.id for c in chunks if admits(filters, c)}
-        assert by_python == by_chroma and 0 < len(by_python) < len(chunks), filters
+        by_lexical = {c.id for c, ok in zip(chunks, snap.retriever._lexical.passing([c.id for c in chunks], filters)) if ok}
+        assert by_python == by_chroma == by_lexical and 0 < len(by_python) < len(chunks), filters
 
 
 def test_filtering_after_the_search_and_in_chroma_give_the_same_passages(indexed, monkeypatch):
     from datetime import date
 
     from rag import retrieval
-    from rag.store import admits
     from rag.types import Filters
 
     cases = [Filters(as_of=date(2024, 3, 30)), Filters(sources=("wire-news",)),
