@@ -383,7 +383,7 @@ def _json_records(text: str, rel: str) -> Iterator[Article | Skipped]:
         raise _Skip("no records in file")
     for i, obj in enumerate(data):
         origin = f"{rel}[{i}]"
-        yield _record(obj, rel, origin)
+        yield parse_record(obj, rel, origin)
 
 
 def _jsonl_records(
@@ -423,7 +423,7 @@ def _jsonl_records(
                 except RecursionError:
                     yield Skipped(origin, "invalid JSON: nested too deeply")
                     continue
-                yield _record(obj, rel, origin)
+                yield parse_record(obj, rel, origin)
     except (EOFError, zlib.error, gzip.BadGzipFile) as e:
         log.debug("gzip error in %s: %s", rel, e)
         raise _Skip(f"corrupt gzip data after line {lineno}" if lineno else "not a valid gzip file") from None
@@ -431,7 +431,7 @@ def _jsonl_records(
         raise _Skip(f"cannot read file: {e.strerror or e}") from None
 
 
-def _record(obj: Any, rel: str, origin: str) -> Article | Skipped:
+def parse_record(obj: Any, rel: str, origin: str) -> Article | Skipped:
     """One object of a multi-record file, or the reason it was skipped."""
     if not isinstance(obj, dict):
         return Skipped(origin, "not a JSON object")

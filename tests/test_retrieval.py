@@ -81,3 +81,26 @@ def test_filtering_after_the_search_and_in_chroma_give_the_same_passages(indexed
             assert passages and all(admits(filters, p.chunk) for p in passages), (path, filters)
             found[path] = [p.chunk.id for p in passages]
         assert found["after"] == found["ids"] == found["chroma"], filters
+
+
+def test_a_search_among_the_nearest_chunks_returns_the_head_of_the_exact_ranking(indexed, monkeypatch):
+    """search(complete=False) may return fewer dense candidates, but the best ones, in order."""
+    from datetime import date
+
+    from rag import retrieval
+    from rag.types import Filters
+
+    query = "Lumetra battery factory jobs"
+    filters = Filters(since=date(2024, 3, 1), until=date(2024, 3, 12))  # 4 of the 5 chunks
+    retriever = indexed._refresh().retriever
+    qvec = retriever.query_vector(query)
+    exact = [h.chunk_id for h in retriever._dense(query, qvec, 40, filters)]
+    assert len(exact) >= 3
+    heads = []
+    for nearest in (3, 1000):
+        monkeypatch.setattr(retrieval, "WINDOW_NEAREST", nearest)
+        retriever._neighbours = retrieval._Recent(retrieval.RECENT_QUERIES)
+        found = [h.chunk_id for h in retriever._dense(query, qvec, 40, filters, complete=False)]
+        assert found == exact[:len(found)], nearest
+        heads.append(len(found))
+    assert heads[0] < len(exact) and heads[-1] == len(exact)
