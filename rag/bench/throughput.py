@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         n = sample_articles(args.articles, args.sample, sample)
         rows = [run_tutorial(sample, work / "tutorial", settings, progress),
                 run_ours(sample, work / "torch", settings, "torch", progress),
-                run_ours(sample, work / "int8", settings, "onnx-int8", progress)]
+                run_ours(sample, work / "int8", settings, "ct2-int8", progress)]
     base = rows[0]["chunks_per_s"]
     for r in rows:
         r["articles"] = n
