@@ -67,10 +67,6 @@ class Manifest:
         entry = self.articles[article_id]
         return [chunk_id(article_id, entry.hash, i) for i in range(entry.chunks)]
 
-    def is_live(self, article_id: str, doc_hash: str) -> bool:
-        entry = self.articles.get(article_id)
-        return entry is not None and entry.hash == doc_hash
-
     def to_json(self) -> dict:
         return {
             "spec": asdict(self.spec),
