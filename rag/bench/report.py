@@ -33,10 +33,7 @@ def plot_recall(rows: list[dict], out: Path) -> None:
     ax.set_xticks(range(1, 21, 2))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
-    ax.set_title("Answer recall@k")
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
+    _save(fig, ax, "Answer recall@k", out)
 
 
 def plot_latency(rows: list[dict], out: Path) -> None:
@@ -48,10 +45,7 @@ def plot_latency(rows: list[dict], out: Path) -> None:
     ax.set_ylabel("questions")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
-    ax.set_title("Search latency per question")
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
+    _save(fig, ax, "Search latency per question", out)
 
 
 def plot_throughput(rows: list[dict], out: Path) -> None:
@@ -65,7 +59,11 @@ def plot_throughput(rows: list[dict], out: Path) -> None:
     ax.set_xlabel("chunks embedded and stored per second")
     ax.invert_yaxis()
     ax.tick_params(axis="y", labelsize=7)
-    ax.set_title("Indexing throughput")
+    _save(fig, ax, "Indexing throughput", out)
+
+
+def _save(fig, ax, title: str, out: Path) -> None:
+    ax.set_title(title)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
