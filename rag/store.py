@@ -131,7 +131,8 @@ class ChunkStore:
         ``among`` restricts the search to those chunk ids; ``filters`` and ``generation``
         (committed generations only) become a Chroma metadata filter. Only ids and distances
         are fetched: at 100k chunks the search takes ~3 ms, fetching 200 results' documents
-        and metadata another ~10 ms, so texts are fetched for the passages kept (:meth:`get`).
+        and metadata another ~10 ms, so texts are fetched for the passages kept
+        (:meth:`get_with_vectors`).
         A broad metadata filter (one matching most chunks, such as the ``gen`` clause) costs
         ~0.2 s, as Chroma lists every chunk it matches: the retriever avoids them.
         """
