@@ -25,7 +25,7 @@ from . import dedup
 from .chunking import chunk_article, embedding_text
 from .errors import RagError, ReindexBusy
 from .ingest import load_corpus
-from .lexical import LexicalIndex
+from .lexical import LexicalBuilder, LexicalIndex
 from .manifest import ArticleEntry, BuildSpec, Manifest, ManifestStore
 from .manifest import check as check_manifest
 from .store import ChunkStore, collection_names, delete_collection, day_number
@@ -89,27 +89,27 @@ def _entry(article: Article, chunks: int) -> ArticleEntry:
 
 def build_lexical(store: ChunkStore, entries: dict[str, ArticleEntry], folder: Path,
                   progress: Progress = no_progress) -> LexicalIndex:
-    """Build and save the BM25 index of the live chunks (those of the given article versions)."""
-    live = sorted(
-        (c for c in store.scan()
-         if (e := entries.get(c.article_id)) is not None and e.hash == c.doc_hash),
-        key=lambda c: c.id,
-    )
+    """Build and save the BM25 index of the live chunks (those of the given article versions).
+
+    The chunks are read from the store a page at a time and only their term counts are kept.
+    """
     expected = sum(e.chunks for e in entries.values())
-    if len(live) != expected:
-        raise RagError(f"the store holds {len(live)} of the {expected} chunks the index needs; "
+    builder = LexicalBuilder()
+    progress("lexical index", 0, expected)
+    for page in store.pages():
+        live = [c for c in page if (e := entries.get(c.article_id)) is not None and e.hash == c.doc_hash]
+        builder.add([c.id for c in live], [embedding_text(c) for c in live],
+                    [day_number(c.published) for c in live], [c.source for c in live])
+        progress("lexical index", min(len(builder), expected), expected)
+    if len(builder) != expected:
+        raise RagError(f"the store holds {len(builder)} of the {expected} chunks the index needs; "
                        "run `python -m rag index --full`")
-    progress("lexical index", 0, len(live))
-    index = LexicalIndex.build(
-        [c.id for c in live], [embedding_text(c) for c in live],
-        [day_number(c.published) for c in live], [c.source for c in live],
-    )
+    index = builder.build()
     tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     index.save(tmp)
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(tmp, folder)
-    progress("lexical index", len(live), len(live))
     return index
 
 

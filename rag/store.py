@@ -167,18 +167,21 @@ class ChunkStore:
             for cid, doc, meta, vec in zip(res["ids"], res["documents"], res["metadatas"], res["embeddings"])
         }
 
-    def scan(self, page: int = 5000) -> Iterator[Chunk]:
-        """Every chunk in the collection, committed or not, page by page."""
+    def pages(self, size: int = 5000) -> Iterator[list[Chunk]]:
+        """Every chunk in the collection, committed or not, ``size`` at a time."""
         offset = 0
         while True:
-            res = self._collection.get(
-                include=["documents", "metadatas"], limit=page, offset=offset
-            )
+            res = self._collection.get(include=["documents", "metadatas"], limit=size, offset=offset)
             if not res["ids"]:
                 return
-            for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"]):
-                yield chunk_from(cid, doc, meta)
+            yield [chunk_from(cid, doc, meta)
+                   for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"])]
             offset += len(res["ids"])
+
+    def scan(self, page: int = 5000) -> Iterator[Chunk]:
+        """Every chunk in the collection, committed or not, page by page."""
+        for chunks in self.pages(page):
+            yield from chunks
 
     def delete(self, ids: Sequence[str]) -> None:
         for i in range(0, len(ids), self._batch):
