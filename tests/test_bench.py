@@ -8,7 +8,7 @@ import json
 from rag.bench.__main__ import recall_curve, recall_fields
 from rag.bench.report import write_report
 from rag.bench.scale import _perturb, build_corpus
-from rag.bench.throughput import sample_articles
+from rag.bench.throughput import sample_articles, summarise
 from rag.chunking import chunk_article
 from rag.ingest import load_corpus
 
@@ -73,3 +73,20 @@ def test_report_has_tables_and_plots(tmp_path):
     for png in ("recall_at_k.png", "latency.png", "throughput.png"):
         data = (tmp_path / "out" / png).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000, png
+
+
+def test_throughput_rounds_give_medians_and_the_ratio_round_by_round(tmp_path):
+    def run(name, chunks_per_s):
+        return {"pipeline": name, "chunks_embedded": 100, "seconds": 100 / chunks_per_s, "chunks_per_s": chunks_per_s}
+
+    rounds = [[run("tutorial", 20.0), run("int8", 90.0)],
+              [run("tutorial", 25.0), run("int8", 95.0)],   # a fast round for the tutorial: 3.8x
+              [run("tutorial", 22.0), run("int8", 80.0)]]   # a slow one for ours: 3.64x
+    tutorial, ours = summarise(rounds, articles=10)
+    assert tutorial["chunks_per_s"] == 22.0 and tutorial["vs_tutorial"] == 1.0
+    assert ours["chunks_per_s"] == 90.0 and ours["chunks_per_s_rounds"] == [90.0, 95.0, 80.0]
+    assert ours["vs_tutorial_rounds"] == [4.5, 3.8, 3.636]
+    assert ours["vs_tutorial"] == 3.8  # the median of the ratios, not the ratio of the medians (4.09)
+    assert ours["seconds"] == 100 / 90.0 and ours["articles_per_s"] == 10 / (100 / 90.0)
+    report = write_report(tmp_path / "out", [], command="python -m rag.bench throughput", throughput=[tutorial, ours])
+    assert "| int8 | 100 | 90.0 (90.0, 95.0, 80.0) | 9.00 | 3.80x (4.50x, 3.80x, 3.64x) |" in report.read_text()

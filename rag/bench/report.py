@@ -77,6 +77,16 @@ def _num(v, fmt: str = "{:.1f}") -> str:
     return "n/a" if v is None else fmt.format(v)
 
 
+def _rounds(values: list[float] | None, unit: str) -> str:
+    if not values or len(values) < 2:
+        return ""
+    return " (" + ", ".join(f"{v:.2f}{unit}" if unit else f"{v:.1f}" for v in values) + ")"
+
+
+def _ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}x"
+
+
 def write_report(folder: Path, rows: list[dict], command: str = "",
                  throughput: list[dict] | None = None) -> Path:
     """Write report.md, recall_at_k.png, latency.png and throughput.png (when measured) into ``folder``."""
@@ -108,9 +118,14 @@ def write_report(folder: Path, rows: list[dict], command: str = "",
     speed = throughput or [r for r in rows if r.get("chunks_per_s")]
     if speed:
         plot_throughput(speed, folder / "throughput.png")
-        lines += ["## Indexing throughput", "", "| pipeline | chunks | chunks/s | articles/s |", "|---|---|---|---|"]
-        lines += [f"| {r['pipeline']} | {r.get('chunks_embedded', r.get('chunks'))} | {_num(r['chunks_per_s'])} "
-                  f"| {_num(r.get('articles_per_s'))} |" for r in speed]
+        lines += ["## Indexing throughput", ""]
+        if speed[0].get("rounds", 1) > 1:
+            lines += [f"Each pipeline ran {speed[0]['rounds']} times, in turn; medians, with every round's "
+                      "figure in brackets. The ratio is taken round by round.", ""]
+        lines += ["| pipeline | chunks | chunks/s | articles/s | vs tutorial |", "|---|---|---|---|---|"]
+        lines += [f"| {r['pipeline']} | {r.get('chunks_embedded', r.get('chunks'))} | {_num(r['chunks_per_s'])}"
+                  f"{_rounds(r.get('chunks_per_s_rounds'), '')} | {_num(r.get('articles_per_s'), '{:.2f}')} "
+                  f"| {_ratio(r.get('vs_tutorial'))}{_rounds(r.get('vs_tutorial_rounds'), 'x')} |" for r in speed]
         lines += ["", "![throughput](throughput.png)", ""]
     (folder / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (folder / "rows.json").write_text(json.dumps({"rows": rows, "throughput": throughput}, indent=1, default=str))
