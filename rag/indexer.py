@@ -157,11 +157,10 @@ class Indexer:
 
         chunks_by_article = {a.id: chunk_article(a, self._spec.chunk_tokens, self._spec.chunk_overlap)
                              for a in plan.to_embed}
-        pending = [c for a in plan.to_embed for c in chunks_by_article[a.id]]
-        self._embed_and_store(store, pending, generation, progress)
         counts = {aid: len(chunks) for aid, chunks in chunks_by_article.items()}
+        pending = [c for a in plan.to_embed for c in chunks_by_article.pop(a.id)]
         embedded = len(pending)
-        del pending, chunks_by_article  # stored now: the BM25 build below reads them back from the store
+        self._embed_and_store(store, pending, generation, progress)  # empties pending as it goes
 
         entries = dict(current.articles) if current and not rebuild else {}
         for aid in plan.removed:
@@ -203,18 +202,26 @@ class Indexer:
 
     def _embed_and_store(self, store: ChunkStore, chunks: list[Chunk], generation: int,
                          progress: Progress) -> None:
-        """Embed batch after batch while the previous batch is written to Chroma."""
+        """Embed batch after batch while the previous batch is written to Chroma.
+
+        ``chunks`` is emptied batch by batch: a written chunk is held by nothing here, so the
+        memory of the chunks falls as Chroma's grows (at 100,000 chunks, ~0.2 GB less at the end).
+        """
         total = len(chunks)
         progress("embedding", 0, total)
+        done = 0
         with ThreadPoolExecutor(1, thread_name_prefix="chroma-write") as writer:
             pending: Future | None = None
-            for i in range(0, total, self._write_batch):
-                part = chunks[i:i + self._write_batch]
+            while chunks:
+                part = chunks[:self._write_batch]
+                del chunks[:self._write_batch]
                 vectors = self._embeddings.embed_documents([embedding_text(c) for c in part])
                 if pending is not None:
                     pending.result()  # a failed write stops the reindex before more is embedded
                 pending = writer.submit(store.add, part, vectors, generation)
-                progress("embedding", min(i + len(part), total), total)
+                done += len(part)
+                del part, vectors
+                progress("embedding", done, total)
             if pending is not None:
                 pending.result()
 

@@ -237,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| indexing | {row['chunks_per_s'] or 0:.1f} chunks/s ({row['chunks_embedded']} embedded "
               f"in {row['index_seconds'] or 0:.0f} s) | |")
         by_stage = ", ".join(f"{k} {v} MB" for k, v in row["index_rss_by_stage"].items())
-        print(f"| peak RSS while indexing | {row['index_rss_mb']:.0f} MB (by stage: {by_stage}) | |")
+        print(f"| peak RSS while indexing | {row['index_rss_mb']:.0f} MB (by stage: {by_stage}) "
+              f"| < {TARGETS['rss_mb']} MB ({ok(row['index_rss_mb'], TARGETS['rss_mb'])}) |")
         print(f"| on disk (Chroma + BM25 + manifest) | {row['disk_mb']:.0f} MB | |")
         print(f"| start-up to first answer | {row['startup_s']:.1f} s | < {TARGETS['startup_s']} s "
               f"({ok(row['startup_s'], TARGETS['startup_s'])}) |")
