@@ -137,8 +137,9 @@ class LexicalBuilder:
 
     Each page of chunks is tokenised at once and reduced to (chunk, term id, count) triples;
     the BM25 weights are computed from those at the end, with bm25s's defaults (Lucene IDF,
-    k1=1.5, b=0.75), into the same sparse matrix ``bm25s.BM25.index`` makes. At 100,000 chunks
-    the counts take about a tenth of the memory of the texts and their token lists.
+    k1=1.5, b=0.75), into the same sparse matrix ``bm25s.BM25.index`` makes. Measured at
+    100,124 chunks: the build adds ~0.1 GB to the process, where holding every text and its
+    token list for ``bm25s`` added ~1.3 GB. ``build`` hands the counts over: call it once.
     """
 
     def __init__(self) -> None:
