@@ -96,7 +96,7 @@ def build_lexical(store: ChunkStore, entries: dict[str, ArticleEntry], folder: P
     expected = sum(e.chunks for e in entries.values())
     builder = LexicalBuilder()
     progress("lexical index", 0, expected)
-    for page in store.pages():
+    for page in store.pages(1000):  # Chroma's reads keep memory in proportion to the page (5000: +0.1 GB)
         live = [c for c in page if (e := entries.get(c.article_id)) is not None and e.hash == c.doc_hash]
         builder.add([c.id for c in live], [embedding_text(c) for c in live],
                     [day_number(c.published) for c in live], [c.source for c in live])
