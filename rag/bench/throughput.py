@@ -11,10 +11,12 @@ Each figure is the whole indexing job after the model is loaded: reading, chunki
 embedding, writing to Chroma and (for this project) the BM25 index. Models are warmed
 up before timing.
 
-On a shared 2-core machine one pipeline's speed moves by up to a quarter between runs,
-so the three are run in turn ``--rounds`` times; each row gives the median round and the
-slowest and fastest, and the ratio to the tutorial is taken round by round (the pipelines
-of one round ran minutes apart) and its median reported.
+Each pipeline runs in a process of its own: torch and CTranslate2 bring their own thread
+pools, and a process that had loaded both ran the torch pipelines at half speed. On a
+shared 2-core machine one pipeline's speed still moves by up to a quarter between runs,
+so the three are run in turn ``--rounds`` times; each row gives the median round with
+every round's figure, and the ratio to the tutorial is taken round by round (the
+pipelines of one round ran minutes apart) and its median reported.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import gzip
 import json
 import logging
 import statistics
+import subprocess
 import sys
 import tempfile
 from dataclasses import replace
@@ -69,6 +72,31 @@ def run_ours(sample: Path, folder: Path, settings: Settings, runtime: str, progr
             "seconds": report.seconds, "chunks_per_s": report.chunks_embedded / report.seconds}
 
 
+PIPELINES = ("tutorial", "torch", "ct2-int8")
+
+
+def _child(pipeline: str, sample: str, folder: str) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    load_dotenv_once()
+    settings = replace(Settings.from_env(), llm_provider="none")
+    progress = TerminalProgress()
+    if pipeline == "tutorial":
+        row = run_tutorial(Path(sample), Path(folder), settings, progress)
+    else:
+        row = run_ours(Path(sample), Path(folder), settings, pipeline, progress)
+    print(json.dumps(row), flush=True)
+    return 0
+
+
+def _in_child(sample: Path, folder: Path, pipeline: str) -> dict:
+    done = subprocess.run([sys.executable, "-m", "rag.bench", "throughput", "--articles", str(sample),
+                           "--child", pipeline, str(sample), str(folder)],
+                          stdout=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"error: the {pipeline} run failed (its error is above)")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m rag.bench throughput", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -77,7 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=3, help="times each pipeline runs (default 3)")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     p.add_argument("--report", type=Path, help="also write report.md and throughput.png into this folder")
+    p.add_argument("--child", nargs=3, metavar=("PIPELINE", "SAMPLE", "FOLDER"),
+                   help=argparse.SUPPRESS)  # internal: one pipeline's run, in its own process
     args = p.parse_args(argv)
+    if args.child:
+        return _child(*args.child)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if not args.articles.is_file():
         print(f"error: {args.articles} is not a file", file=sys.stderr)
@@ -86,8 +118,6 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --rounds must be at least 1", file=sys.stderr)
         return 1
     load_dotenv_once()
-    settings = replace(Settings.from_env(), llm_provider="none")
-    progress = TerminalProgress()
     rounds: list[list[dict]] = []
     with tempfile.TemporaryDirectory(prefix="rag-throughput-") as tmp:
         work = Path(tmp)
@@ -95,9 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         n = sample_articles(args.articles, args.sample, sample)
         for i in range(args.rounds):
             print(f"round {i + 1} of {args.rounds}", file=sys.stderr)
-            rounds.append([run_tutorial(sample, work / f"tutorial-{i}", settings, progress),
-                           run_ours(sample, work / f"torch-{i}", settings, "torch", progress),
-                           run_ours(sample, work / f"int8-{i}", settings, "ct2-int8", progress)])
+            rounds.append([_in_child(sample, work / f"{name}-{i}", name) for name in PIPELINES])
     rows = summarise(rounds, n)
     if args.report:
         from .report import write_report
