@@ -3,7 +3,7 @@
     python -m rag.bench --articles ARTICLES.jsonl.gz --questions QUESTIONS.jsonl \
         [--data-dir DIR] [--limit N] [--pipeline ours|tutorial|both] [--json] \
         [--time-windows filter|boost|off|compare] [--report DIR]
-    python -m rag.bench throughput --articles ARTICLES.jsonl.gz [--sample N]
+    python -m rag.bench throughput --articles ARTICLES.jsonl.gz [--sample N] [--rounds N]
     python -m rag.bench scale --chunks N --articles ARTICLES.jsonl.gz --questions QUESTIONS.jsonl
     python -m rag.bench calibrate --articles ... --questions ...
 

@@ -12,7 +12,8 @@ embedding, writing to Chroma and (for this project) the BM25 index. Models are w
 up before timing.
 
 Each pipeline runs in a process of its own: torch and CTranslate2 bring their own thread
-pools, and a process that had loaded both ran the torch pipelines at half speed. On a
+pools, and when all ran in one process the torch pipelines indexed 14-15 chunks/s in the
+rounds after CTranslate2 had been loaded, against 24-27 in the first. On a
 shared 2-core machine one pipeline's speed still moves by up to a quarter between runs,
 so the three are run in turn ``--rounds`` times; each row gives the median round with
 every round's figure, and the ratio to the tutorial is taken round by round (the
