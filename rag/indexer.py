@@ -155,10 +155,12 @@ class Indexer:
             if dropped:
                 log.info("removed %d chunks left by an interrupted reindex", dropped)
 
-        chunks_by_article = {a.id: chunk_article(a, self._spec.chunk_tokens, self._spec.chunk_overlap)
-                             for a in plan.to_embed}
-        counts = {aid: len(chunks) for aid, chunks in chunks_by_article.items()}
-        pending = [c for a in plan.to_embed for c in chunks_by_article.pop(a.id)]
+        pending: list[Chunk] = []
+        counts: dict[str, int] = {}
+        for a in plan.to_embed:
+            chunks = chunk_article(a, self._spec.chunk_tokens, self._spec.chunk_overlap)
+            counts[a.id] = len(chunks)
+            pending += chunks
         embedded = len(pending)
         self._embed_and_store(store, pending, generation, progress)  # empties pending as it goes
 

@@ -76,22 +76,22 @@ def run_ours(sample: Path, folder: Path, settings: Settings, runtime: str, progr
 PIPELINES = ("tutorial", "torch", "ct2-int8")
 
 
-def _child(pipeline: str, sample: str, folder: str) -> int:
+def _child(pipeline: str, sample: Path, folder: Path) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     load_dotenv_once()
     settings = replace(Settings.from_env(), llm_provider="none")
     progress = TerminalProgress()
     if pipeline == "tutorial":
-        row = run_tutorial(Path(sample), Path(folder), settings, progress)
+        row = run_tutorial(sample, folder, settings, progress)
     else:
-        row = run_ours(Path(sample), Path(folder), settings, pipeline, progress)
+        row = run_ours(sample, folder, settings, pipeline, progress)
     print(json.dumps(row), flush=True)
     return 0
 
 
 def _in_child(sample: Path, folder: Path, pipeline: str) -> dict:
     done = subprocess.run([sys.executable, "-m", "rag.bench", "throughput", "--articles", str(sample),
-                           "--child", pipeline, str(sample), str(folder)],
+                           "--child", pipeline, str(folder)],
                           stdout=subprocess.PIPE, text=True)
     if done.returncode != 0:
         raise SystemExit(f"error: the {pipeline} run failed (its error is above)")
@@ -106,11 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=3, help="times each pipeline runs (default 3)")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     p.add_argument("--report", type=Path, help="also write report.md and throughput.png into this folder")
-    p.add_argument("--child", nargs=3, metavar=("PIPELINE", "SAMPLE", "FOLDER"),
+    p.add_argument("--child", nargs=2, metavar=("PIPELINE", "FOLDER"),
                    help=argparse.SUPPRESS)  # internal: one pipeline's run, in its own process
     args = p.parse_args(argv)
     if args.child:
-        return _child(*args.child)
+        return _child(args.child[0], args.articles, Path(args.child[1]))
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if not args.articles.is_file():
         print(f"error: {args.articles} is not a file", file=sys.stderr)
