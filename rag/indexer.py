@@ -113,6 +113,11 @@ def build_lexical(store: ChunkStore, entries: dict[str, ArticleEntry], folder: P
     return index
 
 
+def write_batch_size(embedding_batch_size: int) -> int:
+    """Chunks embedded per step of a reindex (and written to Chroma while the next step embeds)."""
+    return max(1, embedding_batch_size) * 4
+
+
 class Indexer:
     """Builds and updates the index in a data folder from a corpus folder."""
 
@@ -124,7 +129,7 @@ class Indexer:
         self._prefix = collection
         self._embeddings = embeddings
         self._spec = spec
-        self._write_batch = max(1, batch_size) * 4
+        self._write_batch = write_batch_size(batch_size)
         self._max_file_bytes = max_file_bytes
 
     def run(self, corpus_dir: Path, full: bool = False, progress: Progress = no_progress) -> tuple[IndexReport, Manifest]:

@@ -8,9 +8,11 @@ import json
 from rag.bench.__main__ import recall_curve, recall_fields
 from rag.bench.report import write_report
 from rag.bench.scale import _perturb, build_corpus
-from rag.bench.throughput import sample_articles, summarise
+from rag.bench.throughput import run_model_only, run_ours, sample_articles, summarise
 from rag.chunking import chunk_article
+from rag.indexer import no_progress
 from rag.ingest import load_corpus
+from rag.settings import Settings
 
 
 def test_recall_from_first_hit_ranks():
@@ -58,6 +60,17 @@ def test_throughput_sample_spreads_over_the_file(tmp_path):
     assert sample_articles(_articles(tmp_path / "a.jsonl.gz", 9), 3, out) == 3
     with gzip.open(out, "rt") as fh:
         assert [json.loads(line)["id"] for line in fh] == ["a000", "a003", "a006"]
+
+
+def test_model_alone_row_embeds_the_texts_a_reindex_embeds(tmp_path):
+    from dataclasses import replace
+
+    sample = _articles(tmp_path / "a.jsonl.gz")
+    settings = replace(Settings.from_env({}), llm_provider="none")
+    job = run_ours(sample, tmp_path / "job", settings, "ct2-int8", no_progress)
+    alone = run_model_only(sample, tmp_path / "alone", settings, "ct2-int8")
+    assert alone["chunks_embedded"] == job["chunks_embedded"] > 6
+    assert alone["seconds"] > 0 and alone["pipeline"].startswith("ct2-int8 model alone")
 
 
 def test_report_has_tables_and_plots(tmp_path):
