@@ -102,3 +102,17 @@ def test_throughput_rounds_give_medians_and_the_ratio_round_by_round(tmp_path):
     assert ours["seconds"] == 100 / 90.0 and ours["articles_per_s"] == 10 / (100 / 90.0)
     report = write_report(tmp_path / "out", [], command="python -m rag.bench throughput", throughput=[tutorial, ours])
     assert "| int8 | 100 | 90.0 (90.0, 95.0, 80.0) | 9.00 | 3.80x (4.50x, 3.80x, 3.64x) |" in report.read_text()
+
+
+def test_the_model_alone_row_has_no_articles_per_second_and_is_explained(tmp_path):
+    def run(name, chunks_per_s, **extra):
+        return {"pipeline": name, "chunks_embedded": 100, "seconds": 100 / chunks_per_s,
+                "chunks_per_s": chunks_per_s, **extra}
+
+    rounds = [[run("tutorial", 20.0), run("int8", 80.0), run("int8 alone", 100.0, ceiling=True)]]
+    tutorial, ours, alone = summarise(rounds, articles=10)
+    assert ours["articles_per_s"] == 8.0 and alone["articles_per_s"] is None and alone["vs_tutorial"] == 5.0
+    text = write_report(tmp_path / "out", [], throughput=[tutorial, ours, alone]).read_text()
+    assert "| int8 alone | 100 | 100.0 | n/a | 5.00x |" in text and "the ceiling for the job" in text
+    plain = write_report(tmp_path / "plain", [], throughput=[tutorial, ours]).read_text()
+    assert "the ceiling for the job" not in plain

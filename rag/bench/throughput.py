@@ -171,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         for r in rows:
             print(f"| {r['pipeline']} | {r['chunks_embedded']} | {r['seconds']:.1f} | {r['chunks_per_s']:.1f} "
                   f"({min(r['chunks_per_s_rounds']):.1f}-{max(r['chunks_per_s_rounds']):.1f}) "
-                  f"| {r['articles_per_s']:.2f} | {r['vs_tutorial']:.2f}x "
+                  f"| {'n/a' if r['articles_per_s'] is None else format(r['articles_per_s'], '.2f')} "
+                  f"| {r['vs_tutorial']:.2f}x "
                   f"({min(r['vs_tutorial_rounds']):.2f}-{max(r['vs_tutorial_rounds']):.2f}) |")
     return 0
 
@@ -186,7 +187,8 @@ def summarise(rounds: list[list[dict]], articles: int) -> list[dict]:
         rows.append({**first, "rounds": len(runs), "seconds": seconds,
                      "chunks_per_s": statistics.median(run["chunks_per_s"] for run in runs),
                      "chunks_per_s_rounds": [round(run["chunks_per_s"], 2) for run in runs],
-                     "articles": articles, "articles_per_s": articles / seconds,
+                     "articles": articles,
+                     "articles_per_s": None if first.get("ceiling") else articles / seconds,
                      "vs_tutorial": statistics.median(ratios),
                      "vs_tutorial_rounds": [round(x, 3) for x in ratios]})
     return rows
