@@ -58,7 +58,7 @@ class Ingest(commands.Cog):
 
     async def _save(self, attachments: list[discord.Attachment]) -> UploadReport:
         """Download the files that may be uploads (by type and size), then check and save them in the core."""
-        max_bytes = self.service.settings.max_file_mb * 1024 * 1024
+        max_bytes = self.service.settings.max_file_bytes
         early: dict[int, Upload] = {}
         downloaded: list[tuple[str, bytes]] = []
         for i, attachment in enumerate(attachments):

@@ -138,7 +138,7 @@ class RagService:
             raise IndexMissing(f"corpus folder {corpus} does not exist")
         indexer = Indexer(self.manifests, self.client, self.settings.collection,
                           self.embeddings, self.build_spec(), self.settings.embedding_batch_size,
-                          self.settings.max_file_mb * 1024 * 1024)
+                          self.settings.max_file_bytes)
         report, _ = indexer.run(corpus, full=full, progress=progress)
         self._refresh()
         return report

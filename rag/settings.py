@@ -262,6 +262,10 @@ class Settings:
         return self
 
     @property
+    def max_file_bytes(self) -> int:
+        return self.max_file_mb * 1024 * 1024
+
+    @property
     def llm_enabled(self) -> bool:
         return self.llm_provider != "none"
 

@@ -64,12 +64,17 @@ def run_tutorial(sample: Path, folder: Path, settings: Settings, progress) -> di
             "chunks_embedded": chunks, "seconds": seconds, "chunks_per_s": chunks / seconds}
 
 
+def _corpus_of(sample: Path, folder: Path) -> Path:
+    """A new corpus folder ``folder`` holding (a link to) the sample."""
+    folder.mkdir(parents=True)
+    (folder / sample.name).symlink_to(sample.resolve())
+    return folder
+
+
 def run_ours(sample: Path, folder: Path, settings: Settings, runtime: str, progress) -> dict:
     from ..service import RagService
 
-    corpus = folder / "corpus"
-    corpus.mkdir(parents=True)
-    (corpus / sample.name).symlink_to(sample.resolve())
+    corpus = _corpus_of(sample, folder / "corpus")
     service = RagService(replace(settings, data_dir=folder / "data", embedding_runtime=runtime))
     service.embeddings.embed_documents(["warm-up"] * 8)
     report = service.reindex(corpus, progress=progress)
@@ -83,9 +88,7 @@ def run_model_only(sample: Path, folder: Path, settings: Settings, runtime: str)
     from ..indexer import write_batch_size
     from ..ingest import load_corpus
 
-    folder.mkdir(parents=True)
-    (folder / sample.name).symlink_to(sample.resolve())
-    articles, _ = load_corpus(folder, settings.max_file_mb * 1024 * 1024)
+    articles, _ = load_corpus(_corpus_of(sample, folder), settings.max_file_bytes)
     texts = [embedding_text(c) for a in articles
              for c in chunk_article(a, settings.chunk_tokens, settings.chunk_overlap)]
     embeddings = make_embeddings(replace(settings, embedding_runtime=runtime))
