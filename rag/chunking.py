@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .context import instruction_spans
+from .sentences import clip, mark
 from .text import split_sentences
 from .tokens import encoding
 from .types import Article, Chunk
@@ -96,6 +98,7 @@ def chunk_article(article: Article, max_tokens: int = 200, overlap: int = 40) ->
     """Split an article into chunks of at most ``max_tokens`` cl100k_base tokens."""
     text = article.text
     units = _units(text, max_tokens)
+    marks = mark(text, instruction_spans(text))
     chunks: list[Chunk] = []
     for ordinal, (i, j) in enumerate(_pack(text, units, max_tokens, overlap)):
         start, end = units[i].start, units[j - 1].end
@@ -112,6 +115,7 @@ def chunk_article(article: Article, max_tokens: int = 200, overlap: int = 40) ->
                 source=article.source,
                 url=article.url,
                 published=article.published,
+                sentences=clip(marks, start, end),
             )
         )
     return chunks

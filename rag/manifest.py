@@ -16,7 +16,7 @@ from pathlib import Path
 from .chunking import chunk_id
 from .errors import IndexMismatch, IndexMissing
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: chunks carry their sentence marks (rag.sentences)
 FILENAME = "manifest.json"
 
 

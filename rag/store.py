@@ -17,6 +17,7 @@ import numpy as np
 
 from .errors import ConfigError
 from .settings import Settings
+from .sentences import decode, encode
 from .types import Chunk, Filters
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def chunk_metadata(chunk: Chunk, generation: int) -> dict:
         "published": chunk.published.isoformat() if chunk.published else "",
         "day": day_number(chunk.published),
         "gen": generation,
+        "sentences": encode(chunk.sentences),
     }
 
 
@@ -58,6 +60,7 @@ def chunk_from(chunk_id: str, text: str, meta: dict) -> Chunk:
         source=meta.get("source", ""),
         url=meta.get("url", ""),
         published=date.fromisoformat(meta["published"]) if meta.get("published") else None,
+        sentences=decode(meta.get("sentences", "")),
     )
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from .retrieval import jaccard, shingles
-from .text import split_sentences
+from .sentences import SENTENCE
 from .types import Answer, Chunk, Citation
 
 log = logging.getLogger(__name__)
@@ -53,21 +53,22 @@ class Sentence:
     end: int
     text: str
     position: int  # index of the sentence in its article
+    kind: str = SENTENCE  # rag.sentences: only SENTENCE is quoted in summaries and timelines
 
 
 def sentences_of(chunks: Iterable[Chunk]) -> list[Sentence]:
     """The sentences of one article's chunks, in order, each once (chunks overlap)."""
-    spans: dict[tuple[int, int], tuple[str, Chunk]] = {}
+    spans: dict[tuple[int, int], tuple[str, Chunk, str]] = {}
     for chunk in sorted(chunks, key=lambda c: c.ordinal):
-        for s, e in split_sentences(chunk.text):
-            spans.setdefault((chunk.start + s, chunk.start + e), (chunk.text[s:e], chunk))
+        for s, e, kind in chunk.units():
+            spans.setdefault((chunk.start + s, chunk.start + e), (chunk.text[s:e], chunk, kind))
     out: list[Sentence] = []
     last_end = -1
-    for (start, end), (text, chunk) in sorted(spans.items()):
+    for (start, end), (text, chunk, kind) in sorted(spans.items()):
         if end <= last_end:
             continue  # inside a sentence already kept (a long sentence cut differently at a chunk edge)
         out.append(Sentence(chunk.article_id, chunk.title, chunk.source, chunk.published, chunk.url,
-                            start, end, text, len(out)))
+                            start, end, text, len(out), kind))
         last_end = end
     return out
 
@@ -107,9 +108,10 @@ class ExtractiveSummarizer:
 
     def summarize(self, subject: str, sentences: Sequence[Sentence], topic: str | None = None) -> Answer:
         """A summary of ``sentences``; with ``topic``, favouring sentences about it."""
-        usable = [s for s in sentences if MIN_SENTENCE_CHARS <= len(s.text) <= MAX_SENTENCE_CHARS]
+        quotable = [s for s in sentences if s.kind == SENTENCE]
+        usable = [s for s in quotable if MIN_SENTENCE_CHARS <= len(s.text) <= MAX_SENTENCE_CHARS]
         if not usable:
-            usable = [s for s in sentences if s.text.strip()]
+            usable = [s for s in quotable if s.text.strip()]
         if not usable:
             return Answer(question=subject, text=NOTHING_TO_SUMMARISE, refused=True)
         scores = self._scores(usable, topic)

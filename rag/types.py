@@ -59,6 +59,17 @@ class Chunk:
     source: str = ""
     url: str = ""
     published: date | None = None
+    # (start, end, kind) of each sentence, relative to ``text``, as marked at indexing
+    # (rag.sentences: "s" quotable sentence, "h" short line, "f" furniture, "i" instruction).
+    sentences: tuple[tuple[int, int, str], ...] = field(default=(), compare=False, repr=False)
+
+    def units(self) -> tuple[tuple[int, int, str], ...]:
+        """The sentence marks; a chunk made by hand without them is marked on the spot."""
+        if self.sentences:
+            return self.sentences
+        from .sentences import mark  # a chunk built outside the indexer (tests, tools)
+
+        return tuple(mark(self.text))
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,7 @@ class Answer:
     rejected: int = field(default=0, compare=False)
     as_of: date | None = None  # the date the question was asked as of
     window: str = ""  # the date window relative time in the question asked for, e.g. "this week: 17 – 24 Nov 2026"
+    short: str = ""  # the short answer the text opens with in bold ("" when none won clearly)
 
     @property
     def newest(self) -> date | None:
@@ -138,6 +150,8 @@ class Answer:
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "window": self.window,
             "newest_source": self.newest.isoformat() if self.newest else None,
+            "short_answer": ({"text": self.short, "n": self.citations[0].n} if self.short and self.citations
+                             else None),
             "citations": [c.to_dict() for c in self.citations],
         }
 
