@@ -1,7 +1,21 @@
-"""Extractive answers: the retrieved sentences that best answer the question, each cited."""
+"""Extractive answers: a short answer found in the passages, then the sentences that back it, cited.
+
+Sentences of the retrieved passages are scored against the question (embedding similarity,
+word overlap, passage rank). The question's type (rag.extract) says what an answer must be:
+a name, a date, a number with its unit, or "an X" for "which X". Candidates of that kind that
+the question does not already contain are collected from the best sentences (and from short
+lines, such as a list under a heading: "Actress in a comedy or musical" / "Michelle Yeoh, ...")
+and scored by how well their sentences match the question and how close they stand to the
+question's words, summed over the articles that give them (the redundancy of Brill et al.,
+"An Analysis of the AskMSR Question-Answering System", 2002: the answer that several sources
+agree on). A clear winner opens the answer in bold, with its citation and the sentences that
+support it; without one, the answer says the sources do not settle it and quotes what comes
+closest. Only sentences marked quotable at indexing (rag.sentences) are quoted.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Sequence
@@ -10,9 +24,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from .lexical import terms
+from . import extract
+from .lexical import _stemmer, terms
 from .retrieval import jaccard, shingles
-from .text import split_sentences
+from .sentences import SENTENCE, SHORT
 from .types import Answer, Citation, Passage
 
 log = logging.getLogger(__name__)
@@ -39,6 +54,25 @@ _NOT_UNITS = frozenset("the a an and or of in on to at for by from with was were
 _FIGURE = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)\s*(%|percent|per cent|[^\W\d_]+)", re.IGNORECASE)
 
 
+# Short answers. A candidate's support in one sentence is the sentence's score times a factor for
+# how close it stands to the question's words; an article counts once, at its best sentence, and
+# the articles' supports are summed with falling weights (1, 1/2, 1/3 ...). These were chosen on
+# the first half of the evaluation weeks (`rag.bench --weeks first-half`) and checked on the other.
+PROXIMITY_WORDS = 8  # a candidate this many words from the nearest question word gets half the bonus
+PROXIMITY_WEIGHT = 0.4
+UNIT_BONUS = 0.2  # "how many states": a number followed by "states"
+PREPOSITION_BONUS = 0.3  # "Since when": a date right after "since"
+PERSON_BONUS = 0.15  # "who": a name shaped like a person's ("Michelle Yeoh", not a film title)
+QUESTION_SHARE = 0.5  # a candidate with more of its words in the question restates it
+# "Which country": how much a candidate's fit to the X (cosine of their embeddings, "country" and
+# "New Zealand" against "Jacinda Ardern") counts; only the best TYPE_CHECKED candidates are embedded.
+TYPE_WEIGHT = 1.0
+TYPE_CHECKED = 12
+CLEAR_MARGIN = 1.25  # the winner's score over the runner-up's for a short answer
+SUPPORT_SENTENCES = 2
+MAX_CANDIDATES_PER_SENTENCE = 12
+
+
 @dataclass(frozen=True)
 class _Candidate:
     passage: Passage
@@ -48,6 +82,26 @@ class _Candidate:
     text: str
     score: float = 0.0
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
+    kind: str = SENTENCE  # SHORT lines back a short answer only
+    context: str = ""  # the heading above a short line
+
+
+@dataclass
+class _Short:
+    """A candidate short answer, with its best occurrence per article."""
+
+    key: str
+    text: str
+    best: dict[str, tuple[float, _Candidate, extract.Span]] = field(default_factory=dict)
+    weight: float = 1.0  # how well it fits the kind of thing asked for (see _by_type)
+
+    @property
+    def score(self) -> float:
+        ranked = sorted((v[0] for v in self.best.values()), reverse=True)
+        return self.weight * sum(s / (1 + i) for i, s in enumerate(ranked))
+
+    def occurrences(self) -> list[tuple[float, _Candidate, extract.Span]]:
+        return sorted(self.best.values(), key=lambda v: -v[0])
 
 
 def figures(text: str) -> dict[str, set[str]]:
@@ -79,7 +133,7 @@ def refusal(question: str, reason: str = NOT_COVERED) -> Answer:
 
 
 class ExtractiveAnswerer:
-    """Picks at most three sentences (600 characters) from the passages and cites each.
+    """Answers from the passages' own words: a short answer when one wins clearly, and its support.
 
     ``min_evidence`` is the score the best sentence must reach (cosine similarity to the
     question plus weighted word overlap); below it the corpus "does not cover" the question.
@@ -89,9 +143,9 @@ class ExtractiveAnswerer:
         self._embeddings = embeddings
         self._min_evidence = min_evidence
 
-    def evidence(self, question: str, passages: Sequence[Passage]) -> list[_Candidate]:
-        """Sentences of the passages, best answer first."""
-        candidates = self._candidates(passages)
+    def evidence(self, question: str, passages: Sequence[Passage], short_lines: bool = False) -> list[_Candidate]:
+        """Quotable sentences of the passages (and, with ``short_lines``, their short lines), best first."""
+        candidates = self._candidates(passages, short_lines)
         return self._score(question, candidates) if candidates else []
 
     def covered(self, question: str, passages: Sequence[Passage]) -> bool:
@@ -100,15 +154,104 @@ class ExtractiveAnswerer:
         return bool(scored) and scored[0].score >= self._min_evidence
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
-        scored = self.evidence(question, passages)
-        if not scored or scored[0].score < self._min_evidence:
+        scored = self.evidence(question, passages, short_lines=True)
+        sentences = [c for c in scored if c.kind == SENTENCE]
+        if not sentences or sentences[0].score < self._min_evidence:
             return refusal(question)
-        chosen = self._choose(scored)
-        rival, notice = self._rival(chosen[0], scored)
+        qtype = extract.analyse(question)
+        shorts = self._shorts(question, qtype, scored)
+        if shorts and (len(shorts) == 1 or shorts[0].score >= CLEAR_MARGIN * shorts[1].score):
+            return self._with_short(question, shorts[0], sentences, passages)
+        return self._without_short(question, shorts, sentences, passages)
+
+    # --- short answers -------------------------------------------------------------------------
+
+    def _shorts(self, question: str, qtype: extract.QuestionType, scored: list[_Candidate]) -> list[_Short]:
+        """Candidate short answers of the kind the question asks for, best first."""
+        asked = _words(question)
+        qterms = set(terms([extract.question_part(question)])[0]) or set(terms([question])[0])
+        focus = {_stem(w) for w in qtype.focus}
+        found: dict[str, _Short] = {}
+        floor = self._min_evidence
+        for c in scored:
+            if c.score < floor:
+                break
+            spans = extract.spans(c.text, qtype.focus)[:MAX_CANDIDATES_PER_SENTENCE]
+            if not spans:
+                continue
+            positions = _term_positions(c.text, qterms)
+            for span in spans:
+                if not extract.fits(span, qtype):
+                    continue
+                k = extract.key(span.text)
+                words = k.split()
+                if not words or sum(w in asked or _stem(w) in asked for w in words) > QUESTION_SHARE * len(words):
+                    continue  # the question's own words are not its answer
+                near = _distance(c.text, span, positions)
+                support = c.score * (1 - PROXIMITY_WEIGHT + PROXIMITY_WEIGHT / (1 + near / PROXIMITY_WORDS))
+                if qtype.kind == extract.NUMBER and focus and focus & {_stem(w) for w in words[1:]}:
+                    support *= 1 + UNIT_BONUS
+                if qtype.preposition and re.search(rf"\b{qtype.preposition}\s+(?:the\s+)?$",
+                                                   c.text[:span.start], re.IGNORECASE):
+                    support *= 1 + PREPOSITION_BONUS
+                if qtype.person and extract.person_like(span.text):
+                    support *= 1 + PERSON_BONUS
+                short = found.setdefault(k, _Short(k, span.text))
+                aid = c.passage.chunk.article_id
+                if support > short.best.get(aid, (0.0,))[0]:
+                    short.best[aid] = (support, c, span)
+        shorts = sorted(_merge_aliases(found.values()), key=lambda s: -s.score)
+        if qtype.focus and qtype.kind in (extract.NAME, extract.THING) and len(shorts) > 1:
+            shorts = self._by_type(" ".join(qtype.focus), shorts)
+        return shorts
+
+    def _by_type(self, focus: str, shorts: list[_Short]) -> list[_Short]:
+        """Candidates re-weighted by how well each fits the question's X, best first."""
+        top = shorts[:TYPE_CHECKED]
+        vectors = np.asarray(self._embeddings.embed_documents([focus] + [s.text for s in top]), dtype=np.float32)
+        fits = vectors[1:] @ vectors[0]
+        for s, fit in zip(top, fits):
+            s.weight = 1 + TYPE_WEIGHT * float(fit)
+        return sorted(top, key=lambda s: -s.score) + shorts[TYPE_CHECKED:]
+
+    def _with_short(self, question: str, short: _Short, sentences: list[_Candidate],
+                    passages: Sequence[Passage]) -> Answer:
+        """``**short** [n] — the one or two sentences that support it``."""
+        support: list[_Candidate] = []
+        for _, c, _span in short.occurrences():
+            if len(support) == SUPPORT_SENTENCES:
+                break
+            if any(jaccard(shingles(c.text), shingles(o.text)) > 0.5 for o in support):
+                continue
+            support.append(c)
+        shown = short.text
+        notes = []
+        rival, notice = self._rival(support[0], sentences) if support[0].kind == SENTENCE else (None, "")
+        if rival is not None:
+            support = [support[0], rival]
+            notes.append(notice)
+        return self._compose(question, support, passages, short=shown, notice="; ".join(notes))
+
+    def _without_short(self, question: str, shorts: list[_Short], sentences: list[_Candidate],
+                       passages: Sequence[Passage]) -> Answer:
+        """No clear winner: what the passages say closest to the question, and the candidates they name."""
+        chosen = self._choose(sentences)
+        rival, notice = self._rival(chosen[0], sentences)
         if rival is not None and all(rival is not c for c in chosen):
             chosen = [chosen[0], rival, *chosen[1:MAX_SENTENCES - 1]]
-        answer = self._compose(question, chosen, passages)
-        return replace(answer, notice=notice) if notice else answer
+        named = []
+        for s in shorts[:2]:
+            c = s.occurrences()[0][1]
+            if c.kind != SENTENCE:
+                continue
+            if all(c is not o for o in chosen):
+                if len(chosen) == MAX_SENTENCES:
+                    continue
+                chosen.append(c)
+            named.append(s)
+        return self._compose(question, chosen, passages, named=named, notice=notice)
+
+    # --- sentences -----------------------------------------------------------------------------
 
     def _rival(self, best: _Candidate, scored: list[_Candidate]) -> tuple[_Candidate | None, str]:
         """A sentence from another outlet that gives a different figure for what the best one says."""
@@ -129,29 +272,36 @@ class ExtractiveAnswerer:
                            f"{c.passage.chunk.source or 'another'} {b}{unit_text}")
         return None, ""
 
-    def _candidates(self, passages: Sequence[Passage]) -> list[_Candidate]:
+    def _candidates(self, passages: Sequence[Passage], short_lines: bool = False) -> list[_Candidate]:
         out = []
         for rank, p in enumerate(passages):
             text = p.chunk.text
-            for s, e in split_sentences(text):
+            heading = ""
+            for s, e, kind in p.chunk.units():
                 sentence = text[s:e]
-                if MIN_SENTENCE_CHARS <= len(sentence) <= MAX_SENTENCE_CHARS:
+                if kind == SENTENCE and MIN_SENTENCE_CHARS <= len(sentence) <= MAX_SENTENCE_CHARS:
                     out.append(_Candidate(p, rank, s, e, sentence))
+                elif kind == SHORT and short_lines and len(sentence) <= MAX_SENTENCE_CHARS:
+                    out.append(_Candidate(p, rank, s, e, sentence, kind=SHORT, context=heading))
+                # A heading ("Actress in a comedy or musical") is the context of the lines under it.
+                if kind == SHORT and _is_heading(sentence):
+                    heading = sentence
+                elif kind != SHORT:
+                    heading = ""
         return out
 
     def _score(self, question: str, candidates: list[_Candidate]) -> list[_Candidate]:
-        vectors = np.asarray(
-            self._embeddings.embed_documents([c.text for c in candidates] + [question]), dtype=np.float32
-        )
+        texts = [f"{c.context}: {c.text}" if c.context else c.text for c in candidates]
+        vectors = np.asarray(self._embeddings.embed_documents(texts + [question]), dtype=np.float32)
         qvec, svecs = vectors[-1], vectors[:-1]
         sims = svecs @ qvec
         qterms = set(terms([question])[0])
-        sterms = terms([c.text for c in candidates])
+        sterms = terms(texts)
         scored = []
-        for c, sim, st in zip(candidates, sims, sterms):
+        for i, (c, sim, st) in enumerate(zip(candidates, sims, sterms)):
             overlap = len(qterms & set(st)) / len(qterms) if qterms else 0.0
             score = float(sim) + LEXICAL_WEIGHT * overlap + RANK_WEIGHT / (1 + c.rank)
-            scored.append(_Candidate(c.passage, c.rank, c.start, c.end, c.text, score, svecs[len(scored)]))
+            scored.append(replace(c, score=score, vector=svecs[i]))
         return sorted(scored, key=lambda c: -c.score)
 
     def _choose(self, scored: list[_Candidate]) -> list[_Candidate]:
@@ -173,15 +323,89 @@ class ExtractiveAnswerer:
             used += size
         return chosen
 
-    def _compose(self, question: str, chosen: list[_Candidate], passages: Sequence[Passage]) -> Answer:
+    def _compose(self, question: str, chosen: list[_Candidate], passages: Sequence[Passage],
+                 short: str = "", named: Sequence[_Short] = (), notice: str = "") -> Answer:
+        """The answer text with one number per article, and a citation for every quoted sentence."""
+        numbers: dict[str, int] = {}
+
+        def n_of(c: _Candidate) -> int:
+            return numbers.setdefault(c.passage.chunk.article_id, len(numbers) + 1)
+
         parts, citations = [], []
-        for n, c in enumerate(chosen, start=1):
+        lead = f"**{_flat(short)}** [{n_of(chosen[0])}] —" if short else ""
+        for c in chosen:
+            n = n_of(c)
+            label = f"{_flat(c.context)}: " if c.kind == SHORT and c.context else ""
+            parts.append(f"{label}“{_flat(c.text)}” [{n}]" if short else f"{_flat(c.text)} [{n}]")
             chunk = c.passage.chunk
-            parts.append(f"{_flat(c.text)} [{n}]")
             citations.append(Citation(
                 n=n, article_id=chunk.article_id, title=chunk.title, source=chunk.source,
                 published=chunk.published, url=chunk.url, quote=c.text,
                 start=chunk.start + c.start, end=chunk.start + c.end, outlets=c.passage.outlets,
             ))
-        return Answer(question=question, text=" ".join(parts), refused=False,
-                      citations=tuple(citations), mode="extractive", passages=tuple(passages))
+        if short:
+            text = " ".join([lead, *parts])
+        elif named:
+            mentioned = " and ".join(f"{_flat(s.text)} [{n_of(s.occurrences()[0][1])}]" for s in named)
+            text = f"The sources do not settle this; they mention {mentioned}. " + " ".join(parts)
+        else:
+            text = " ".join(parts)
+        return Answer(question=question, text=text, refused=False, citations=tuple(citations),
+                      mode="extractive", passages=tuple(passages), notice=notice, short=_flat(short))
+
+
+_HEADING_WORDS = frozenset("a an the of in on at by for or and to with from".split())
+
+
+def _is_heading(line: str) -> bool:
+    """A short line that heads a list ("Actress in a comedy or musical", "TELEVISION"), not an item of it."""
+    if line.isupper():
+        return True
+    if any(q in line for q in "\"“”") or line[:1] in "•-–—*►0123456789":
+        return False
+    return any(w in _HEADING_WORDS for w in line.split()[1:])
+
+
+@functools.lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    """The word's Snowball stem, as the lexical index stems (so "Globes" and "globe" meet)."""
+    return _stemmer().stemWord(word.lower().strip("'’."))
+
+
+def _words(text: str) -> set[str]:
+    words = {w.lower().strip("'’.") for w in re.findall(r"[\w'’.-]+", text)}
+    return words | {_stem(w) for w in words}
+
+
+def _term_positions(sentence: str, qterms: set[str]) -> list[int]:
+    """Character offsets of the sentence's words that are (stemmed) question terms."""
+    words = list(re.finditer(r"\w[\w'’-]*", sentence))
+    stems = terms([m.group(0) for m in words]) if words else []
+    return [m.start() for m, st in zip(words, stems) if st and st[0] in qterms]
+
+
+def _distance(sentence: str, span: extract.Span, positions: list[int]) -> float:
+    """Words between a candidate and the nearest question word in its sentence (20 when none)."""
+    gaps = []
+    for p in positions:
+        if span.start <= p < span.end:
+            continue  # a question word inside the candidate itself
+        gap = sentence[span.end:p] if p >= span.end else sentence[p:span.start]
+        gaps.append(len(gap.split()))
+    return float(min(gaps, default=20))
+
+
+def _merge_aliases(shorts) -> list[_Short]:
+    """Fold a candidate into a longer one that contains all its words ("Yeoh" into "Michelle Yeoh")."""
+    items = sorted(shorts, key=lambda s: -len(s.key.split()))
+    kept: list[_Short] = []
+    for s in items:
+        words = set(s.key.split())
+        host = next((k for k in kept if len(k.key.split()) > len(words) and words <= set(k.key.split())), None)
+        if host is None:
+            kept.append(s)
+            continue
+        for aid, occ in s.best.items():
+            if occ[0] > host.best.get(aid, (0.0,))[0]:
+                host.best[aid] = occ
+    return kept

@@ -81,12 +81,17 @@ def format_answer(answer: Answer) -> str:
         lines += ["", f"({answer.currency()})"]
     if answer.citations:
         lines += ["", "Sources:"]
-        for c in answer.citations:
+        by_n: dict[int, list] = {}
+        for c in answer.citations:  # one source per number, each of its quoted sentences under it
+            by_n.setdefault(c.n, []).append(c)
+        for n, quoted in by_n.items():
+            c = quoted[0]
             meta = ", ".join(x for x in (c.source, c.published.isoformat() if c.published else "undated") if x)
-            lines.append(f"[{c.n}] {c.title} ({meta})" + (f" {c.url}" if c.url else ""))
+            lines.append(f"[{n}] {c.title} ({meta})" + (f" {c.url}" if c.url else ""))
             if c.outlets:
                 lines.append(f"    also in: {', '.join(c.outlets)}")
-            lines.append(f"    \u201c{' '.join(c.quote.split())}\u201d")
+            for q in quoted:
+                lines.append(f"    \u201c{' '.join(q.quote.split())}\u201d")
     return "\n".join(lines)
 
 

@@ -1,0 +1,258 @@
+"""What a question asks for, and the spans of a sentence that could be its answer.
+
+A factoid question's wording says what kind of answer it wants: "who" a name, "when" a
+date, "how many" a number, "which team" a name that is a team. :func:`analyse` reads that
+(the expected kind and, for "which X" / "what X", the X) from the last question in the text,
+so quiz-style questions with a lead-in ("NFL player Damar Hamlin suffered ... . He is a
+valued member of which team?") are read at their question. :func:`spans` finds the
+candidate answers in a sentence: names (runs of capitalised words), dates, numbers with their
+unit, quoted titles, and for "which seed" the words that qualify "seed" ("sesame seeds").
+Rules are about English wording in general, not any data set's. Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NAME = "name"  # a person, organisation or place: a run of capitalised words
+DATE = "date"
+NUMBER = "number"
+THING = "thing"  # anything: a name, a quoted title, or the words that qualify the question's X
+KINDS = (NAME, DATE, NUMBER, THING)
+
+_MONTHS = ("january february march april may june july august september october november december "
+           "jan feb mar apr jun jul aug sep sept oct nov dec").split()
+_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+_NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                 "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+                 "hundred dozen").split()
+
+# Words for X in "which X" that ask for a date, a number, or a name.
+_DATE_NOUNS = frozenset("year years day days date month months decade century season time".split())
+_NUMBER_NOUNS = frozenset(
+    "number amount percentage percent share age price cost total figure sum rate count score".split())
+_PERSON_NOUNS = frozenset(
+    """
+    person man woman boy girl actor actress singer rapper player quarterback pitcher golfer driver
+    president leader politician pope king queen prince princess star author writer director celebrity
+    athlete coach ceo executive official senator governor candidate figure musician artist comedian host
+    judge justice journalist billionaire founder minister lawmaker chancellor mayor general
+    """.split())
+_NAME_NOUNS = _PERSON_NOUNS | frozenset(
+    """
+    country nation state city town county island region continent capital province territory
+    company team firm brand chain network agency organization organisation group band retailer airline
+    bank club party university college school league automaker carmaker platform app website newspaper
+    channel streamer airport stadium venue studio publisher manufacturer
+    """.split())
+
+_WH = re.compile(
+    r"\b(?:how\s+(?P<how>many|much|old|long|far|big|tall|high|large|often)"
+    r"|(?P<what>which|what)(?:\s+(?:kind|type|sort|form)s?\s+of)?"
+    r"|(?P<wh>who|whom|whose|when|where))\b",
+    re.IGNORECASE,
+)
+_FUNCTION = frozenset(
+    """
+    a an the of to in on at by for from with as and or but is are was were be been being do does did has
+    have had will would can could should may might must that this these those it its their his her they he
+    she we you i not no into onto over under about after before during than then there here also just only
+    recently reportedly this week last next new who whom whose which what when where why how
+    """.split())
+_WORD = re.compile(r"[A-Za-z][\w'’-]*|\d[\d,.]*")
+
+
+@dataclass(frozen=True)
+class QuestionType:
+    """What a question asks for."""
+
+    kind: str  # NAME, DATE, NUMBER or THING
+    focus: tuple[str, ...] = ()  # X of "which X" / "what X" / "how many X", lower case
+    wh: str = ""  # the question word as written ("which", "how many", "who", ...)
+    person: bool = False  # the name asked for is a person's ("who", "which actress")
+    preposition: str = ""  # the one before the question word: "since" in "Since when ...?"
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
+def question_part(question: str) -> str:
+    """The last sentence that asks (ends with "?"), else the whole text."""
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z\"“])", question.strip())
+    asking = [p for p in parts if p.rstrip().endswith("?")]
+    return asking[-1] if asking else question
+
+
+def analyse(question: str) -> QuestionType:
+    """The kind of answer ``question`` asks for, from its question word and what follows it."""
+    part = question_part(question)
+    matches = list(_WH.finditer(part))
+    if not matches:
+        return QuestionType(THING)
+    # A question word opening the sentence is the one asked ("Who did the Spurs select ... when ...");
+    # otherwise the last one ("... when it announced it would part ways with which host?").
+    opening = re.match(r"^\W*(?:(?:in|on|at|for|from|by|to|with|of|since|until)\s+)?\W*", part, re.IGNORECASE)
+    m = matches[0] if matches[0].start() <= opening.end() else matches[-1]
+    before = re.search(r"(?:^|\s)(since|until|till|before|after|from|in|on|at|by|for|of|to|with)\s+$",
+                       part[:m.start()], re.IGNORECASE)
+    prep = before.group(1).lower() if before else ""
+    rest = re.sub(r"^\s*of\s+(?:the\s+)?(?:following\s+)?", " ", part[m.end():], flags=re.IGNORECASE)
+    after = [w.lower().strip("'’") for w in _WORD.findall(rest.replace(".", ""))]
+    focus: list[str] = []
+    for w in after[:4]:
+        base = w[:-2] if w.endswith(("'s", "’s")) else w
+        if base in _FUNCTION or (focus and w.endswith(("ed", "ing")) and base not in _NAME_NOUNS):
+            break
+        focus.append(base)
+        if base != w:  # "which country's prime minister": the answer is the country
+            break
+    if m.group("how"):
+        how = m.group("how").lower()
+        kind = NUMBER if how in ("many", "much", "old", "long", "far", "big", "tall", "high", "large") else THING
+        return QuestionType(kind, tuple(focus), f"how {how}", preposition=prep)
+    if m.group("wh"):
+        wh = m.group("wh").lower()
+        kind = {"who": NAME, "whom": NAME, "whose": NAME, "when": DATE, "where": NAME}[wh]
+        return QuestionType(kind, (), wh, person=wh in ("who", "whom"), preposition=prep)
+    wh = m.group("what").lower()
+    if not focus:
+        return QuestionType(THING, (), wh, preposition=prep)
+    known = [w for w in focus if _singular(w) in _DATE_NOUNS | _NUMBER_NOUNS | _NAME_NOUNS]
+    head = known[0] if known else focus[-1]
+    singular = _singular(head)
+    if head in _DATE_NOUNS or singular in _DATE_NOUNS:
+        kind = DATE
+    elif head in _NUMBER_NOUNS or singular in _NUMBER_NOUNS:
+        kind = NUMBER
+    elif head in _NAME_NOUNS or singular in _NAME_NOUNS:
+        kind = NAME
+    else:
+        kind = THING
+    return QuestionType(kind, tuple(focus), wh, person=singular in _PERSON_NOUNS, preposition=prep)
+
+
+# ---------------------------------------------------------------------------------------------- spans
+
+_CAP = r"(?:[A-Z][\w'’&.-]*|\d+(?:st|nd|rd|th)?)"
+_CONNECT = r"(?:\s+(?:of|the|de|del|da|di|du|van|von|der|la|le|&|y)(?=\s+[A-Z]))"
+_NAME_RUN = re.compile(rf"(?<![\w'’])(?:[A-Z][\w'’&.-]*)(?:(?:{_CONNECT})*\s+{_CAP})*")
+_QUOTED = re.compile(r"[\"“‘]([^\"“”‘’]{2,80}?)[\"”’](?!\w)")
+_MONTH_RE = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+_DATE_RE = re.compile(
+    rf"\b(?:{_MONTH_RE}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTH_RE}(?:\s+\d{{4}})?"
+    rf"|{_MONTH_RE}\s+\d{{4}}|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+    rf"|(?:1[89]|20)\d\d(?:s)?)\b"
+)
+_NUM_WORD = "|".join(_NUMBER_WORDS)
+_NUMBER_RE = re.compile(
+    rf"(?<![\w.])(?:[$£€]\s?)?(?:\d[\d,]*(?:\.\d+)?|(?:{_NUM_WORD})(?:[- ](?:{_NUM_WORD}))?)"
+    rf"(?:\s?(?:%|percent(?:age points?)?|per cent|million|billion|trillion|thousand|hundred))?"
+    rf"(?:\s+(?!(?:of|the|and|or|to|in|on|at|by|for|a|an|is|was|were|are)\b)(?-i:[a-z][\w-]*))?",
+    re.IGNORECASE,
+)
+# Capitalised words that open sentences or are common enough not to be a name on their own.
+_NOT_NAMES = frozenset(
+    """
+    the a an in on at for with by from to of and but or so as if when while after before since until
+    he she it they we i you his her its their our my your this that these those there here what which who
+    why how where some many more most other others all any each every both no not one two three last
+    next first second third also however meanwhile still yet now then today yesterday tomorrow monday
+    tuesday wednesday thursday friday saturday sunday january february march april may june july august
+    september october november december mr mrs ms dr according during despite although though because
+    according people officials police read more related watch listen photo image video getty images ap
+    afp reuters cnn usa today advertisement editor note share click sign subscribe
+    """.split())
+
+
+@dataclass(frozen=True)
+class Span:
+    """A candidate answer inside a sentence: its characters and its kind."""
+
+    start: int
+    end: int
+    text: str
+    kind: str
+
+
+def key(text: str) -> str:
+    """The form candidates are compared in: lower case, no leading article, no final 's."""
+    t = " ".join(re.sub(r"[\"“”‘’.,:;!?()]", " ", text.lower()).split())
+    t = re.sub(r"^(?:the|a|an)\s+", "", t)
+    return re.sub(r"['’]s$", "", t)
+
+
+def _names(sentence: str) -> list[Span]:
+    out = []
+    for m in _NAME_RUN.finditer(sentence):
+        text = m.group(0).rstrip(".'’-&")
+        words = text.split()
+        while words and words[0].lower().strip(".") in _NOT_NAMES:  # "In Paris" -> "Paris"
+            words = words[1:]
+        while words and words[-1].lower() in ("of", "the", "and", "&", "for", "on", "in", "at"):
+            words = words[:-1]
+        if not words:
+            continue
+        text = re.sub(r"['’]s$", "", " ".join(words))
+        if len(words) == 1 and (text.lower().strip(".") in _NOT_NAMES or len(text) < 2):
+            continue
+        start = sentence.find(text, m.start())
+        out.append(Span(start, start + len(text), text, NAME))
+    return out
+
+
+def spans(sentence: str, focus: tuple[str, ...] = ()) -> list[Span]:
+    """Candidate answers in one sentence: names, dates, numbers, quoted titles and focus qualifiers."""
+    out: list[Span] = []
+    dates = [Span(m.start(), m.end(), m.group(0), DATE) for m in _DATE_RE.finditer(sentence)]
+    out.extend(dates)
+    taken = [(d.start, d.end) for d in dates]
+    for m in _NUMBER_RE.finditer(sentence):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        text = m.group(0).strip()
+        if not any(ch.isdigit() for ch in text) and text.lower().split()[0] not in _NUMBER_WORDS:
+            continue
+        out.append(Span(m.start(), m.start() + len(text), text, NUMBER))
+    for n in _names(sentence):
+        if not any(a <= n.start < b for a, b in taken) and n.text.lower().strip(".") not in _MONTHS:
+            out.append(n)
+    for m in _QUOTED.finditer(sentence):
+        out.append(Span(m.start(1), m.end(1), m.group(1), THING))
+    if focus:
+        out.extend(_qualifiers(sentence, focus))
+    return out
+
+
+def _qualifiers(sentence: str, focus: tuple[str, ...]) -> list[Span]:
+    """The words just before the question's X in the sentence: "sesame seeds" for "which seed"."""
+    head = focus[-1]
+    stem = head[:-1] if head.endswith("s") and not head.endswith("ss") else head
+    out = []
+    for m in re.finditer(rf"\b((?:[\w'’-]+\s+){{1,2}})({re.escape(stem)}(?:s|es)?)\b", sentence, re.IGNORECASE):
+        words = m.group(1).split()
+        while words and words[0].lower() in _FUNCTION:
+            words = words[1:]
+        if words and all(w.lower() not in _FUNCTION and not w[0].isdigit() for w in words):
+            start = m.start(1) + m.group(1).find(words[0])
+            end = m.end(2)
+            out.append(Span(start, end, sentence[start:end], THING))
+    return out
+
+
+def person_like(text: str) -> bool:
+    """Two to four capitalised words without an organisation's or a title's shape: "Michelle Yeoh"."""
+    words = text.split()
+    return 2 <= len(words) <= 4 and all(w[:1].isupper() and not w.isupper() for w in words)
+
+
+def fits(span: Span, qtype: QuestionType) -> bool:
+    """Whether a candidate is of the kind the question asks for."""
+    if qtype.kind == THING:
+        return True
+    if qtype.kind == NUMBER:
+        return span.kind == NUMBER
+    if qtype.kind == DATE:
+        return span.kind == DATE
+    return span.kind == NAME or (span.kind == THING and span.text[:1].isupper())
