@@ -11,6 +11,10 @@ The rule is deliberately simple and predictable:
   words only, at most ``MAX_TERMS``, leaving out words it already has) put in front of it:
   "When will it open?" after "How much will the Riverton tram line cost?" becomes
   "Riverton tram line cost: When will it open?".
+* What the previous answer found is used when it names something: its bold short answer and
+  the names its quoted sentences give ("Since when has she been prime minister?" after an answer
+  naming Jacinda Ardern becomes "New Zealand Jacinda Ardern: Since when ..."); otherwise the
+  previous questions' key terms are.
 * Any other follow-up is already standalone and is returned unchanged.
 
 Previous questions are stored in their standalone form, so context carries over a chain of
@@ -106,15 +110,41 @@ def key_terms(history: Sequence[Turn], exclude: str = "", limit: int = MAX_TERMS
     return out
 
 
+MAX_ANSWER_NAMES = 3
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_MARKERS = re.compile(r"\[\d+\]|[*“”\"]")
+
+
+def answer_names(turn: Turn, exclude: str = "") -> list[str]:
+    """What the turn's answer found: its bold short answer, then the names in its quoted sentences."""
+    from .extract import NAME, spans  # the same name spotting as short answers
+
+    if not turn.answer:
+        return []
+    seen = {w.lower() for w in words(exclude)} | {w.lower() for w in words(turn.question)}
+    out: list[str] = []
+    found = [m.group(1) for m in _BOLD.finditer(turn.answer)]
+    found += [s.text for s in spans(_MARKERS.sub(" ", turn.answer)) if s.kind == NAME]
+    for name in found:
+        if name.lower() in (n.lower() for n in out) or all(w.lower() in seen for w in words(name)):
+            continue
+        out.append(name)
+        if len(out) == MAX_ANSWER_NAMES:
+            break
+    return out
+
+
 def condense(history: Sequence[Turn], followup: str) -> str:
     """The follow-up as a standalone question (see the module docstring for the rule)."""
     followup = " ".join(followup.split())
     if not history or not followup or not refers_back(followup, history):
         return followup
-    terms = key_terms(history, exclude=followup)
-    if not terms:
+    # What the last answer found names the subject ("she" is Jacinda Ardern); the earlier
+    # questions' words are the fallback when it found no name.
+    context = answer_names(history[-1], exclude=followup) or key_terms(history, exclude=followup)
+    if not context:
         return followup
-    return f"{' '.join(terms)}: {followup}"
+    return f"{' '.join(context)}: {followup}"
 
 
 class Conversations:
