@@ -24,7 +24,7 @@ from pathlib import Path
 from ..cli import TerminalProgress
 from ..settings import Settings, load_dotenv_once
 from ..types import Filters
-from .data import contains_answer, first_hit, load_questions, percentile
+from .data import WEEK_HALVES, contains_answer, first_hit, load_ids, load_questions, percentile, weeks
 
 log = logging.getLogger(__name__)
 
@@ -66,62 +66,112 @@ def recall_curve(ranks: list[int | None]) -> list[float]:
     return [sum(r is not None and r <= k for r in ranks) / n for k in range(1, K_MAX + 1)]
 
 
-def run_ours(settings: Settings, articles: Path, questions, progress, answers: bool = True) -> dict:
+def _quote_kinds(answer) -> list[str]:
+    """The kind each quoted sentence of an answer has by the furniture rules, marked afresh on its passage."""
+    from ..sentences import mark
+
+    kinds = []
+    chunks = {p.chunk.article_id: p.chunk for p in answer.passages}
+    for c in answer.citations:
+        chunk = chunks.get(c.article_id)
+        if chunk is None:
+            continue
+        units = {(chunk.start + a, chunk.start + b): k for a, b, k in mark(chunk.text)}
+        kinds.append(units.get((c.start, c.end), "?"))
+    return kinds
+
+
+def run_ours(settings: Settings, articles: Path, questions, progress, answers: bool = True,
+             subset: set[str] | None = None, misses: int = 0) -> dict:
+    from ..extract import analyse
     from ..service import RagService
     from ..timeframe import resolve
 
     service = RagService(settings)
     report = service.reindex(_corpus_folder(settings.data_dir, articles), progress=progress)
     stats = service.stats()
-    acc = refused = written = rejected = fallbacks = 0
-    ranks, timed = [], []
-    search_ms, ask_ms = [], []
+    records = []
     for i, q in enumerate(questions, start=1):
         filters = Filters(as_of=q.asked)
-        timed.append(resolve(q.question, q.asked) is not None)
+        rec = {"id": q.id, "question": q.question, "gold": q.answer, "timed": resolve(q.question, q.asked) is not None,
+               "type": analyse(q.question).kind}
         t = time.perf_counter()
         passages, _ = service.retrieve(q.question, filters, k=K_MAX)
-        search_ms.append(1000 * (time.perf_counter() - t))
-        ranks.append(first_hit([p.chunk.text for p in passages], q.answer))
-        if not answers:
-            progress("questions", i, len(questions))
-            continue
-        t = time.perf_counter()
-        answer = service.ask(q.question, filters)
-        ask_ms.append(1000 * (time.perf_counter() - t))
-        refused += answer.refused
-        acc += (not answer.refused) and contains_answer(answer.text, q.answer)
-        written += answer.written
-        rejected += answer.rejected
-        fallbacks += bool(settings.llm_enabled and answer.mode != "generative" and not answer.refused)
+        rec["search_ms"] = 1000 * (time.perf_counter() - t)
+        rec["rank"] = first_hit([p.chunk.text for p in passages], q.answer)
+        if answers:
+            t = time.perf_counter()
+            answer = service.ask(q.question, filters)
+            rec["ask_ms"] = 1000 * (time.perf_counter() - t)
+            rec.update(refused=answer.refused, text=answer.text, short=answer.short,
+                       correct=(not answer.refused) and contains_answer(answer.text, q.answer),
+                       short_correct=bool(answer.short) and contains_answer(answer.short, q.answer),
+                       written=answer.written, rejected=answer.rejected, quote_kinds=_quote_kinds(answer),
+                       fallback=bool(settings.llm_enabled and answer.mode != "generative" and not answer.refused))
+        records.append(rec)
         progress("questions", i, len(questions))
-    n = len(questions)
     mode = "" if settings.time_windows == "off" else f", time windows: {settings.time_windows}"
-    return {
+    row = {
         "pipeline": (f"this project (hybrid, {settings.llm_provider}:{settings.llm_model}{mode})"
                      if settings.llm_enabled else f"this project (hybrid, extractive{mode})"),
         "embedding": f"{settings.embedding_model} ({settings.embedding_runtime})",
         "time_windows": settings.time_windows,
-        "written_sentences": written, "rejected_share": rejected / written if written else None,
-        "extractive_fallbacks": fallbacks,
         "chunks": stats.chunks,
         "chunks_embedded": report.chunks_embedded,
         "chunks_per_s": report.chunks_embedded / report.seconds if report.chunks_embedded else None,
-        **recall_fields(ranks),
-        **recall_fields([r for r, t in zip(ranks, timed) if t], "timed_"),
-        **recall_fields([r for r, t in zip(ranks, timed) if not t], "untimed_"),
-        "timed_questions": sum(timed),
-        "recall_curve": recall_curve(ranks),
-        "accuracy": acc / n if answers else None, "refusal_rate": refused / n if answers else None,
-        "search_p50_ms": percentile(search_ms, 50), "search_p95_ms": percentile(search_ms, 95),
-        "ask_p50_ms": percentile(ask_ms, 50) if answers else None,
-        "ask_p95_ms": percentile(ask_ms, 95) if answers else None,
-        "search_ms": search_ms,
-        "questions": n,
+        **measures(records, answers),
     }
+    if subset is not None:
+        row["answerable"] = measures([r for r in records if r["id"] in subset], answers)
+    row["misses"] = [r for r in records if answers and not r["correct"]][:misses]
+    return row
 
 
-def run_tutorial(settings: Settings, articles: Path, questions, progress) -> dict:
+def measures(records: list[dict], answers: bool = True) -> dict:
+    """Recall, answer accuracy, short-answer accuracy (also by question type), refusals, latency, furniture."""
+    n = len(records) or 1
+    ranks = [r["rank"] for r in records]
+    out = {
+        **recall_fields(ranks),
+        **recall_fields([r["rank"] for r in records if r["timed"]], "timed_"),
+        **recall_fields([r["rank"] for r in records if not r["timed"]], "untimed_"),
+        "timed_questions": sum(r["timed"] for r in records),
+        "recall_curve": recall_curve(ranks),
+        "search_p50_ms": percentile([r["search_ms"] for r in records], 50),
+        "search_p95_ms": percentile([r["search_ms"] for r in records], 95),
+        "search_ms": [r["search_ms"] for r in records],
+        "questions": len(records),
+        "accuracy": None, "short_accuracy": None, "refusal_rate": None, "ask_p50_ms": None, "ask_p95_ms": None,
+    }
+    if not answers:
+        return out
+    kinds = [k for r in records for k in r["quote_kinds"]]
+    written = sum(r["written"] for r in records)
+    out.update({
+        "accuracy": sum(r["correct"] for r in records) / n,
+        "short_accuracy": sum(r["short_correct"] for r in records) / n,
+        "short_answered": sum(bool(r["short"]) for r in records) / n,
+        "short_precision": (sum(r["short_correct"] for r in records) / max(1, sum(bool(r["short"]) for r in records))),
+        "refusal_rate": sum(r["refused"] for r in records) / n,
+        "ask_p50_ms": percentile([r["ask_ms"] for r in records], 50),
+        "ask_p95_ms": percentile([r["ask_ms"] for r in records], 95),
+        "quoted_sentences": len(kinds),
+        "furniture_share": (sum(k != "s" for k in kinds) / len(kinds)) if kinds else None,
+        "written_sentences": written,
+        "rejected_share": sum(r["rejected"] for r in records) / written if written else None,
+        "extractive_fallbacks": sum(r["fallback"] for r in records),
+        "by_type": {
+            t: {"questions": len(group), "recall@5": sum(r["rank"] is not None and r["rank"] <= 5 for r in group) / len(group),
+                "accuracy": sum(r["correct"] for r in group) / len(group),
+                "short_accuracy": sum(r["short_correct"] for r in group) / len(group)}
+            for t in sorted({r["type"] for r in records})
+            for group in [[r for r in records if r["type"] == t]]
+        },
+    })
+    return out
+
+
+def run_tutorial(settings: Settings, articles: Path, questions, progress, subset: set[str] | None = None) -> dict:
     from ..embeddings import make_embeddings
     from .baseline import TutorialPipeline
 
@@ -137,7 +187,14 @@ def run_tutorial(settings: Settings, articles: Path, questions, progress) -> dic
         ranks.append(first_hit(texts, q.answer))
         progress("tutorial questions", i, len(questions))
     n = len(questions)
+    answerable = None
+    if subset is not None:
+        sub = [r for r, q in zip(ranks, questions) if q.id in subset]
+        answerable = {**recall_fields(sub), "questions": len(sub), "accuracy": None, "short_accuracy": None,
+                      "refusal_rate": None, "search_p50_ms": None, "search_p95_ms": None,
+                      "ask_p50_ms": None, "ask_p95_ms": None}
     return {
+        "answerable": answerable,
         "pipeline": "LangChain tutorial (1000/200 splitter, top-k similarity)",
         "embedding": "all-MiniLM-L6-v2 (sentence-transformers)",
         "chunks": pipeline.count(), "chunks_embedded": embedded,
@@ -150,6 +207,14 @@ def run_tutorial(settings: Settings, articles: Path, questions, progress) -> dic
     }
 
 
+def _plain(row: dict) -> dict:
+    """A row without the per-question latency lists (for --json)."""
+    out = {k: v for k, v in row.items() if k != "search_ms"}
+    if isinstance(out.get("answerable"), dict):
+        out["answerable"] = {k: v for k, v in out["answerable"].items() if k != "search_ms"}
+    return out
+
+
 def _cell(value, pct: bool = False) -> str:
     if value is None:
         return "n/a"
@@ -158,23 +223,40 @@ def _cell(value, pct: bool = False) -> str:
     return f"{value:.1f}" if isinstance(value, float) else str(value)
 
 
-def table(rows: list[dict]) -> str:
-    head = ("| pipeline | chunks | chunks/s | recall@5 | recall@5 relative-time / other questions "
-            "| recall@10 | MRR@10 | accuracy | refusals | search p50/p95 ms | ask p50/p95 ms |")
-    lines = [head, "|" + "---|" * 11]
-    for r in rows:
+def table(rows: list[dict], subset: str = "") -> str:
+    """One line per pipeline; with ``subset`` ("answerable"), the same measures on that subset."""
+    head = ("| pipeline | questions | recall@5 | recall@5 relative-time / other | recall@10 | MRR@10 "
+            "| accuracy | short-answer accuracy (answered) | refusals | furniture quoted | search p50/p95 ms "
+            "| ask p50/p95 ms |")
+    lines = [head, "|" + "---|" * 12]
+    for row in rows:
+        r = row.get(subset) if subset else row
+        if r is None:
+            continue
         split = (f"{_cell(r['timed_recall@5'], True)} ({r['timed_questions']}) / {_cell(r['untimed_recall@5'], True)}"
                  if "timed_recall@5" in r else "n/a")
+        short = (f"{_cell(r['short_accuracy'], True)} ({_cell(r.get('short_answered'), True)})"
+                 if r.get("short_accuracy") is not None else "n/a")
         lines.append(
-            f"| {r['pipeline']} | {r['chunks']} | {_cell(r['chunks_per_s'])} | {_cell(r['recall@5'], True)} "
+            f"| {row['pipeline']} | {r['questions']} | {_cell(r['recall@5'], True)} "
             f"| {split} | {_cell(r['recall@10'], True)} | {r['mrr@10']:.3f} | {_cell(r['accuracy'], True)} "
-            f"| {_cell(r['refusal_rate'], True)} | {_cell(r['search_p50_ms'])} / {_cell(r['search_p95_ms'])} "
+            f"| {short} | {_cell(r['refusal_rate'], True)} | {_cell(r.get('furniture_share'), True)} "
+            f"| {_cell(r['search_p50_ms'])} / {_cell(r['search_p95_ms'])} "
             f"| {_cell(r['ask_p50_ms'])} / {_cell(r['ask_p95_ms'])} |"
         )
     return "\n".join(lines)
 
 
-SUBCOMMANDS = ("throughput", "scale", "calibrate")
+def type_table(row: dict) -> str:
+    """Accuracy by the kind of answer a question asks for (rag.extract)."""
+    lines = ["| question type | questions | recall@5 | accuracy | short-answer accuracy |", "|---|---|---|---|---|"]
+    for t, m in row.get("by_type", {}).items():
+        lines.append(f"| {t} | {m['questions']} | {_cell(m['recall@5'], True)} | {_cell(m['accuracy'], True)} "
+                     f"| {_cell(m['short_accuracy'], True)} |")
+    return "\n".join(lines)
+
+
+SUBCOMMANDS = ("throughput", "scale", "calibrate", "verify")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,6 +272,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir", type=Path, default=Path("bench-data"),
                    help="where the bench indexes live (default ./bench-data; reused between runs)")
     p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--weeks", choices=WEEK_HALVES, default="all",
+                   help="only the questions of the first or second half of the weeks (the corpus stays whole)")
+    p.add_argument("--answerable", type=Path,
+                   help="a JSON list of question ids (answerable.json): also report the measures on them")
+    p.add_argument("--misses", type=int, default=0, metavar="N",
+                   help="print the first N questions answered wrongly, with what the bot said")
     p.add_argument("--pipeline", choices=("ours", "tutorial", "both"), default="ours")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     p.add_argument("--time-windows", choices=("filter", "boost", "off", "compare"),
@@ -215,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --llm needs LLM_PROVIDER and LLM_MODEL (and LLM_BASE_URL for a local server)",
               file=sys.stderr)
         return 1
-    questions = load_questions(args.questions, args.limit)
+    questions = weeks(load_questions(args.questions, args.limit), args.weeks)
+    subset = load_ids(args.answerable) if args.answerable else None
     progress = TerminalProgress()
     rows = []
     if args.pipeline in ("ours", "both"):
@@ -223,15 +312,29 @@ def main(argv: list[str] | None = None) -> int:
                  else (args.time_windows or settings.time_windows,))
         for mode in modes:
             rows.append(run_ours(replace(settings, time_windows=mode), args.articles, questions, progress,
-                                 answers=not args.retrieval_only))
+                                 answers=not args.retrieval_only, subset=subset, misses=args.misses))
     if args.pipeline in ("tutorial", "both"):
-        rows.append(run_tutorial(replace(settings, data_dir=args.data_dir), args.articles, questions, progress))
+        rows.append(run_tutorial(replace(settings, data_dir=args.data_dir), args.articles, questions, progress,
+                                 subset))
     if args.report:
         from .report import write_report
 
         write_report(args.report, rows, command=" ".join(["python -m rag.bench", *argv]))
-    print(json.dumps([{k: v for k, v in r.items() if k != "search_ms"} for r in rows], indent=2)
-          if args.json else table(rows))
+    if args.json:
+        print(json.dumps([_plain(r) for r in rows], indent=2))
+    else:
+        print(f"{len(questions)} questions ({args.weeks} of the weeks)")
+        print(table(rows))
+        if subset is not None:
+            print(f"\nAnswerable subset ({args.answerable.name}):")
+            print(table(rows, "answerable"))
+        for r in rows:
+            if r.get("by_type"):
+                print(f"\n{r['pipeline']}, by question type:")
+                print(type_table(r))
+            for m in r.get("misses", []):
+                said = " ".join(m["text"].split())
+                print(f"\nMISS {m['id']}: {m['question']}\n  gold: {m['gold']}\n  said: {said[:400]}")
     for r in rows:
         if r.get("written_sentences"):
             print(f"{r['pipeline']}: {r['written_sentences']} sentences written, "

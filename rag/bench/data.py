@@ -51,3 +51,28 @@ def percentile(values: list[float], q: float) -> float:
     s = sorted(values)
     idx = min(len(s) - 1, max(0, round(q / 100 * (len(s) - 1))))
     return s[idx]
+
+
+WEEK_HALVES = ("first-half", "second-half", "all")
+
+
+def weeks(questions: list[Question], which: str) -> list[Question]:
+    """The questions of the first or the second half of the weeks (by ``asked`` date), or all.
+
+    The halves split at the median asking date, so each holds about half of the weeks; the
+    corpus stays whole. Settings are chosen on one half and reported on the other.
+    """
+    if which == "all" or not questions:
+        return list(questions)
+    dates = sorted({q.asked for q in questions})
+    cut = dates[len(dates) // 2]
+    if which == "first-half":
+        return [q for q in questions if q.asked < cut]
+    if which == "second-half":
+        return [q for q in questions if q.asked >= cut]
+    raise ValueError(f"weeks must be one of {', '.join(WEEK_HALVES)}")
+
+
+def load_ids(path: Path) -> set[str]:
+    """A JSON list of question ids (e.g. the answerable subset)."""
+    return {str(x) for x in json.loads(path.read_text(encoding="utf-8"))}
