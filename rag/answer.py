@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from datetime import date
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -63,13 +64,15 @@ PROXIMITY_WEIGHT = 0.4
 UNIT_BONUS = 0.2  # "how many states": a number followed by "states"
 PREPOSITION_BONUS = 0.3  # "Since when": a date right after "since"
 PERSON_BONUS = 0.15  # "who": a name shaped like a person's ("Michelle Yeoh", not a film title)
+WINDOW_BONUS = 1.0  # "this week": a candidate from an article dated in that week
 QUESTION_SHARE = 0.5  # a candidate with more of its words in the question restates it
 # "Which country": how much a candidate's fit to the X (cosine of their embeddings, "country" and
 # "New Zealand" against "Jacinda Ardern") counts; only the best TYPE_CHECKED candidates are embedded.
 TYPE_WEIGHT = 1.0
 TYPE_CHECKED = 12
-CLEAR_MARGIN = 1.25  # the winner's score over the runner-up's for a short answer
+CLEAR_MARGIN = 1.5  # the winner's score over the runner-up's for a short answer
 SUPPORT_SENTENCES = 2
+NAMED_CANDIDATES = 3  # without a clear winner, the answer names this many candidates
 MAX_CANDIDATES_PER_SENTENCE = 12
 
 
@@ -153,7 +156,11 @@ class ExtractiveAnswerer:
         scored = self.evidence(question, passages)
         return bool(scored) and scored[0].score >= self._min_evidence
 
-    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
+    def answer(self, question: str, passages: Sequence[Passage],
+               window: tuple[date | None, date] | None = None) -> Answer:
+        """The answer from ``passages``; ``window`` is the (since, until) the question's own time
+        words ask about ("this week"): candidates from articles dated in it count more."""
+        self._window = window
         scored = self.evidence(question, passages, short_lines=True)
         sentences = [c for c in scored if c.kind == SENTENCE]
         if not sentences or sentences[0].score < self._min_evidence:
@@ -194,6 +201,8 @@ class ExtractiveAnswerer:
                 if qtype.preposition and re.search(rf"\b{qtype.preposition}\s+(?:the\s+)?$",
                                                    c.text[:span.start], re.IGNORECASE):
                     support *= 1 + PREPOSITION_BONUS
+                if self._in_window(c.passage):
+                    support *= 1 + WINDOW_BONUS
                 if qtype.person and extract.person_like(span.text):
                     support *= 1 + PERSON_BONUS
                 short = found.setdefault(k, _Short(k, span.text))
@@ -201,8 +210,8 @@ class ExtractiveAnswerer:
                 if support > short.best.get(aid, (0.0,))[0]:
                     short.best[aid] = (support, c, span)
         shorts = sorted(_merge_aliases(found.values()), key=lambda s: -s.score)
-        if qtype.focus and qtype.kind in (extract.NAME, extract.THING) and len(shorts) > 1:
-            shorts = self._by_type(" ".join(qtype.focus), shorts)
+        if qtype.expected and qtype.kind in (extract.NAME, extract.THING) and len(shorts) > 1:
+            shorts = self._by_type(qtype.expected, shorts)
         return shorts
 
     def _by_type(self, focus: str, shorts: list[_Short]) -> list[_Short]:
@@ -213,6 +222,14 @@ class ExtractiveAnswerer:
         for s, fit in zip(top, fits):
             s.weight = 1 + TYPE_WEIGHT * float(fit)
         return sorted(top, key=lambda s: -s.score) + shorts[TYPE_CHECKED:]
+
+    def _in_window(self, passage: Passage) -> bool:
+        window = getattr(self, "_window", None)
+        published = passage.chunk.published
+        if window is None or published is None:
+            return False
+        since, until = window
+        return (since is None or published >= since) and published <= until
 
     def _with_short(self, question: str, short: _Short, sentences: list[_Candidate],
                     passages: Sequence[Passage]) -> Answer:
@@ -234,21 +251,13 @@ class ExtractiveAnswerer:
 
     def _without_short(self, question: str, shorts: list[_Short], sentences: list[_Candidate],
                        passages: Sequence[Passage]) -> Answer:
-        """No clear winner: what the passages say closest to the question, and the candidates they name."""
-        chosen = self._choose(sentences)
+        """No clear winner: the candidates the passages name, and what they say closest to the question."""
+        named = shorts[:NAMED_CANDIDATES]
+        picks = [sentences[0]] + [s.occurrences()[0][1] for s in named] + sentences[1:]
+        chosen = self._choose([c for c in picks if c.kind == SENTENCE], ranked=False)
         rival, notice = self._rival(chosen[0], sentences)
         if rival is not None and all(rival is not c for c in chosen):
             chosen = [chosen[0], rival, *chosen[1:MAX_SENTENCES - 1]]
-        named = []
-        for s in shorts[:2]:
-            c = s.occurrences()[0][1]
-            if c.kind != SENTENCE:
-                continue
-            if all(c is not o for o in chosen):
-                if len(chosen) == MAX_SENTENCES:
-                    continue
-                chosen.append(c)
-            named.append(s)
         return self._compose(question, chosen, passages, named=named, notice=notice)
 
     # --- sentences -----------------------------------------------------------------------------
@@ -304,15 +313,19 @@ class ExtractiveAnswerer:
             scored.append(replace(c, score=score, vector=svecs[i]))
         return sorted(scored, key=lambda c: -c.score)
 
-    def _choose(self, scored: list[_Candidate]) -> list[_Candidate]:
+    def _choose(self, scored: list[_Candidate], ranked: bool = True) -> list[_Candidate]:
+        """Sentences in order, at most MAX_SENTENCES and MAX_CHARS, no near-repeats; with ``ranked``,
+        only those scoring close to the best."""
         if not scored:
             return []
         best = scored[0].score
         chosen: list[_Candidate] = []
         used = 0
         for c in scored:
-            if len(chosen) == MAX_SENTENCES or c.score < best * KEEP_RATIO:
+            if len(chosen) == MAX_SENTENCES or (ranked and c.score < best * KEEP_RATIO):
                 break
+            if any(c is o for o in chosen):
+                continue
             size = len(_flat(c.text)) + 5  # room for " [n]"
             if used + size > MAX_CHARS:
                 continue
@@ -343,10 +356,20 @@ class ExtractiveAnswerer:
                 published=chunk.published, url=chunk.url, quote=c.text,
                 start=chunk.start + c.start, end=chunk.start + c.end, outlets=c.passage.outlets,
             ))
+        for s in named:  # a candidate named without its sentence quoted still cites the line it is in
+            c = s.occurrences()[0][1]
+            if c.passage.chunk.article_id not in {x.article_id for x in citations}:
+                chunk = c.passage.chunk
+                citations.append(Citation(
+                    n=n_of(c), article_id=chunk.article_id, title=chunk.title, source=chunk.source,
+                    published=chunk.published, url=chunk.url, quote=c.text,
+                    start=chunk.start + c.start, end=chunk.start + c.end, outlets=c.passage.outlets,
+                ))
         if short:
             text = " ".join([lead, *parts])
         elif named:
-            mentioned = " and ".join(f"{_flat(s.text)} [{n_of(s.occurrences()[0][1])}]" for s in named)
+            names = [f"{_flat(s.text)} [{n_of(s.occurrences()[0][1])}]" for s in named]
+            mentioned = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
             text = f"The sources do not settle this; they mention {mentioned}. " + " ".join(parts)
         else:
             text = " ".join(parts)

@@ -73,6 +73,13 @@ class QuestionType:
     person: bool = False  # the name asked for is a person's ("who", "which actress")
     preposition: str = ""  # the one before the question word: "since" in "Since when ...?"
 
+    @property
+    def expected(self) -> str:
+        """Words for the kind of thing asked for, to compare candidates with ("country", "person")."""
+        if self.focus:
+            return " ".join(self.focus)
+        return {"who": "person", "whom": "person", "where": "place"}.get(self.wh, "")
+
 
 def _singular(word: str) -> str:
     return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
@@ -162,7 +169,10 @@ _NOT_NAMES = frozenset(
     tuesday wednesday thursday friday saturday sunday january february march april may june july august
     september october november december mr mrs ms dr according during despite although though because
     according people officials police read more related watch listen photo image video getty images ap
-    afp reuters cnn usa today advertisement editor note share click sign subscribe
+    afp reuters cnn usa today advertisement editor note share click sign subscribe even just only already
+    like unlike among including amid about above below between both either neither nor such whether
+    instead perhaps maybe indeed thus hence yes well earlier later once twice again almost nearly roughly
+    some several few much many most every each another what's here's there's it's that's
     """.split())
 
 
@@ -255,4 +265,7 @@ def fits(span: Span, qtype: QuestionType) -> bool:
         return span.kind == NUMBER
     if qtype.kind == DATE:
         return span.kind == DATE
-    return span.kind == NAME or (span.kind == THING and span.text[:1].isupper())
+    if span.kind == THING:  # a quoted title counts as a name when it is short and capitalised
+        words = span.text.split()
+        return len(words) <= 5 and all(w[:1].isupper() or w.lower() in _FUNCTION for w in words)
+    return span.kind == NAME
