@@ -63,6 +63,14 @@ AWARDS = {
             "in the world at the age of 37."
         ),
     },
+    "ardern-wire.md": {
+        "title": "Ardern quits as New Zealand leader", "published": "2023-01-19", "source": "wire-news",
+        "url": "https://wire.example/ardern",
+        "text": (
+            "New Zealand's prime minister announced her resignation on Thursday in an emotional speech in Napier.\n"
+            "Her Labour Party will choose a new leader on Sunday."
+        ),
+    },
     "draft.md": {
         "title": "Gamecocks dominate the WNBA draft", "published": "2023-04-11", "source": "hoops-daily",
         "url": "https://hoops.example/draft",
