@@ -11,10 +11,9 @@ The rule is deliberately simple and predictable:
   words only, at most ``MAX_TERMS``, leaving out words it already has) put in front of it:
   "When will it open?" after "How much will the Riverton tram line cost?" becomes
   "Riverton tram line cost: When will it open?".
-* What the previous answer found is used when it names something: its bold short answer and
-  the names its quoted sentences give ("Since when has she been prime minister?" after an answer
-  naming Jacinda Ardern becomes "New Zealand Jacinda Ardern: Since when ..."); otherwise the
-  previous questions' key terms are.
+* What the previous answer found comes first: its bold short answer and the names its quoted
+  sentences give ("Since when has she been prime minister?" after an answer naming Jacinda
+  Ardern is asked about Ardern), then the previous questions' key terms.
 * Any other follow-up is already standalone and is returned unchanged.
 
 Previous questions are stored in their standalone form, so context carries over a chain of
@@ -110,7 +109,7 @@ def key_terms(history: Sequence[Turn], exclude: str = "", limit: int = MAX_TERMS
     return out
 
 
-MAX_ANSWER_NAMES = 3
+MAX_ANSWER_NAMES = 2
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _MARKERS = re.compile(r"\[\d+\]|[*“”\"]")
 
@@ -140,8 +139,9 @@ def condense(history: Sequence[Turn], followup: str) -> str:
     if not history or not followup or not refers_back(followup, history):
         return followup
     # What the last answer found names the subject ("she" is Jacinda Ardern); the earlier
-    # questions' words are the fallback when it found no name.
-    context = answer_names(history[-1], exclude=followup) or key_terms(history, exclude=followup)
+    # questions' words say what was asked about it.
+    found = answer_names(history[-1], exclude=followup)
+    context = [*found, *key_terms(history, exclude=" ".join([followup, *found]), limit=MAX_TERMS - len(found))]
     if not context:
         return followup
     return f"{' '.join(context)}: {followup}"

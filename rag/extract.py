@@ -154,9 +154,10 @@ _DATE_RE = re.compile(
 )
 _NUM_WORD = "|".join(_NUMBER_WORDS)
 _NUMBER_RE = re.compile(
-    rf"(?<![\w.])(?:[$£€]\s?)?(?:\d[\d,]*(?:\.\d+)?|(?:{_NUM_WORD})(?:[- ](?:{_NUM_WORD}))?)"
-    rf"(?:\s?(?:%|percent(?:age points?)?|per cent|million|billion|trillion|thousand|hundred))?"
-    rf"(?:\s+(?!(?:of|the|and|or|to|in|on|at|by|for|a|an|is|was|were|are)\b)(?-i:[a-z][\w-]*))?",
+    rf"(?<![\w.\-–/])(?:[$£€]\s?)?(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|(?:{_NUM_WORD})(?:[- ](?:{_NUM_WORD}))?)(?![\w.\-]\w)"
+    rf"(?:\s?%|\s?(?:percent(?:age points?)?|per cent)\b"
+    rf"|(?:\s?(?:million|billion|trillion|thousand|hundred)\b)?"
+    rf"(?:\s+(?!(?:of|the|and|or|to|in|on|at|by|for|a|an|is|was|were|are|p|a\.m|p\.m)\b)(?-i:[a-z][\w-]+))?)",
     re.IGNORECASE,
 )
 # Capitalised words that open sentences or are common enough not to be a name on their own.
