@@ -16,7 +16,7 @@ from rag.types import Filters
 
 from .utils import format as fmt
 from .utils.errors import report_message_error
-from .utils.options import Day, make_filters, source_choices
+from .utils.options import Day, Question, check_question, make_filters, source_choices
 from .utils.replies import defer, finish
 from .utils.views import answer_view
 
@@ -49,9 +49,9 @@ class Ask(commands.Cog):
         private="Show the answer only to you (default: everyone in the channel sees it)",
     )
     @app_commands.autocomplete(source=source_choices)
-    async def ask(self, interaction: discord.Interaction, question: str, source: str | None = None,
+    async def ask(self, interaction: discord.Interaction, question: Question, source: str | None = None,
                   since: Day | None = None, until: Day | None = None, private: bool = False) -> None:
-        question = self.service.check_question(question)  # fast; a bad question is answered privately
+        question = check_question(self.service, question)  # fast; a bad question is answered privately
         filters = make_filters(source, since, until)
         self.bot.cooldown.enforce(interaction.user.id)
         await defer(interaction, ephemeral=private)
@@ -108,6 +108,7 @@ class Ask(commands.Cog):
         conversations = self.bot.conversations
         in_thread = isinstance(message.channel, discord.Thread)
         history = conversations.history(message.channel.id) if in_thread else ()
+        text = check_question(self.service, text)
         question = self.service.check_question(await asyncio.to_thread(self.service.condense, history, text))
         self.bot.cooldown.enforce(message.author.id)
         if in_thread:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 
 import discord
 from discord import app_commands
@@ -18,9 +20,11 @@ class NotAdmin(app_commands.CheckFailure):
 class OnCooldown(app_commands.CheckFailure):
     """The user asked too recently."""
 
-    def __init__(self, retry_after: float) -> None:
+    def __init__(self, retry_after: float, now: datetime | None = None) -> None:
         super().__init__(f"on cooldown for {retry_after:.0f}s")
         self.retry_after = retry_after
+        # When the user may ask again, in wall-clock time: Discord shows it as a live countdown.
+        self.until = (now or discord.utils.utcnow()) + timedelta(seconds=math.ceil(retry_after))
 
 
 def is_admin(settings: Settings, user_id: int, role_ids: Iterable[int],
