@@ -32,7 +32,7 @@ from cogs.utils.errors import BadOption
 from cogs.utils.options import MAX_QUESTION_CHARS
 from newsbot import INVITE_PERMISSIONS, build_bot, intents_for, invite_url
 from rag.conversation import Turn, condense
-from rag.errors import QuestionError, ReindexBusy
+from rag.errors import NotFound, QuestionError, ReindexBusy
 from rag.ingest import load_corpus
 from rag.retrieval import jaccard, shingles
 from rag.service import RagService
@@ -216,8 +216,8 @@ def test_the_documented_invite_link_is_the_bots():
 
 
 async def test_commands_are_registered_to_the_development_server(world):
-    assert set(world.alice.available_commands(world.channel)) == {"ask", "sources", "summary", "status",
-                                                                       "timeline"}
+    assert set(world.alice.available_commands(world.channel)) == {"ask", "sources", "summary article",
+                                                                       "summary topic", "status", "timeline"}
     assert {"reindex", "ingest", "feeds list"} <= set(world.manager.available_commands(world.channel))
     # Another server the bot is in does not get the development server's commands.
     elsewhere = world.env.create_guild("Elsewhere")
@@ -351,10 +351,10 @@ async def test_rating_buttons_record_feedback_and_status_counts_it(world):
 
 
 async def test_summary_of_an_article_chosen_by_title(world, rag, texts):
-    choices = await world.alice.autocomplete(world.channel, "summary", "article", "deep-water")
+    choices = await world.alice.autocomplete(world.channel, "summary article", "article", "deep-water")
     assert len(choices) == 1 and choices[0]["name"].startswith("Port Aldine approves a deep-water terminal")
 
-    result = await world.alice.slash(world.channel, "summary", article=choices[0]["value"])
+    result = await world.alice.slash(world.channel, "summary article", article=choices[0]["value"])
 
     embed = embed_of(result.response)
     assert embed.title == "Summary: Port Aldine approves a deep-water terminal"
@@ -366,7 +366,7 @@ async def test_summary_of_an_article_chosen_by_title(world, rag, texts):
 
 
 async def test_summary_of_a_topic_over_a_date_range(world, rag):
-    result = await world.alice.slash(world.channel, "summary", topic="Lumetra battery factory",
+    result = await world.alice.slash(world.channel, "summary topic", topic="Lumetra battery factory",
                                      since="2024-03-10", until="2024-03-31")
     embed = embed_of(result.response)
     assert embed.title == "Summary: Lumetra battery factory (2024-03-10 to 2024-03-31)"
@@ -376,17 +376,27 @@ async def test_summary_of_a_topic_over_a_date_range(world, rag):
     # The wire copy repeats the report word for word; no sentence appears twice.
     assert all(jaccard(shingles(a), shingles(b)) <= 0.5 for i, a in enumerate(quotes) for b in quotes[i + 1:])
 
-    uncovered = await world.alice.slash(world.channel, "summary", topic="volcanic eruptions in Iceland")
+    uncovered = await world.alice.slash(world.channel, "summary topic", topic="volcanic eruptions in Iceland")
     assert "does not cover" in embed_of(uncovered.response).description
 
 
-@pytest.mark.parametrize("options", [
-    {}, {"article": "x", "topic": "y"}, {"article": "x", "since": "2024-03-01"},
-])
-async def test_summary_needs_an_article_or_a_topic(world, options):
-    result = await world.alice.slash(world.channel, "summary", **options)
-    assert result.response.ephemeral and "error id" not in result.response.content
-    world.expect_error(BadOption)
+async def test_summary_article_and_topic_are_subcommands_discord_enforces(world):
+    [group] = [c for c in await world.bot.tree.fetch_commands(guild=discord.Object(GUILD_ID))
+               if c.name == "summary"]
+    options = {sub.name: {o.name: o.required for o in sub.options} for sub in group.options}
+    assert options == {"article": {"article": True}, "topic": {"topic": True, "since": False, "until": False}}
+    with pytest.raises(simcord.OptionError):  # an article cannot take dates, and one of the two is needed
+        await world.alice.slash(world.channel, "summary article", article="x", since="2024-03-01")
+
+
+async def test_an_article_typed_by_hand_that_matches_nothing_gets_only_a_private_hint(world):
+    result, requests = await world.calls(
+        world.alice.slash(world.channel, "summary article", article="Ferry strike in the harbour"))
+    assert result.response.ephemeral
+    assert result.response.content == "No indexed article has that title; pick one from the list as you type."
+    assert [r.json["type"] for r in requests] == [4]  # never a public "thinking…" nor "This request failed."
+    assert not [m for m in world.channel.history(viewer=world.bob) if m.author.id == world.bot.user.id]
+    world.expect_error(NotFound)
 
 
 # --------------------------------------------------------------------------- /status and /reindex
