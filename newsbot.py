@@ -26,7 +26,7 @@ from rag.tokens import count_tokens
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.ask", "cogs.summary", "cogs.admin", "cogs.ingest", "cogs.timeline", "cogs.feeds")
+EXTENSIONS = ("cogs.help", "cogs.ask", "cogs.summary", "cogs.admin", "cogs.ingest", "cogs.timeline", "cogs.feeds")
 
 # What the bot needs in a server's channels (the README says why for each). Slash-command
 # replies need none of these: Discord delivers them through the interaction itself.

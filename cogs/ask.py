@@ -14,6 +14,7 @@ from discord.ext import commands
 from rag.conversation import Turn
 from rag.types import Filters
 
+from .help import asks_for_help
 from .utils import format as fmt
 from .utils.errors import report_message_error
 from .utils.options import Day, Question, check_question, make_filters, source_choices
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NOTHING_YET = "You have not asked anything since the bot last started."
-EMPTY_MENTION = "Mention me with a question, e.g. “@{name} What did the council decide about the tram?”"
+EMPTY_MENTION = ("Mention me with a question, e.g. “@{name} What did the council decide about the tram?”, "
+                 "or see /help.")
 
 
 class Ask(commands.Cog):
@@ -100,6 +102,11 @@ class Ask(commands.Cog):
 
     async def _answer_message(self, message: discord.Message) -> None:
         text = self._question_in(message)
+        if text and asks_for_help(text) and self.bot.user in message.mentions:
+            help_cog = self.bot.get_cog("Help")
+            permissions = message.channel.permissions_for(message.author) if message.guild else None
+            await message.reply(embed=await help_cog.embed_for(message.author, permissions), mention_author=False)
+            return
         if not text:
             if self.bot.user in message.mentions:
                 hint = EMPTY_MENTION.format(name=self.bot.user.display_name)

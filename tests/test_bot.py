@@ -216,7 +216,7 @@ def test_the_documented_invite_link_is_the_bots():
 
 
 async def test_commands_are_registered_to_the_development_server(world):
-    assert set(world.alice.available_commands(world.channel)) == {"ask", "sources", "summary article",
+    assert set(world.alice.available_commands(world.channel)) == {"ask", "help", "sources", "summary article",
                                                                        "summary topic", "status", "timeline"}
     assert {"reindex", "ingest", "feeds list"} <= set(world.manager.available_commands(world.channel))
     # Another server the bot is in does not get the development server's commands.
@@ -230,6 +230,34 @@ async def test_every_command_and_option_is_described(world):
         assert 0 < len(command.description) <= 100, command.name
         for param in getattr(command, "parameters", ()):  # a group has subcommands, not options
             assert param.description != "…" and len(param.description) <= 100, (command.name, param.name)
+
+
+# --------------------------------------------------------------------------- /help
+
+
+async def test_help_shows_examples_and_what_the_bot_can_and_cannot_answer(world):
+    result = await world.alice.slash(world.channel, "help")
+    assert result.response.ephemeral
+    embed = embed_of(result.response)
+    assert embed.description.startswith(f"I answer from {len(BOT_ARTICLES)} news articles published "
+                                        "2 Mar 2024 – 20 Mar 2024")
+    fields = {f.name: f.value for f in embed.fields}
+    assert "`/ask question: " in fields["Ask"] and "mention me again there" in fields["Ask"]
+    # The example article is one the corpus has (the newest).
+    assert "`/summary article: Port Aldine approves a deep-water terminal`" in fields["Summaries and timelines"]
+    assert "what the articles report" in fields["I can answer"].lower()
+    assert "do not search the web" in fields["I cannot answer"]
+    assert "For admins" not in fields
+    admin = embed_of((await world.manager.slash(world.channel, "help")).response)
+    assert "/reindex" in {f.name: f.value for f in admin.fields}["For admins"]
+
+
+@pytest.mark.parametrize("text", ["help", "Help!", "what can you do?"])
+async def test_a_mention_asking_for_help_gets_the_help_not_an_answer(world, text):
+    await world.alice.send(world.channel, f"{world.mention} {text}")
+    reply = world.channel.history()[-1]
+    assert reply.author.id == world.bot.user.id and not world.channel.threads
+    assert embed_of(reply).title == f"How to use {world.bot.user.display_name}"
 
 
 # --------------------------------------------------------------------------- /ask
@@ -555,6 +583,7 @@ async def test_follow_ups_need_no_mention_when_enabled(rag, tmp_path):
 async def test_a_mention_without_a_usable_question(world):
     await world.alice.send(world.channel, world.mention)
     assert "Mention me with a question" in world.channel.history()[-1].content
+    assert world.channel.history()[-1].content.endswith("or see /help.")
 
     await world.alice.send(world.channel, f"{world.mention} {'tram ' * 300}")
     reply = world.channel.history()[-1]
