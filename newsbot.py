@@ -7,7 +7,10 @@ run under a simulated Discord and that ``bot.py`` starts with the real token.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
+from pathlib import Path
 
 import discord
 from discord import app_commands
@@ -20,6 +23,7 @@ from cogs.utils.views import AnswerButton
 from rag.conversation import Conversations
 from rag.errors import RagError
 from rag.feedback import FeedbackStore
+from rag.fsutil import atomic_write
 from rag.service import RagService
 from rag.settings import Settings
 from rag.tokens import count_tokens
@@ -63,11 +67,49 @@ class NewsTree(app_commands.CommandTree):
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         await report_interaction_error(interaction, error)
 
+    def fingerprint(self, guild: discord.abc.Snowflake | None) -> str:
+        """A hash of exactly what a sync would send Discord for ``guild`` (None: the global commands)."""
+        payload = [command.to_dict(self) for command in self._get_all_commands(guild=guild)]
+        payload.sort(key=lambda c: (c.get("type", 1), c["name"]))
+        text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class SyncRecord:
+    """The fingerprint of the commands last synced to each target, kept in a small JSON file.
+
+    discord.py advises syncing on demand: every sync counts against a tight rate limit, and a
+    global sync takes a while to reach every server. The bot syncs when what it would send
+    differs from what it sent last time (or when asked to, with ``bot.py --sync``).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _read(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            log.warning("cannot read %s (%s); the commands will be synced", self.path, exc)
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def matches(self, target: str, fingerprint: str) -> bool:
+        return self._read().get(target) == fingerprint
+
+    def store(self, target: str, fingerprint: str) -> None:
+        data = self._read()
+        data[target] = fingerprint
+        atomic_write(self.path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+
 
 class NewsBot(commands.Bot):
     """Holds the service, the settings and the bot's in-memory state; the cogs do the rest."""
 
-    def __init__(self, settings: Settings, service: RagService, feedback: FeedbackStore) -> None:
+    def __init__(self, settings: Settings, service: RagService, feedback: FeedbackStore,
+                 force_sync: bool = False) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,  # unused: the bot has slash commands only
             intents=intents_for(settings),
@@ -83,6 +125,10 @@ class NewsBot(commands.Bot):
         self.conversations = Conversations()
         # One reindex at a time in this bot (/reindex, /ingest); the core's file lock covers other processes.
         self.reindexing = asyncio.Lock()
+        self.force_sync = force_sync
+        # The bot's own state (synced commands, remembered answers) lives beside the feedback database.
+        self.state_dir = settings.feedback_path.parent
+        self.synced = SyncRecord(self.state_dir / "discord-commands.json")
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(AnswerButton)
@@ -103,15 +149,20 @@ class NewsBot(commands.Bot):
                      stats.articles, stats.chunks, stats.answer_mode)
 
     async def _sync_commands(self) -> None:
+        """Register the commands with Discord when they changed since the last sync, or when forced."""
         guild_id = self.settings.discord_guild_id
-        if guild_id:  # development: a guild's commands update instantly
-            guild = discord.Object(id=guild_id)
+        guild = discord.Object(id=guild_id) if guild_id else None
+        if guild is not None:  # development: a guild's commands update instantly
             self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-            log.info("synced %d commands to server %s", len(synced), guild_id)
-        else:
-            synced = await self.tree.sync()
-            log.info("synced %d global commands", len(synced))
+        where = f"server {guild_id}" if guild_id else "every server (global)"
+        target = f"{self.application_id}:{guild_id or 'global'}"
+        fingerprint = self.tree.fingerprint(guild)
+        if not self.force_sync and await asyncio.to_thread(self.synced.matches, target, fingerprint):
+            log.info("commands unchanged since the last sync to %s; not syncing (bot.py --sync forces it)", where)
+            return
+        synced = await self.tree.sync(guild=guild)
+        await asyncio.to_thread(self.synced.store, target, fingerprint)
+        log.info("synced %d commands to %s", len(synced), where)
 
     async def on_ready(self) -> None:
         log.info("logged in as %s in %d servers; invite link: %s", self.user, len(self.guilds),
@@ -121,6 +172,8 @@ class NewsBot(commands.Bot):
         """Prefix commands are not used; mentions and thread follow-ups are handled in cogs/ask.py."""
 
 
-def build_bot(settings: Settings, service: RagService, feedback: FeedbackStore | None = None) -> NewsBot:
-    """The bot, wired to the answering service; cogs load and commands sync when it logs in."""
-    return NewsBot(settings, service, feedback or FeedbackStore(settings.feedback_path))
+def build_bot(settings: Settings, service: RagService, feedback: FeedbackStore | None = None,
+              force_sync: bool = False) -> NewsBot:
+    """The bot, wired to the answering service; cogs load when it logs in, and the commands are
+    synced then if they changed since the last sync (or ``force_sync``)."""
+    return NewsBot(settings, service, feedback or FeedbackStore(settings.feedback_path), force_sync)

@@ -40,6 +40,8 @@ from rag.settings import Settings
 from rag.tokens import count_tokens
 from rag.types import Answer, Chunk, Citation, Passage
 
+import bot as bot_py
+
 from .conftest import ARTICLES, LONG_ARTICLE, ROOT, write_article, write_corpus
 
 GUILD_ID = 1_250_000_000_000_000_001
@@ -223,6 +225,37 @@ async def test_commands_are_registered_to_the_development_server(world):
     elsewhere = world.env.create_guild("Elsewhere")
     carol = elsewhere.add_member(world.env.create_user("carol"))
     assert carol.available_commands(elsewhere.create_text_channel("general")) == ()
+
+
+def command_syncs(env: simcord.Env) -> list[simcord.HttpLogEntry]:
+    return [r for r in env.http_requests if r.method == "PUT" and r.path.endswith("/commands")]
+
+
+async def test_commands_are_synced_only_when_they_changed_or_when_asked(world, rag):
+    assert len(command_syncs(world.env)) == 1  # the first start: nothing was synced before
+    record = json.loads((world.bot.state_dir / "discord-commands.json").read_text(encoding="utf-8"))
+    assert list(record) == [f"{world.bot.application_id}:{GUILD_ID}"]
+
+    await world.env.restart_bot(build_bot(world.bot.settings, rag))  # the same commands
+    assert len(command_syncs(world.env)) == 1
+    assert {"ask", "help", "reindex"} <= set(world.manager.available_commands(world.channel))
+
+    changed = build_bot(world.bot.settings, rag)
+    changed.tree.add_command(discord.app_commands.Command(
+        name="ping", description="A command added in a new release", callback=_ping))
+    await world.env.restart_bot(changed)
+    assert len(command_syncs(world.env)) == 2 and "ping" in world.alice.available_commands(world.channel)
+
+    await world.env.restart_bot(build_bot(world.bot.settings, rag, force_sync=True))  # bot.py --sync
+    assert len(command_syncs(world.env)) == 3 and "ping" not in world.alice.available_commands(world.channel)
+
+
+async def _ping(interaction: discord.Interaction) -> None:
+    await interaction.response.send_message("pong")
+
+
+def test_bot_py_takes_a_sync_flag():
+    assert bot_py.parse_args(["--sync"]).sync and not bot_py.parse_args([]).sync
 
 
 async def test_every_command_and_option_is_described(world):
