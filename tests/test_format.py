@@ -11,6 +11,7 @@ import pytest
 from cogs.utils import format as fmt
 from rag.feedback import FeedbackCounts
 from rag.types import Answer, Chunk, Citation, IndexReport, Passage, Skipped
+from rag.uploads import ADDED, Upload, UploadReport
 
 ANSWER_TEXT = ("The line will cost 310 million euros. [1] It opens in 2027, said Mr. Sorrel. [2] "
                "Buses lose out. [3]")
@@ -155,6 +156,23 @@ def test_report_embed_lists_changes_and_skips_with_reasons():
     assert fields["Skipped (100)"].startswith("• bad/0.json: invalid JSON")
     assert fields["Skipped (100)"].endswith("more") and within_limits(embed)
     assert "Updated (0)" not in fields
+
+
+@pytest.mark.parametrize("chunks,groups,text", [
+    (1, 1, "1 added, 0 updated, 0 removed, 3 unchanged, 0 skipped; 1 chunk embedded in 0.5s; "
+           "1 group of duplicate articles"),
+    (2, 0, "1 added, 0 updated, 0 removed, 3 unchanged, 0 skipped; 2 chunks embedded in 0.5s"),
+])
+def test_reindex_summary_counts_in_proper_english(chunks, groups, text):
+    report = IndexReport(added=["a"], unchanged=3, chunks_embedded=chunks, seconds=0.5, duplicate_groups=groups)
+    assert fmt.index_summary(report) == text
+    assert fmt.report_embed(report, {}).description == text
+
+
+def test_upload_summary_counts_in_proper_english():
+    one = UploadReport([Upload("a.md", ADDED, saved_as="a.md", articles=1)])
+    assert fmt.uploads_summary(one) == "1 file added, 0 already there, 0 rejected"
+    assert fmt.plural(2, "file") == "2 files" and fmt.plural(1_200, "entry", "entries") == "1,200 entries"
 
 
 def test_status_embed_without_an_index_still_shows_feedback():

@@ -306,6 +306,33 @@ _STAGES = {
 }
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 chunk``, ``2 chunks``, ``1,200 files``."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
+
+
+def index_summary(report: IndexReport) -> str:
+    """What a reindex did, in one line, counted in proper English ("1 chunk embedded")."""
+    copies = (f"; {plural(report.duplicate_groups, 'group')} of duplicate articles"
+              if report.duplicate_groups else "")
+    return (f"{len(report.added):,} added, {len(report.updated):,} updated, {len(report.removed):,} removed, "
+            f"{report.unchanged:,} unchanged, {len(report.skipped):,} skipped; "
+            f"{plural(report.chunks_embedded, 'chunk')} embedded in {report.seconds:.1f}s{copies}")
+
+
+def uploads_summary(uploads: UploadReport) -> str:
+    return (f"{plural(len(uploads.added), 'file')} added, {len(uploads.already_there):,} already there, "
+            f"{len(uploads.rejected):,} rejected")
+
+
+def sync_summary(report: SyncReport) -> str:
+    text = (f"{plural(report.feeds, 'feed')} checked: {len(report.new):,} new, {len(report.updated):,} updated, "
+            f"{len(report.unchanged):,} unchanged, {len(report.failed):,} failed in {report.seconds:.1f}s")
+    if report.index is not None:
+        return f"{text}; index: {index_summary(report.index)}"
+    return f"{text}; not indexed yet: {report.index_error}" if report.index_error else text
+
+
 def progress_text(stage: str, done: int, total: int) -> str:
     """One line of reindex progress."""
     label = _STAGES.get(stage, stage)
@@ -317,7 +344,7 @@ def progress_text(stage: str, done: int, total: int) -> str:
 def report_embed(report: IndexReport, labels: dict[str, str], full: bool = False) -> discord.Embed:
     """What a reindex did: counts, then the added, updated, removed and skipped files (with reasons)."""
     embed = discord.Embed(title="Full reindex finished" if full else "Reindex finished",
-                          description=safe(report.summary()), colour=COLOUR_ADMIN)
+                          description=safe(index_summary(report)), colour=COLOUR_ADMIN)
     for label, ids in (("Added", report.added), ("Updated", report.updated), ("Removed", report.removed)):
         if ids:
             embed.add_field(name=f"{label} ({len(ids)})",
@@ -332,11 +359,11 @@ def ingest_embed(uploads: UploadReport, report: IndexReport | None, labels: dict
     """What /ingest did: the files added, already there and rejected (with reasons), then the reindex report."""
     if report is None:
         embed = discord.Embed(title="Nothing uploaded", colour=COLOUR_ADMIN,
-                              description=f"{safe(uploads.summary())}; nothing to index.")
+                              description=f"{safe(uploads_summary(uploads))}; nothing to index.")
     else:
         embed = report_embed(report, labels)
         embed.title = "Upload indexed"
-        embed.description = f"{safe(uploads.summary())}\nReindex: {embed.description}"
+        embed.description = f"{safe(uploads_summary(uploads))}\nReindex: {embed.description}"
     files = []
     if uploads.added:
         files.append((f"Files added ({len(uploads.added)})", listing(
@@ -417,7 +444,7 @@ def feeds_embed(feeds: Sequence[FeedStatus]) -> discord.Embed:
 
 def feed_sync_embed(report: SyncReport) -> discord.Embed:
     """What a feed sync did: articles new, updated and failed (with reasons), then the reindex."""
-    embed = discord.Embed(title="Feeds synced", description=safe(report.summary()), colour=COLOUR_ADMIN)
+    embed = discord.Embed(title="Feeds synced", description=safe(scrub(sync_summary(report))), colour=COLOUR_ADMIN)
     for label, changes in (("New", report.new), ("Updated", report.updated)):
         if changes:
             embed.add_field(name=f"{label} ({len(changes)})",
