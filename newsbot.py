@@ -19,6 +19,7 @@ from discord.ext import commands
 from cogs.utils.checks import Cooldown
 from cogs.utils.errors import report_interaction_error
 from cogs.utils.memory import AnswerMemory
+from cogs.utils.visibility import log_trap
 from cogs.utils.views import AnswerButton
 from rag.conversation import Conversations
 from rag.errors import RagError
@@ -167,6 +168,7 @@ class NewsBot(commands.Bot):
     async def on_ready(self) -> None:
         log.info("logged in as %s in %d servers; invite link: %s", self.user, len(self.guilds),
                  invite_url(self.application_id or self.user.id))
+        await log_trap(self)
 
     async def on_message(self, message: discord.Message) -> None:
         """Prefix commands are not used; mentions and thread follow-ups are handled in cogs/ask.py."""

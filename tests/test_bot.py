@@ -474,6 +474,33 @@ async def test_status_shows_what_is_indexed(world, rag):
     assert fields["Last reindex"].startswith("<t:")
     assert fields["Answer mode"] == stats.answer_mode
     assert "data" not in " ".join(fields.values())  # no server paths
+    assert "Embedding model" not in fields  # the bot's internals are for its admins
+    managers = {f.name: f.value for f in embed_of((await world.manager.slash(world.channel, "status")).response).fields}
+    assert managers["Embedding model"] == stats.embedding
+
+
+async def test_status_explains_the_admin_commands_hidden_from_a_configured_admin_role(world, rag, caplog):
+    hidden = "⚠ Admin commands hidden"
+    own = {f.name: f.value for f in embed_of((await world.admin.slash(world.channel, "status")).response).fields}
+    assert own[hidden] == ("You are one of the bot's admins, but Discord hides /reindex, /ingest, /feeds from you: "
+                           "they are shown to members with Manage Server only, until a server admin allows your "
+                           f"role (or you) for them under Server Settings > Integrations > {world.bot.user.name}.")
+    managers = {f.name: f.value
+                for f in embed_of((await world.manager.slash(world.channel, "status")).response).fields}
+    assert managers[hidden].startswith("Members of the admin role News admins cannot see /reindex, /ingest, "
+                                       "/feeds (shown to members with Manage Server only)")
+    with caplog.at_level(logging.WARNING, logger="cogs"):  # and the log says so when the bot connects
+        await world.env.restart_bot(build_bot(world.bot.settings, rag))
+    assert [r.getMessage() for r in caplog.records if "cannot see /reindex, /ingest, /feeds" in r.getMessage()]
+
+    commands = {c.name: c for c in await world.bot.tree.fetch_commands(guild=discord.Object(GUILD_ID))}
+    for name in ("reindex", "ingest", "feeds"):
+        world.guild.set_command_permissions(commands[name], {world.admin_role: True})
+    for who in (world.admin, world.manager):
+        fields = {f.name for f in embed_of((await who.slash(world.channel, "status")).response).fields}
+        assert hidden not in fields and "Embedding model" in fields
+    bobs = {f.name for f in embed_of((await world.bob.slash(world.channel, "status")).response).fields}
+    assert hidden not in bobs
 
 
 async def test_reindex_is_for_admins_only_in_two_layers(world, rag):

@@ -388,8 +388,10 @@ def _when(stamp: str) -> str:
 
 
 def status_embed(stats: IndexStats | None, counts: FeedbackCounts, reindexing: bool = False,
-                 problem: str = "", feeds: Sequence[FeedStatus] = ()) -> discord.Embed:
-    """What is indexed, or (``stats`` None) ``problem`` saying why nothing is; the feedback counts; the feeds."""
+                 problem: str = "", feeds: Sequence[FeedStatus] = (), admin: bool = False,
+                 notes: Sequence[str] = ()) -> discord.Embed:
+    """What is indexed, or (``stats`` None) ``problem`` saying why nothing is; the feedback counts; the
+    feeds. The bot's internals (the embedding model) only for ``admin``; ``notes`` are warnings for them."""
     embed = discord.Embed(title="Index status", colour=COLOUR_ADMIN)
     if stats is None:
         embed.description = safe(problem)
@@ -401,7 +403,8 @@ def status_embed(stats: IndexStats | None, counts: FeedbackCounts, reindexing: b
         last = _when(stats.last_reindex) if stats.last_reindex else "never"
         embed.add_field(name="Last reindex", value=last)
         embed.add_field(name="Answer mode", value=safe(stats.answer_mode))
-        embed.add_field(name="Embedding model", value=safe(stats.embedding))
+        if admin:
+            embed.add_field(name="Embedding model", value=safe(stats.embedding))
         if stats.sources:
             top = list(stats.sources.items())[:5]
             more = len(stats.sources) - len(top)
@@ -413,6 +416,8 @@ def status_embed(stats: IndexStats | None, counts: FeedbackCounts, reindexing: b
         embed.add_field(name="Reindex", value="running; answers come from the previous index until it ends")
     if feeds:
         embed.add_field(name="Feeds", value=feeds_line(feeds), inline=False)
+    for note in notes:
+        embed.add_field(name="⚠ Admin commands hidden", value=safe(note), inline=False)
     return fit(embed)
 
 
