@@ -44,7 +44,7 @@ class Summary(commands.Cog):
         self.bot.cooldown.enforce(interaction.user.id)
         await defer(interaction, ephemeral=False)
         answer = await asyncio.to_thread(self.service.summarize_article, article_id)
-        await self._show(interaction, answer, f"Summary: {answer.question}")
+        await self._show(interaction, answer, f"Summary: {answer.question}", dated=False)
 
     @summary.command(name="topic", description="Summarise what the articles say about a topic")
     @app_commands.describe(
@@ -61,9 +61,9 @@ class Summary(commands.Cog):
         answer = await asyncio.to_thread(self.service.summarize_topic, topic, filters)
         await self._show(interaction, answer, f"Summary: {topic}{fmt.date_span(since, until)}")
 
-    async def _show(self, interaction: discord.Interaction, answer: Answer, title: str) -> None:
+    async def _show(self, interaction: discord.Interaction, answer: Answer, title: str, dated: bool = True) -> None:
         key = self.bot.answers.remember(interaction.user.id, answer)
-        await finish(interaction, embed=fmt.summary_embed(answer, title), view=answer_view(key, answer))
+        await finish(interaction, embed=fmt.summary_embed(answer, title, dated), view=answer_view(key, answer))
 
 
 async def setup(bot: NewsBot) -> None:

@@ -172,16 +172,24 @@ def custom_ids(message) -> list[str]:
     return [b["custom_id"] for row in rows for b in row.get("components", []) if b.get("custom_id")]
 
 
+def answer_text(embed: discord.Embed) -> str:
+    """The answer's own text: the description without the line saying how current it is."""
+    first, _, rest = embed.description.partition("\n")
+    return rest if first.startswith("*") and first.endswith("*") and "source" in first else embed.description
+
+
 def assert_cites(embed: discord.Embed, answer: Answer) -> None:
-    """The embed shows exactly the core's answer: its text, and each cited article with its link."""
-    assert embed.description == fmt.safe(answer.text)
-    names = [f.name for f in embed.fields]
-    values = [f.value for f in embed.fields]
+    """The embed shows exactly the core's answer: its text, and one source line per cited article,
+    titled by the article's title and linked to it."""
+    shown = fmt.numbering(answer.citations)
+    assert answer_text(embed) == fmt.safe(fmt.renumbered(answer.text, answer.citations))
+    assert embed.description.startswith(f"*Newest source: {fmt.age(answer.newest, date.today())} "
+                                        f"({fmt.short_date(answer.newest)})*\n")  # the corpus is from 2024
+    lines = [line for f in embed.fields if "Sources" in f.name for line in f.value.splitlines()]
     for c in answer.citations:
-        i = next(i for i, name in enumerate(names) if f"[{c.n}]" in name)
-        assert fmt.safe(c.title) in names[i]
-        assert f"({c.url})" in values[i] and c.published.isoformat() in values[i]
-    assert len(names) == len({c.article_id for c in answer.citations})
+        line = next(line for line in lines if line.startswith(f"[{shown[c.n]}] "))
+        assert f"[{fmt.safe(c.title)}]({c.url})" in line and fmt.short_date(c.published) in line
+    assert len(lines) == len({c.article_id for c in answer.citations})
 
 
 async def reindex_command(world: World) -> discord.app_commands.AppCommand:
@@ -421,9 +429,13 @@ async def test_summary_of_an_article_chosen_by_title(world, rag, texts):
     assert embed.title == "Summary: Port Aldine approves a deep-water terminal"
     expected = rag.summarize_article(choices[0]["value"])
     assert 3 <= len(expected.citations) <= 6
-    assert embed.description == fmt.safe(expected.text)
-    for c in expected.citations:  # every sentence is quoted exactly and cited
-        assert texts[c.article_id][c.start:c.end] == c.quote and f"[{c.n}]" in embed.description
+    # One article: one source, [1], and no line on how current it is (its date is in the source line).
+    assert embed.description == fmt.safe(fmt.renumbered(expected.text, expected.citations))
+    assert embed.description.count("[1]") == len(expected.citations) and "[2]" not in embed.description
+    assert embed.fields[0].value == ("[1] [Port Aldine approves a deep-water terminal](https://herald.example/terminal)"
+                                     " · coast-herald · 20 Mar 2024")
+    for c in expected.citations:  # every sentence is quoted exactly
+        assert texts[c.article_id][c.start:c.end] == c.quote
 
 
 async def test_summary_of_a_topic_over_a_date_range(world, rag):
@@ -699,7 +711,7 @@ async def test_everyone_in_an_article_pings_nobody(world, rag):
 
     embed = embed_of(result.response)
     assert EVERYONE not in embed.description and "@\u200beveryone" in embed.description
-    assert "\\*\\*called off\\*\\*" in embed.fields[0].name  # markdown in the title is shown, not applied
+    assert "[Harbour festival \\*\\*called off\\*\\* after" in embed.fields[0].value  # shown, not applied
     bodies = [r.json for r in world.env.http_requests
               if isinstance(r.json, dict) and ("embeds" in r.json or "content" in r.json or "data" in r.json)]
     assert bodies

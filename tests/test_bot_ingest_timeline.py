@@ -110,7 +110,7 @@ async def test_an_admin_ingests_a_good_and_a_bad_file(world, rag, uploads, downl
     answered = await world.alice.slash(world.channel, "ask", question=FERRY_QUESTION)
     answer = embed_of(answered.response)
     assert "six days" in answer.description
-    assert any("Ferry strike ends after six days" in f.name for f in answer.fields)
+    assert "[Ferry strike ends after six days](https://gazette.example/ferry)" in answer.fields[0].value
 
 
 async def test_wrong_types_and_oversized_files_are_refused_without_downloading(world, rag, uploads, downloads,

@@ -81,15 +81,64 @@ def test_listing_says_how_many_more():
     assert fmt.listing(["a", "b"]) == "• a\n• b"
 
 
-def test_answer_embed_groups_citations_by_article_and_links_from_metadata():
-    answer = Answer("What will it cost?", ANSWER_TEXT, False,
-                    (citation(1), citation(2, "a2", "Sorrel speaks", url=""), citation(3)))
+TODAY = date(2024, 3, 4)  # two days after the tram article
+
+
+def test_answer_embed_numbers_sources_per_article_titled_and_linked_from_metadata():
+    # Numbered per sentence (1 and 3 quote the same article): shown as one source, one marker in a row.
+    answer = Answer("What will it cost?", ANSWER_TEXT + " Trams win. [1][3]", False,
+                    (citation(1), citation(2, "a2", "Sorrel speaks", url=""), citation(3)), as_of=TODAY)
     embed = fmt.answer_embed(answer)
-    assert embed.title == "What will it cost?" and embed.description == ANSWER_TEXT
-    assert [(f.name, f.value) for f in embed.fields] == [
-        ("[1][3] Tram line approved", "[riverton-gazette](https://g.example/tram) · 2024-03-02"),
-        ("[2] Sorrel speaks", "riverton-gazette · 2024-03-02"),  # no URL in the corpus: no link
-    ]
+    assert embed.title == "What will it cost?"
+    assert embed.description == ("*Newest source: 2 days ago (2 Mar 2024)*\n"
+                                 "The line will cost 310 million euros. [1] It opens in 2027, said Mr. Sorrel. [2] "
+                                 "Buses lose out. [1] Trams win. [1]")
+    assert [(f.name, f.value) for f in embed.fields] == [("Sources", (
+        "[1] [Tram line approved](https://g.example/tram) · riverton-gazette · 2 Mar 2024\n"
+        "[2] Sorrel speaks · riverton-gazette · 2 Mar 2024"))]  # no URL in the corpus: no link
+    assert embed.footer.text == "Every sentence is quoted from the article cited"
+
+
+def test_citations_sharing_a_number_make_one_source_and_a_bold_short_answer_stays_bold():
+    # Numbered per article: several quotes of one article share [1].
+    text = '**Michelle Yeoh** [1] — "She won the award." [1] The *film* opened in May. [2]'
+    answer = Answer("Who won?", text, False,
+                    (citation(1), citation(1), citation(2, "a2", "Film opens", url="https://g.example/film")),
+                    as_of=date(2024, 3, 3))
+    embed = fmt.answer_embed(answer)
+    assert embed.description == '**Michelle Yeoh** [1] — "She won the award." [1] The \\*film\\* opened in May. [2]'
+    assert embed.fields[0].value.splitlines() == [
+        "[1] [Tram line approved](https://g.example/tram) · riverton-gazette · 2 Mar 2024",
+        "[2] [Film opens](https://g.example/film) · riverton-gazette · 2 Mar 2024"]
+
+
+@pytest.mark.parametrize("notice,first,footer", [
+    ("", "*Newest source: 3 weeks ago (2 Mar 2024)*",
+     "Every sentence is quoted from the article cited"),
+    ("nothing indexed is dated this week: 18 – 25 Mar 2024; searched every date up to 25 Mar 2024",
+     "*Nothing indexed is dated this week: 18 – 25 Mar 2024; newest source: 3 weeks ago (2 Mar 2024)*",
+     "Every sentence is quoted from the article cited"),
+    ("Outlets disagree on the figure", "*Newest source: 3 weeks ago (2 Mar 2024)*",
+     "Every sentence is quoted from the article cited · Outlets disagree on the figure"),
+])
+def test_how_current_an_answer_is_comes_first_and_the_footer_stays_short(notice, first, footer):
+    answer = Answer("Tram this week?", "The line will cost 310 million euros. [1]", False, (citation(1),),
+                    notice=notice, as_of=date(2024, 3, 25))
+    embed = fmt.answer_embed(answer)
+    assert embed.description.split("\n")[0] == first and embed.footer.text == footer
+
+
+@pytest.mark.parametrize("days,text", [
+    (0, "today"), (1, "yesterday"), (3, "3 days ago"), (20, "2 weeks ago"), (100, "3 months ago"),
+    (800, "2 years ago"),
+])
+def test_age(days, text):
+    assert fmt.age(date(2024, 1, 1), date.fromordinal(date(2024, 1, 1).toordinal() + days)) == text
+
+
+def test_a_fresh_answer_says_nothing_about_its_age():
+    answer = Answer("Q?", "The line will cost 310 million euros. [1]", False, (citation(1),), as_of=date(2024, 3, 3))
+    assert fmt.answer_embed(answer).description == "The line will cost 310 million euros. [1]"
 
 
 def test_refusal_embed():
@@ -112,8 +161,9 @@ def test_oversized_answer_fits():
     embed = fmt.answer_embed(Answer("Why? " * 100, text, False, citations, notice="note " * 500))
     assert within_limits(embed)
     assert embed.description.endswith("] …")  # cut after a sentence's marker
-    assert len(embed.description) > fmt.TOTAL // 4 and len(embed.fields) >= 5  # both keep room
-    assert re.fullmatch(r"\d+ more not shown · Extractive answer: .{,300}", embed.footer.text)
+    sources = [line for f in embed.fields for line in f.value.splitlines()]
+    assert len(embed.description) > fmt.TOTAL // 4 and len(sources) >= 5  # both keep room
+    assert re.fullmatch(r"\d+ more not shown · Every sentence is quoted .{,300}", embed.footer.text)
 
 
 def test_fit_drops_trailing_fields_and_says_so():

@@ -167,6 +167,10 @@ def _date(c: Citation) -> str:
     return c.published.isoformat() if c.published else "undated"
 
 
+def short_date(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
 def byline(c: Citation) -> str:
     """Outlet (linked to the article when the corpus gives a URL) and date."""
     outlet = cut(c.source, 100) or "source"
@@ -178,7 +182,8 @@ def _markers(numbers: Iterable[int]) -> str:
     return "".join(f"[{n}]" for n in numbers)
 
 
-OUTLETS = 300  # the "also in" line of a source: a handful of outlet names, never the whole field
+OUTLETS = 300  # the "also in" part of a source: a handful of outlet names, never the whole field
+SOURCE_TITLE = 150
 
 
 def also_in(citations: Iterable[Citation]) -> str:
@@ -187,53 +192,158 @@ def also_in(citations: Iterable[Citation]) -> str:
     return f"also in: {safe(cut(', '.join(outlets), OUTLETS))}" if outlets else ""
 
 
-def source_fields(citations: Sequence[Citation], room: int = FIELDS) -> list[tuple[str, str]]:
-    """One (name, value) per cited article, its citation numbers first, in citation order."""
-    groups: dict[str, list[Citation]] = {}
+def numbering(citations: Iterable[Citation]) -> dict[int, int]:
+    """The number shown for each citation number: one per article, in the order they are first cited.
+
+    The identity when the core already numbers per article; when it numbers per sentence, one
+    article's "[1][2][3]" becomes "[1]"."""
+    shown: dict[int, int] = {}
+    articles: dict[str, int] = {}
     for c in sorted(citations, key=lambda c: c.n):
-        groups.setdefault(c.article_id, []).append(c)
-    out = [(f"{_markers(c.n for c in cs)} {safe(cs[0].title or 'Untitled')}",
-            "\n".join(x for x in (byline(cs[0]), also_in(cs)) if x))
-           for cs in groups.values()]
+        if c.n not in shown:
+            shown[c.n] = articles.setdefault(c.article_id, len(articles) + 1)
+    return shown
+
+
+def source_groups(citations: Iterable[Citation]) -> dict[int, list[Citation]]:
+    """The citations under each number shown (one source per number), in number order."""
+    citations = list(citations)
+    shown = numbering(citations)
+    groups: dict[int, list[Citation]] = {}
+    for c in sorted(citations, key=lambda c: (shown[c.n], c.start)):
+        groups.setdefault(shown[c.n], []).append(c)
+    return groups
+
+
+_MARKER = re.compile(r"\[(\d+)\]")
+_REPEATED_MARKER = re.compile(r"(\[\d+\])(?:[ \t]*\1)+")
+
+
+def renumbered(text: str, citations: Iterable[Citation]) -> str:
+    """``text`` with its markers shown as ``numbering`` says, a marker repeated in a row written once."""
+    shown = numbering(citations)
+    text = _MARKER.sub(lambda m: f"[{shown[int(m[1])]}]" if int(m[1]) in shown else m[0], text)
+    return _REPEATED_MARKER.sub(r"\1", text)
+
+
+def source_line(n: int, citations: Sequence[Citation]) -> str:
+    """``[1] [Title](url) · outlet · 2 Mar 2024 · also in: …``: the article's title links to it."""
+    c = citations[0]
+    title = cut(" ".join((c.title or "Untitled").split()), SOURCE_TITLE)
+    url = safe_url(c.url)
+    link = f"[{_link_text(title)}]({url})" if url else safe(title)
+    parts = [f"[{n}] {link}", safe(cut(c.source, 100)) if c.source else "",
+             short_date(c.published) if c.published else "undated", also_in(citations)]
+    return " · ".join(p for p in parts if p)
+
+
+def source_fields(citations: Sequence[Citation], room: int = FIELDS) -> list[tuple[str, str]]:
+    """One field per number shown, the article's title as its name: for timelines, whose lines are dated."""
+    out = [(f"[{n}] {safe(cs[0].title or 'Untitled')}", "\n".join(x for x in (byline(cs[0]), also_in(cs)) if x))
+           for n, cs in source_groups(citations).items()]
     if len(out) > room:
         rest = len(out) - (room - 1)
         out = out[:room - 1] + [("More sources", f"{ELLIPSIS} and {rest} more articles")]
     return out
 
 
+def source_list(citations: Sequence[Citation]) -> list[tuple[str, str]]:
+    """The sources, one line per number shown, packed into as few "Sources" fields as fit."""
+    fields: list[tuple[str, str]] = []
+    lines: list[str] = []
+    for n, cs in source_groups(citations).items():
+        line = cut(source_line(n, cs), FIELD_VALUE)
+        if lines and len("\n".join([*lines, line])) > FIELD_VALUE:
+            fields.append(("Sources" if not fields else "More sources", "\n".join(lines)))
+            lines = []
+        lines.append(line)
+    if lines:
+        fields.append(("Sources" if not fields else "More sources", "\n".join(lines)))
+    return fields
+
+
 MODE_NOTES = {
-    "extractive": "Extractive answer: every sentence is quoted from the article cited",
-    "generative": "Written by a language model: every sentence was checked against the passage it cites",
+    "extractive": "Every sentence is quoted from the article cited",
+    "generative": "Written by a language model; every sentence checked against its source",
 }
+STALE_DAYS = 2  # a source this old or older is worth saying so in the answer's first line
+_GAP = re.compile(r"^nothing indexed is dated (?P<label>.+)$")
+
+
+def age(newest: date, today: date) -> str:
+    """``today``, ``yesterday``, ``3 days ago``, ``5 weeks ago``, ``4 months ago``, ``2 years ago``."""
+    days = (today - newest).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 14:
+        return f"{days} days ago"
+    if days < 60:
+        return f"{days // 7} weeks ago"
+    if days < 730:
+        return f"{days // 30} months ago"
+    return f"{days // 365} years ago"
+
+
+def currency(answer: Answer, today: date | None = None) -> tuple[str, list[str]]:
+    """How current the answer is, for its first line ("" when that does not matter), and the rest of
+    its notice for the footer.
+
+    It matters when the newest source is a few days old or more, and when the question asked for
+    a time (e.g. "this week") that nothing indexed is dated in: then the line says so first.
+    """
+    notes = [n.strip() for n in answer.notice.split(";") if n.strip()] if answer.notice else []
+    gap = next((m for m in map(_GAP.match, notes) if m), None)
+    if gap:  # the core's "searched every date up to …" is said by the line itself
+        notes = [n for n in notes if not _GAP.match(n) and not n.startswith("searched every date")]
+    newest = answer.newest
+    if answer.refused or newest is None:
+        return "", [answer.notice] if answer.notice else []
+    today = answer.as_of or today or date.today()
+    line = f"newest source: {age(newest, today)} ({short_date(newest)})"
+    if gap:
+        return f"Nothing indexed is dated {gap['label']}; {line}", notes
+    if (today - newest).days >= STALE_DAYS:
+        return line[:1].upper() + line[1:], notes
+    return "", notes
+
+
+def answer_markdown(text: str) -> str:
+    """The answer's text made inert, except the bold short answer it may open with (``**Name** [1] — …``)."""
+    opening = re.match(r"\*\*([^*\n]{1,200})\*\*", text)
+    if opening:
+        return f"**{safe(opening[1])}**{safe(text[opening.end():])}"
+    return safe(text)
 
 
 def answer_embed(answer: Answer, title: str | None = None, colour: discord.Colour | None = None,
-                 footer: str | None = None) -> discord.Embed:
-    """An answer (or summary): its text with [n] markers, then its sources."""
+                 footer: str | None = None, dated: bool = True) -> discord.Embed:
+    """An answer (or summary): how current it is (when ``dated``), its text with [n] markers, its
+    sources, a short footer."""
+    first, notes = currency(answer)
+    first = first if dated else ""
+    text = answer_markdown(renumbered(answer.text, answer.citations))
     embed = discord.Embed(
         title=safe(title if title is not None else answer.question),
-        description=safe(answer.text),
+        description=f"*{safe(first)}*\n{text}" if first else text,
         colour=colour or (COLOUR_REFUSED if answer.refused else COLOUR_ANSWER),
     )
-    for name, value in source_fields(answer.citations):
+    for name, value in source_list(answer.citations):
         embed.add_field(name=name, value=value, inline=False)
-    notes = [footer or MODE_NOTES.get(answer.mode, "")]
-    if answer.refused:
-        notes = [footer or "Nothing in the indexed articles answers this"]
-    if answer.notice:
-        notes.append(answer.notice)
-    if answer.currency():
-        notes.append(answer.currency())
-    embed.set_footer(text=cut(" · ".join(notes), FOOTER_NOTES))
+    mode = footer or ("Nothing in the indexed articles answers this" if answer.refused
+                      else MODE_NOTES.get(answer.mode, ""))
+    embed.set_footer(text=cut(" · ".join(n for n in [mode, *notes] if n), FOOTER_NOTES))
     return fit(embed)
 
 
-def summary_embed(answer: Answer, title: str) -> discord.Embed:
-    footer = ("Written summary: every sentence was checked against the passage it cites"
+def summary_embed(answer: Answer, title: str, dated: bool = True) -> discord.Embed:
+    """A summary; ``dated`` False for one article, whose date its source line gives."""
+    footer = ("Written summary; every sentence checked against its source"
               if answer.mode == "generative" else
-              "Extractive summary: the most central sentences, each quoted and cited")
+              "The most central sentences, each quoted from the article cited")
     return answer_embed(answer, title=title, colour=COLOUR_REFUSED if answer.refused else COLOUR_SUMMARY,
-                        footer=footer)
+                        footer=footer, dated=dated)
 
 
 TIMELINE_LINE = 600  # one event line at most (a sentence is at most 400 characters, plus date and outlets)
@@ -251,9 +361,11 @@ def timeline_embed(timeline: Timeline, title: str) -> discord.Embed:
     events = list(timeline.events)
     for shown in range(len(events), 0, -1):
         kept = events[:shown]
+        cited = [e.citation for e in kept]
         embed = discord.Embed(title=cut(safe(title), TITLE), colour=COLOUR_SUMMARY,
-                              description="\n".join(cut(safe(e.line()), TIMELINE_LINE) for e in kept))
-        for name, value in source_fields([e.citation for e in kept]):
+                              description="\n".join(cut(safe(renumbered(e.line(), cited)), TIMELINE_LINE)
+                                                    for e in kept))
+        for name, value in source_fields(cited):
             embed.add_field(name=cut(name, FIELD_NAME), value=cut(value, FIELD_VALUE), inline=False)
         more = len(events) - shown
         embed.set_footer(text=f"{more} later events not shown · {footer}" if more else footer)
