@@ -62,13 +62,14 @@ class Ask(commands.Cog):
         await finish(interaction, embed=fmt.answer_embed(answer), view=answer_view(key, answer))
 
     @app_commands.command(name="sources",
-                          description="Show the passages behind your last answer (only you see them)")
+                          description="Everything your last answer was drawn from, also what it did not quote")
     async def sources(self, interaction: discord.Interaction) -> None:
         remembered = self.bot.answers.latest(interaction.user.id)
         if remembered is None:
             await interaction.response.send_message(NOTHING_YET, ephemeral=True)
             return
-        await interaction.response.send_message(embed=fmt.passages_embed(remembered.answer), ephemeral=True)
+        await interaction.response.send_message(embed=fmt.passages_embed(remembered.answer, everything=True),
+                                                ephemeral=True)
 
     # ------------------------------------------------------------------ mentions and threads
 

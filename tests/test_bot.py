@@ -388,7 +388,10 @@ async def test_sources_shows_the_passages_of_your_last_answer(world, rag):
 
     assert result.response.ephemeral
     embed = embed_of(result.response)
-    assert embed.fields[0].name.startswith("[1]") and "310 million euros" in embed.fields[0].value
+    assert embed.title == f"Everything retrieved for: {TRAM_QUESTION}"
+    assert embed.fields[0].name.startswith("[1]")
+    assert re.search(r"\*\*[^*]*310 million euros[^*]*\*\*", embed.fields[0].value)
+    assert [f for f in embed.fields if f.name.startswith("(not quoted)")]  # more than the Passages button
     assert len(embed) <= fmt.TOTAL
     theirs = await world.bob.slash(world.channel, "sources")
     assert "not asked" in theirs.response.content  # per user
@@ -397,7 +400,12 @@ async def test_sources_shows_the_passages_of_your_last_answer(world, rag):
 async def test_the_passages_button_shows_them_to_whoever_clicks(world):
     answer = await world.alice.slash(world.channel, "ask", question=TRAM_QUESTION)
     shown = await world.bob.click(answer.response, label="Passages")
-    assert shown.response.ephemeral and "310 million euros" in embed_of(shown.response).fields[0].value
+    embed = embed_of(shown.response)
+    assert shown.response.ephemeral and embed.title == f"Quoted passages: {TRAM_QUESTION}"
+    # Only what the answer quotes, each quoted sentence in bold in its paragraph.
+    assert re.search(r"\*\*[^*]*310 million euros[^*]*\*\*", embed.fields[0].value)
+    assert not [f for f in embed.fields if f.name.startswith("(not quoted)")]
+    assert len(embed.fields) == len({c.article_id for c in world.bot.answers.latest(world.alice.id).answer.citations})
 
 
 async def test_rating_buttons_record_feedback_and_status_counts_it(world):

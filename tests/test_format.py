@@ -175,25 +175,45 @@ def test_fit_drops_trailing_fields_and_says_so():
     assert embed.footer.text == f"{25 - len(embed.fields)} more not shown"
 
 
-def test_passages_embed_shares_the_budget_and_marks_cited_passages():
-    text = "The council debated the tram line at length. " * 30
-    chunks = [Chunk(f"a{i}:h:0", f"a{i}", "h", 0, 0, len(text), text, f"Article {i}", "gazette",
-                    f"https://g.example/{i}", date(2024, 3, 2)) for i in range(8)]
-    answer = Answer("Q?", "The council debated the tram line at length. [1]", False,
-                    (Citation(1, "a5", "Article 5", "gazette", date(2024, 3, 2), "https://g.example/5",
-                              "The council debated the tram line at length.", 0, 44),),
-                    passages=tuple(Passage(c, 1.0, 0.9) for c in chunks))
-    embed = fmt.passages_embed(answer)
-    assert within_limits(embed) and len(embed.fields) == 8
-    assert embed.fields[0].name == "[1] Article 5" and embed.fields[1].name.startswith("(not cited)")
+PARAGRAPHS = ("Mayor Sorrel spoke first. The council debated the tram line at length. Nobody left early.\n"
+              "The vote came late at night. " + "Residents cheered outside the hall. " * 40)
+
+
+def _passage_answer(n_chunks: int = 8, cited: int = 5) -> Answer:
+    chunks = [Chunk(f"a{i}:h:0", f"a{i}", "h", 0, 100, 100 + len(PARAGRAPHS), PARAGRAPHS, f"Article {i}", "gazette",
+                    f"https://g.example/{i}", date(2024, 3, 2)) for i in range(n_chunks)]
+    quote = "The council debated the tram line at length."
+    at = 100 + PARAGRAPHS.index(quote)
+    return Answer("Q?", f"{quote} [1]", False,
+                  (Citation(1, f"a{cited}", f"Article {cited}", "gazette", date(2024, 3, 2),
+                            f"https://g.example/{cited}", quote, at, at + len(quote)),),
+                  passages=tuple(Passage(c, 1.0, 0.9) for c in chunks))
+
+
+def test_the_passages_button_shows_each_quote_in_bold_in_its_paragraph():
+    embed = fmt.passages_embed(_passage_answer())
+    assert within_limits(embed) and embed.title == "Quoted passages: Q?"
+    [field] = embed.fields  # only what the answer quotes
+    assert field.name == "[1] Article 5"
+    assert field.value == ("Mayor Sorrel spoke first. **The council debated the tram line at length.** Nobody left "
+                           "early.\n[gazette](https://g.example/5) · 2024-03-02")  # its paragraph, not the chunk
+
+
+def test_sources_also_shows_what_was_retrieved_but_not_quoted_within_the_budget():
+    embed = fmt.passages_embed(_passage_answer(), everything=True)
+    assert within_limits(embed) and embed.title == "Everything retrieved for: Q?" and len(embed.fields) == 8
+    assert embed.fields[0].name == "[1] Article 5" and embed.fields[1].name.startswith("(not quoted)")
+    assert "**" in embed.fields[0].value and "**" not in embed.fields[1].value
     assert all(f.value.rstrip().endswith("· 2024-03-02") for f in embed.fields)
 
 
-def test_passages_embed_of_a_summary_shows_the_quotes():
-    answer = Answer("Summary", "The line will cost 310 million euros. [1]", False, (citation(1),))
-    embed = fmt.passages_embed(answer)
-    assert embed.fields[0].name == "[1] Tram line approved"
-    assert embed.fields[0].value.startswith("The line will cost 310 million euros.")
+@pytest.mark.parametrize("limit", [60, 120, 300, 1000])
+def test_a_long_paragraph_is_cut_around_its_quote(limit):
+    text = "Some context first. " * 20 + "The tram will cost 310 million euros. " + "More follows. " * 40
+    at = text.index("The tram")
+    out = fmt.highlight(text, [(at, at + len("The tram will cost 310 million euros."))], limit)
+    assert len(out) <= limit and "**The tram will cost 310 million euros.**" in out
+    assert out.startswith("… ") and out.endswith(" …")
 
 
 def test_report_embed_lists_changes_and_skips_with_reasons():
