@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NOTHING_YET = "You have not asked anything since the bot last started."
+FOLLOWUP_HINT = ("To ask me a follow-up in this thread, mention me: “@{name} and when will it open?” "
+                 "(I only read messages that mention me.)")
 EMPTY_MENTION = ("Mention me with a question, e.g. “@{name} What did the council decide about the tram?”, "
                  "or see /help.")
 
@@ -38,6 +40,7 @@ class Ask(commands.Cog):
         self.bot = bot
         self.service = bot.service
         self.settings = bot.settings
+        self._hinted: set[int] = set()  # threads told how to ask a follow-up (once each)
 
     # ------------------------------------------------------------------ slash commands
 
@@ -91,8 +94,13 @@ class Ask(commands.Cog):
         mentioned = self.bot.user in message.mentions
         if isinstance(channel, discord.Thread):
             # A follow-up in one of the bot's threads needs no mention when the setting allows it.
-            followup = channel.id in self.bot.conversations and self.settings.thread_followups_without_mention
-            if not self._allowed(channel) or not (mentioned or followup):
+            ours = channel.id in self.bot.conversations
+            followup = ours and self.settings.thread_followups_without_mention
+            if not self._allowed(channel):
+                return
+            if not (mentioned or followup):
+                if ours:
+                    await self._hint_followup(message)
                 return
         elif not mentioned or not self._allowed(channel):
             return
@@ -100,6 +108,19 @@ class Ask(commands.Cog):
             await self._answer_message(message)
         except Exception as exc:
             await report_message_error(message, exc)
+
+    async def _hint_followup(self, message: discord.Message) -> None:
+        """Say once per thread that a follow-up needs a mention: without the Message Content intent
+        the bot cannot read the message, so it cannot tell a question from a "thanks"."""
+        if message.channel.id in self._hinted:
+            return
+        if len(self._hinted) > 10_000:
+            self._hinted.clear()
+        self._hinted.add(message.channel.id)
+        try:
+            await message.reply(FOLLOWUP_HINT.format(name=self.bot.user.display_name), mention_author=False)
+        except discord.HTTPException as exc:
+            log.warning("could not send the follow-up hint in thread %s: %s", message.channel.id, exc)
 
     async def _answer_message(self, message: discord.Message) -> None:
         text = self._question_in(message)
@@ -121,12 +142,14 @@ class Ask(commands.Cog):
         self.bot.cooldown.enforce(message.author.id)
         if in_thread:
             thread = message.channel
-        else:
-            thread = await message.create_thread(name=fmt.thread_name(question), auto_archive_duration=1440)
+        else:  # titled by the user's own words, not the question as rewritten for the search
+            thread = await message.create_thread(name=fmt.thread_name(text), auto_archive_duration=1440)
             conversations.start(thread.id)
-        answer = await asyncio.to_thread(self.service.ask, question, Filters())
+        async with thread.typing():  # "NewsBot is typing…" while the answer is prepared
+            answer = await asyncio.to_thread(self.service.ask, question, Filters())
         key = self.bot.answers.remember(message.author.id, answer)
-        reply = {"embed": fmt.answer_embed(answer), "view": answer_view(key, answer)}
+        embed = fmt.answer_embed(answer, title=text, understood=question if question != text else "")
+        reply = {"embed": embed, "view": answer_view(key, answer)}
         if in_thread:
             await message.reply(mention_author=False, **reply)
         else:

@@ -623,23 +623,36 @@ async def test_questions_are_answered_from_the_old_index_while_a_reindex_runs(wo
 
 async def test_a_mention_opens_a_thread_and_a_follow_up_is_understood_in_context(rag, tmp_path):
     async with open_world(rag, tmp_path, restrict_mentions=True) as world:
-        await world.alice.send(world.channel, f"{world.mention} {TRAM_QUESTION}")
+        _, requests = await world.calls(world.alice.send(world.channel, f"{world.mention} {TRAM_QUESTION}"))
 
         [thread] = world.channel.threads
         assert thread.name == TRAM_QUESTION
         first = thread.history()[-1]
         assert first.author.id == world.bot.user.id
         assert_cites(embed_of(first), rag.ask(TRAM_QUESTION))
+        # "NewsBot is typing…" in the thread before the answer comes.
+        calls = [(r.method, r.path) for r in requests]
+        typing = calls.index(("POST", f"/channels/{thread.id}/typing"))
+        assert typing < calls.index(("POST", f"/channels/{thread.id}/messages"))
 
-        await world.alice.send(thread, f"{world.mention} When will it open?")
+        _, requests = await world.calls(world.alice.send(thread, f"{world.mention} When will it open?"))
 
         reply = thread.history()[-1]
         standalone = condense([Turn(TRAM_QUESTION, "")], "When will it open?")
-        assert embed_of(reply).title == standalone == "new tram line cost: When will it open?"
+        assert standalone == "new tram line cost: When will it open?"
+        # Titled by the user's words; the question as the bot understood it is in the footer.
+        assert embed_of(reply).title == "When will it open?"
+        assert embed_of(reply).footer.text.startswith(f"Understood as “{standalone}” · ")
         assert "2027" in embed_of(reply).description
+        assert ("POST", f"/channels/{thread.id}/typing") in [(r.method, r.path) for r in requests]
 
-        # Without a mention (and without the message-content intent) a message is not a question.
+        # Without a mention (and without the message-content intent) the bot cannot read a message:
+        # it says once how to ask a follow-up, and stays quiet after that.
         await world.bob.send(thread, "thanks!")
+        hint = thread.history()[-1]
+        assert hint.author.id == world.bot.user.id and hint.content.startswith(
+            f"To ask me a follow-up in this thread, mention me: “@{world.bot.user.display_name} and when")
+        await world.bob.send(thread, "very helpful")
         assert thread.history()[-1].author.id == world.bob.id
         # Mentions outside ALLOWED_CHANNEL_IDS are ignored.
         await world.alice.send(world.other_channel, f"{world.mention} {TRAM_QUESTION}")
@@ -656,7 +669,8 @@ async def test_follow_ups_need_no_mention_when_enabled(rag, tmp_path):
 
         reply = thread.history()[-1]
         assert reply.author.id == world.bot.user.id
-        assert embed_of(reply).title == "new tram line cost: And when does it open?"
+        assert embed_of(reply).title == "And when does it open?"
+        assert "new tram line cost: And when does it open?" in embed_of(reply).footer.text
         assert "2027" in embed_of(reply).description
 
 

@@ -318,9 +318,9 @@ def answer_markdown(text: str) -> str:
 
 
 def answer_embed(answer: Answer, title: str | None = None, colour: discord.Colour | None = None,
-                 footer: str | None = None, dated: bool = True) -> discord.Embed:
+                 footer: str | None = None, dated: bool = True, understood: str = "") -> discord.Embed:
     """An answer (or summary): how current it is (when ``dated``), its text with [n] markers, its
-    sources, a short footer."""
+    sources, a short footer; ``understood`` is the question as the bot rewrote it (a follow-up)."""
     first, notes = currency(answer)
     first = first if dated else ""
     text = answer_markdown(renumbered(answer.text, answer.citations))
@@ -333,7 +333,8 @@ def answer_embed(answer: Answer, title: str | None = None, colour: discord.Colou
         embed.add_field(name=name, value=value, inline=False)
     mode = footer or ("Nothing in the indexed articles answers this" if answer.refused
                       else MODE_NOTES.get(answer.mode, ""))
-    embed.set_footer(text=cut(" · ".join(n for n in [mode, *notes] if n), FOOTER_NOTES))
+    asked = f"Understood as “{cut(understood, 120)}”" if understood else ""
+    embed.set_footer(text=cut(" · ".join(n for n in [asked, mode, *notes] if n), FOOTER_NOTES))
     return fit(embed)
 
 
