@@ -18,10 +18,9 @@ from discord.ext import commands
 
 from cogs.utils.checks import Cooldown
 from cogs.utils.errors import report_interaction_error
-from cogs.utils.memory import AnswerMemory
+from cogs.utils.memory import AnswerMemory, ThreadMemory
 from cogs.utils.visibility import log_trap
 from cogs.utils.views import AnswerButton
-from rag.conversation import Conversations
 from rag.errors import RagError
 from rag.feedback import FeedbackStore
 from rag.fsutil import atomic_write
@@ -107,7 +106,8 @@ class SyncRecord:
 
 
 class NewsBot(commands.Bot):
-    """Holds the service, the settings and the bot's in-memory state; the cogs do the rest."""
+    """Holds the service, the settings and the bot's state (kept beside the feedback database); the cogs
+    do the rest."""
 
     def __init__(self, settings: Settings, service: RagService, feedback: FeedbackStore,
                  force_sync: bool = False) -> None:
@@ -122,14 +122,14 @@ class NewsBot(commands.Bot):
         self.service = service
         self.feedback = feedback
         self.cooldown = Cooldown(settings.cooldown_seconds)
-        self.answers = AnswerMemory()
-        self.conversations = Conversations()
         # One reindex at a time in this bot (/reindex, /ingest); the core's file lock covers other processes.
         self.reindexing = asyncio.Lock()
         self.force_sync = force_sync
         # The bot's own state (synced commands, remembered answers) lives beside the feedback database.
         self.state_dir = settings.feedback_path.parent
         self.synced = SyncRecord(self.state_dir / "discord-commands.json")
+        self.answers = AnswerMemory(self.state_dir / "answers.sqlite3", feedback.hash_user)
+        self.conversations = ThreadMemory(self.state_dir / "answers.sqlite3")
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(AnswerButton)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NOTHING_YET = "You have not asked anything since the bot last started."
+NOTHING_YET = "You have not asked anything recently: ask with /ask, then /sources shows what the answer drew on."
 FOLLOWUP_HINT = ("To ask me a follow-up in this thread, mention me: “@{name} and when will it open?” "
                  "(I only read messages that mention me.)")
 EMPTY_MENTION = ("Mention me with a question, e.g. “@{name} What did the council decide about the tram?”, "
@@ -61,13 +61,13 @@ class Ask(commands.Cog):
         self.bot.cooldown.enforce(interaction.user.id)
         await defer(interaction, ephemeral=private)
         answer = await asyncio.to_thread(self.service.ask, question, filters)
-        key = self.bot.answers.remember(interaction.user.id, answer)
+        key = await asyncio.to_thread(self.bot.answers.remember, interaction.user.id, answer)
         await finish(interaction, embed=fmt.answer_embed(answer), view=answer_view(key, answer))
 
     @app_commands.command(name="sources",
                           description="Everything your last answer was drawn from, also what it did not quote")
     async def sources(self, interaction: discord.Interaction) -> None:
-        remembered = self.bot.answers.latest(interaction.user.id)
+        remembered = await asyncio.to_thread(self.bot.answers.latest, interaction.user.id)
         if remembered is None:
             await interaction.response.send_message(NOTHING_YET, ephemeral=True)
             return
@@ -94,7 +94,7 @@ class Ask(commands.Cog):
         mentioned = self.bot.user in message.mentions
         if isinstance(channel, discord.Thread):
             # A follow-up in one of the bot's threads needs no mention when the setting allows it.
-            ours = channel.id in self.bot.conversations
+            ours = await asyncio.to_thread(self.bot.conversations.__contains__, channel.id)
             followup = ours and self.settings.thread_followups_without_mention
             if not self._allowed(channel):
                 return
@@ -136,7 +136,7 @@ class Ask(commands.Cog):
             return
         conversations = self.bot.conversations
         in_thread = isinstance(message.channel, discord.Thread)
-        history = conversations.history(message.channel.id) if in_thread else ()
+        history = await asyncio.to_thread(conversations.history, message.channel.id) if in_thread else ()
         text = check_question(self.service, text)
         question = self.service.check_question(await asyncio.to_thread(self.service.condense, history, text))
         self.bot.cooldown.enforce(message.author.id)
@@ -144,17 +144,17 @@ class Ask(commands.Cog):
             thread = message.channel
         else:  # titled by the user's own words, not the question as rewritten for the search
             thread = await message.create_thread(name=fmt.thread_name(text), auto_archive_duration=1440)
-            conversations.start(thread.id)
+            await asyncio.to_thread(conversations.start, thread.id)
         async with thread.typing():  # "NewsBot is typing…" while the answer is prepared
             answer = await asyncio.to_thread(self.service.ask, question, Filters())
-        key = self.bot.answers.remember(message.author.id, answer)
+        key = await asyncio.to_thread(self.bot.answers.remember, message.author.id, answer)
         embed = fmt.answer_embed(answer, title=text, understood=question if question != text else "")
         reply = {"embed": embed, "view": answer_view(key, answer)}
         if in_thread:
             await message.reply(mention_author=False, **reply)
         else:
             await thread.send(**reply)
-        conversations.add(thread.id, Turn(question, answer.text))
+        await asyncio.to_thread(conversations.add, thread.id, Turn(question, answer.text))
 
 
 async def setup(bot: NewsBot) -> None:

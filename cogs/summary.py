@@ -62,7 +62,7 @@ class Summary(commands.Cog):
         await self._show(interaction, answer, f"Summary: {topic}{fmt.date_span(since, until)}")
 
     async def _show(self, interaction: discord.Interaction, answer: Answer, title: str, dated: bool = True) -> None:
-        key = self.bot.answers.remember(interaction.user.id, answer)
+        key = await asyncio.to_thread(self.bot.answers.remember, interaction.user.id, answer)
         await finish(interaction, embed=fmt.summary_embed(answer, title, dated), view=answer_view(key, answer))
 
 

@@ -44,7 +44,7 @@ class Timeline(commands.Cog):
         await defer(interaction, ephemeral=False)
         timeline = await asyncio.to_thread(self.service.timeline, topic, filters)
         answer = timeline.as_answer()
-        key = self.bot.answers.remember(interaction.user.id, answer)
+        key = await asyncio.to_thread(self.bot.answers.remember, interaction.user.id, answer)
         embed = fmt.timeline_embed(timeline, f"Timeline: {topic}{fmt.date_span(since, until)}")
         await finish(interaction, embed=embed, view=answer_view(key, answer))
 

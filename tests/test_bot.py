@@ -424,6 +424,25 @@ async def test_rating_buttons_record_feedback_and_status_counts_it(world):
     assert str(world.alice.id) not in {r[2] for r in rows}  # hashed
 
 
+async def test_buttons_sources_and_follow_ups_survive_a_restart(world, rag):
+    asked = await world.alice.slash(world.channel, "ask", question=TRAM_QUESTION)
+    await world.bob.send(world.channel, f"{world.mention} {TRAM_QUESTION}")
+    [thread] = world.channel.threads
+
+    await world.env.restart_bot(build_bot(world.bot.settings, rag))  # a new process: nothing in memory
+
+    shown = await world.bob.click(asked.response, label="Passages")
+    assert "310 million euros" in embed_of(shown.response).fields[0].value
+    rated = await world.alice.click(asked.response, label="Helpful")
+    assert rated.response.content == "Thanks: recorded as helpful."
+    sources = await world.alice.slash(world.channel, "sources")
+    assert embed_of(sources.response).title == f"Everything retrieved for: {TRAM_QUESTION}"
+    await world.bob.send(thread, f"{world.mention} When will it open?")
+    reply = embed_of(thread.history()[-1])
+    assert reply.footer.text.startswith("Understood as “new tram line cost: When will it open?”")
+    assert "2027" in reply.description
+
+
 # --------------------------------------------------------------------------- /summary
 
 
