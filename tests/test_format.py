@@ -204,6 +204,8 @@ def test_sources_also_shows_what_was_retrieved_but_not_quoted_within_the_budget(
     assert within_limits(embed) and embed.title == "Everything retrieved for: Q?" and len(embed.fields) == 8
     assert embed.fields[0].name == "[1] Article 5" and embed.fields[1].name.startswith("(not quoted)")
     assert "**" in embed.fields[0].value and "**" not in embed.fields[1].value
+    # What was not quoted is a short excerpt: enough to judge it, not a wall of text.
+    assert all(len(f.value.split("\n")[0]) <= fmt.UNQUOTED for f in embed.fields[1:])
     assert all(f.value.rstrip().endswith("· 2024-03-02") for f in embed.fields)
 
 

@@ -427,6 +427,7 @@ def _quoted_in(passage: Passage, citations: Sequence[Citation]) -> list[Citation
 
 
 PASSAGES = 10  # passages shown at most; each gets an equal share of the embed
+UNQUOTED = 300  # an excerpt of a passage the answer did not quote (/sources): enough to judge it
 
 
 def passages_embed(answer: Answer, everything: bool = False) -> discord.Embed:
@@ -457,7 +458,8 @@ def passages_embed(answer: Answer, everything: bool = False) -> discord.Embed:
             if p.chunk.id not in used:
                 ch = p.chunk
                 ref = Citation(0, ch.article_id, ch.title, ch.source, ch.published, ch.url, "", ch.start, ch.end)
-                entries.append((f"(not quoted) {safe(ch.title or 'Untitled')}", ch.text, [], byline(ref)))
+                entries.append((f"(not quoted) {safe(ch.title or 'Untitled')}", cut(ch.text, UNQUOTED), [],
+                                byline(ref)))
     if not entries:
         embed.description = "No passage was close enough to the question to quote."
         return fit(embed)
