@@ -115,6 +115,8 @@ async def log_trap(bot: discord.Client) -> None:
     if not bot.settings.admin_role_ids:
         return
     for guild in bot.guilds:
+        if not any(guild.get_role(r) for r in bot.settings.admin_role_ids):
+            continue  # none of the roles is in this server: nothing to ask Discord
         try:
             hidden = hidden_from_roles(await admin_command_overrides(bot, guild), guild, bot.settings.admin_role_ids)
         except discord.HTTPException as exc:
