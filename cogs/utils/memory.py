@@ -67,15 +67,19 @@ def _record(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     return {f.name: _plain(getattr(obj, f.name)) for f in fields(obj) if f.name not in skip}
 
 
+def _tuples(value: Any) -> Any:
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
 def _build(cls: type, data: dict[str, Any], **extra: Any) -> Any:
-    """``cls`` from a record: unknown keys ignored, dates and tuples restored by field name."""
+    """``cls`` from a record: unknown keys ignored, dates and (nested) tuples restored by field name."""
     kwargs: dict[str, Any] = {}
     for f in fields(cls):
         if f.name not in data:
             continue
         value = data[f.name]
         if isinstance(value, list):
-            value = tuple(value)
+            value = _tuples(value)
         elif isinstance(value, str) and f.name in ("published", "as_of"):
             value = date.fromisoformat(value)
         kwargs[f.name] = value
