@@ -93,7 +93,8 @@ def test_a_thread_with_two_follow_ups_around_a_restart(steps):
     for step, question in ((first, FOLLOWUPS[0]), (second, FOLLOWUPS[1])):
         [embed] = step.shown[0].embeds
         assert step.typing and embed["title"] == question
-        assert embed["footer"]["text"].startswith("Understood as “new tram line cost")
+        understood = re.match(r"Understood as “(.+)” · ", embed["footer"]["text"])
+        assert understood and understood[1] != question and understood[1].endswith(f": {question}")
     assert "2027" in first.shown[0].embeds[0]["description"]
     assert "Mayor Elena Sorrel" in second.shown[0].embeds[0]["description"]  # context read back after the restart
     hint = find(steps, "bob", "“thanks!”")
