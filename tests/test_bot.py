@@ -544,6 +544,14 @@ async def test_status_explains_the_admin_commands_hidden_from_a_configured_admin
     assert hidden not in bobs
 
 
+async def test_a_role_allowed_for_the_whole_bot_under_integrations_sees_the_admin_commands(world):
+    # Integrations > the bot > Roles & Members: Discord applies it to every command without overrides
+    # of its own (overrides set with the application's id).
+    world.guild.set_command_permissions(world.bot.application_id, {world.admin_role: True})
+    fields = {f.name for f in embed_of((await world.admin.slash(world.channel, "status")).response).fields}
+    assert "⚠ Admin commands hidden" not in fields
+
+
 async def test_reindex_is_for_admins_only_in_two_layers(world, rag):
     # Layer 1: Discord hides the command from members without Manage Server, and outside servers.
     command = await reindex_command(world)

@@ -37,24 +37,35 @@ class Overrides:
         return self.roles.get(everyone_id, False)
 
 
+def _overrides(entries: list[dict]) -> Overrides:
+    """Overrides from Discord's permission entries (type 1: role, 2: user; channels are not checked)."""
+    return Overrides({int(e["id"]): bool(e["permission"]) for e in entries if e["type"] == 2},
+                     {int(e["id"]): bool(e["permission"]) for e in entries if e["type"] == 1})
+
+
+async def _fetch(bot: discord.Client, guild: discord.Guild, command_id: int) -> Overrides | None:
+    """The overrides set on one command (or, with the application's id, on the whole bot); None: none set."""
+    try:
+        found = await bot.http.get_application_command_permissions(bot.application_id, guild.id, command_id)
+    except discord.NotFound:  # never customised
+        return None
+    return _overrides(found.get("permissions", []))
+
+
 async def admin_command_overrides(bot: discord.Client, guild: discord.Guild) -> dict[str, Overrides]:
-    """The overrides of each admin command registered in ``guild`` (none set: nobody extra sees it)."""
+    """The overrides that decide who sees each admin command in ``guild``: the command's own, else
+    those set for the whole bot under Integrations, else none (only Manage Server sees it)."""
     synced_to_guild = bot.settings.discord_guild_id == guild.id
     registered = await bot.tree.fetch_commands(guild=guild if synced_to_guild else None)
+    whole_bot: Overrides | None = None
     out: dict[str, Overrides] = {}
     for command in registered:
         if command.name not in ADMIN_COMMANDS:
             continue
-        try:
-            found = await command.fetch_permissions(guild)
-        except discord.NotFound:  # never customised: the default (Manage Server) applies
-            out[command.name] = Overrides({}, {})
-            continue
-        users = {p.id: p.permission for p in found.permissions
-                 if p.type is discord.AppCommandPermissionType.user}
-        roles = {p.id: p.permission for p in found.permissions
-                 if p.type is discord.AppCommandPermissionType.role}
-        out[command.name] = Overrides(users, roles)
+        own = await _fetch(bot, guild, command.id)
+        if own is None and whole_bot is None:
+            whole_bot = await _fetch(bot, guild, bot.application_id) or Overrides({}, {})
+        out[command.name] = own if own is not None else whole_bot
     return out
 
 
