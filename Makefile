@@ -30,5 +30,13 @@ chat: install
 test: install
 	$(PY) -m pytest -q
 
+# Removes the environment and the index (`make run` rebuilds both). Keeps what cannot be rebuilt:
+# the feedback database and its salt, the feed subscriptions, the bot's remembered answers.
+KEEP := feedback.sqlite3* feeds.json answers.sqlite3*
+
 clean:
-	rm -rf $(VENV) data
+	rm -rf $(VENV)
+	@if [ -d data ]; then \
+		find data -mindepth 1 -maxdepth 1 $(foreach k,$(KEEP),! -name '$(k)') -exec rm -rf {} +; \
+		echo "removed the index; kept in data/: $$(ls -A data | tr '\n' ' ')(delete data/ by hand to remove them too)"; \
+	fi

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import sys
@@ -15,12 +16,12 @@ from rag.types import Filters
 log = logging.getLogger("bot")
 
 
-async def run_bot(settings: Settings, service: RagService) -> None:
+async def run_bot(settings: Settings, service: RagService, force_sync: bool = False) -> None:
     import discord  # the Discord side is imported only when it runs
 
     from newsbot import build_bot
 
-    async with build_bot(settings, service) as bot:
+    async with build_bot(settings, service, force_sync=force_sync) as bot:
         try:
             await bot.start(settings.discord_token)
         except discord.LoginFailure:
@@ -32,7 +33,16 @@ async def run_bot(settings: Settings, service: RagService) -> None:
                              "set THREAD_FOLLOWUPS_WITHOUT_MENTION=false") from None
 
 
-def main() -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Start the Discord bot, or the terminal chat without DISCORD_TOKEN.")
+    parser.add_argument("--sync", action="store_true",
+                        help="register the slash commands with Discord even if they did not change "
+                             "(they are synced by themselves when they do)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     load_dotenv_once()
     try:
         settings = Settings.from_env()
@@ -51,7 +61,7 @@ def main() -> int:
             return 1
         return 0
     try:
-        asyncio.run(run_bot(settings, service))
+        asyncio.run(run_bot(settings, service, args.sync))
     except KeyboardInterrupt:
         return 130
     return 0

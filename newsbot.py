@@ -7,7 +7,10 @@ run under a simulated Discord and that ``bot.py`` starts with the real token.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
+from pathlib import Path
 
 import discord
 from discord import app_commands
@@ -15,18 +18,19 @@ from discord.ext import commands
 
 from cogs.utils.checks import Cooldown
 from cogs.utils.errors import report_interaction_error
-from cogs.utils.memory import AnswerMemory
+from cogs.utils.memory import AnswerMemory, ThreadMemory
+from cogs.utils.visibility import log_trap
 from cogs.utils.views import AnswerButton
-from rag.conversation import Conversations
 from rag.errors import RagError
 from rag.feedback import FeedbackStore
+from rag.fsutil import atomic_write
 from rag.service import RagService
 from rag.settings import Settings
 from rag.tokens import count_tokens
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.ask", "cogs.summary", "cogs.admin", "cogs.ingest", "cogs.timeline", "cogs.feeds")
+EXTENSIONS = ("cogs.help", "cogs.ask", "cogs.summary", "cogs.admin", "cogs.ingest", "cogs.timeline", "cogs.feeds")
 
 # What the bot needs in a server's channels (the README says why for each). Slash-command
 # replies need none of these: Discord delivers them through the interaction itself.
@@ -63,11 +67,50 @@ class NewsTree(app_commands.CommandTree):
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         await report_interaction_error(interaction, error)
 
+    def fingerprint(self, guild: discord.abc.Snowflake | None) -> str:
+        """A hash of exactly what a sync would send Discord for ``guild`` (None: the global commands)."""
+        payload = [command.to_dict(self) for command in self._get_all_commands(guild=guild)]
+        payload.sort(key=lambda c: (c.get("type", 1), c["name"]))
+        text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class SyncRecord:
+    """The fingerprint of the commands last synced to each target, kept in a small JSON file.
+
+    discord.py advises syncing on demand: every sync counts against a tight rate limit, and a
+    global sync takes a while to reach every server. The bot syncs when what it would send
+    differs from what it sent last time (or when asked to, with ``bot.py --sync``).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _read(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            log.warning("cannot read %s (%s); the commands will be synced", self.path, exc)
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def matches(self, target: str, fingerprint: str) -> bool:
+        return self._read().get(target) == fingerprint
+
+    def store(self, target: str, fingerprint: str) -> None:
+        data = self._read()
+        data[target] = fingerprint
+        atomic_write(self.path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+
 
 class NewsBot(commands.Bot):
-    """Holds the service, the settings and the bot's in-memory state; the cogs do the rest."""
+    """Holds the service, the settings and the bot's state (kept beside the feedback database); the cogs
+    do the rest."""
 
-    def __init__(self, settings: Settings, service: RagService, feedback: FeedbackStore) -> None:
+    def __init__(self, settings: Settings, service: RagService, feedback: FeedbackStore,
+                 force_sync: bool = False) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,  # unused: the bot has slash commands only
             intents=intents_for(settings),
@@ -79,10 +122,14 @@ class NewsBot(commands.Bot):
         self.service = service
         self.feedback = feedback
         self.cooldown = Cooldown(settings.cooldown_seconds)
-        self.answers = AnswerMemory()
-        self.conversations = Conversations()
         # One reindex at a time in this bot (/reindex, /ingest); the core's file lock covers other processes.
         self.reindexing = asyncio.Lock()
+        self.force_sync = force_sync
+        # The bot's own state (synced commands, remembered answers) lives beside the feedback database.
+        self.state_dir = settings.feedback_path.parent
+        self.synced = SyncRecord(self.state_dir / "discord-commands.json")
+        self.answers = AnswerMemory(self.state_dir / "answers.sqlite3", feedback.hash_user)
+        self.conversations = ThreadMemory(self.state_dir / "answers.sqlite3")
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(AnswerButton)
@@ -103,24 +150,32 @@ class NewsBot(commands.Bot):
                      stats.articles, stats.chunks, stats.answer_mode)
 
     async def _sync_commands(self) -> None:
+        """Register the commands with Discord when they changed since the last sync, or when forced."""
         guild_id = self.settings.discord_guild_id
-        if guild_id:  # development: a guild's commands update instantly
-            guild = discord.Object(id=guild_id)
+        guild = discord.Object(id=guild_id) if guild_id else None
+        if guild is not None:  # development: a guild's commands update instantly
             self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-            log.info("synced %d commands to server %s", len(synced), guild_id)
-        else:
-            synced = await self.tree.sync()
-            log.info("synced %d global commands", len(synced))
+        where = f"server {guild_id}" if guild_id else "every server (global)"
+        target = f"{self.application_id}:{guild_id or 'global'}"
+        fingerprint = self.tree.fingerprint(guild)
+        if not self.force_sync and await asyncio.to_thread(self.synced.matches, target, fingerprint):
+            log.info("commands unchanged since the last sync to %s; not syncing (bot.py --sync forces it)", where)
+            return
+        synced = await self.tree.sync(guild=guild)
+        await asyncio.to_thread(self.synced.store, target, fingerprint)
+        log.info("synced %d commands to %s", len(synced), where)
 
     async def on_ready(self) -> None:
         log.info("logged in as %s in %d servers; invite link: %s", self.user, len(self.guilds),
                  invite_url(self.application_id or self.user.id))
+        await log_trap(self)
 
     async def on_message(self, message: discord.Message) -> None:
         """Prefix commands are not used; mentions and thread follow-ups are handled in cogs/ask.py."""
 
 
-def build_bot(settings: Settings, service: RagService, feedback: FeedbackStore | None = None) -> NewsBot:
-    """The bot, wired to the answering service; cogs load and commands sync when it logs in."""
-    return NewsBot(settings, service, feedback or FeedbackStore(settings.feedback_path))
+def build_bot(settings: Settings, service: RagService, feedback: FeedbackStore | None = None,
+              force_sync: bool = False) -> NewsBot:
+    """The bot, wired to the answering service; cogs load when it logs in, and the commands are
+    synced then if they changed since the last sync (or ``force_sync``)."""
+    return NewsBot(settings, service, feedback or FeedbackStore(settings.feedback_path), force_sync)

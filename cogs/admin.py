@@ -14,10 +14,11 @@ from rag.errors import RagError, ReindexBusy
 from rag.feeds import feed_statuses
 
 from .utils import format as fmt
-from .utils.checks import admin_only
+from .utils.checks import admin_only, member_is_admin
 from .utils.errors import user_message
 from .utils.progress import ProgressMessage
 from .utils.replies import defer, finish
+from .utils.visibility import trap_notes
 
 if TYPE_CHECKING:
     from newsbot import NewsBot
@@ -67,8 +68,13 @@ class Admin(commands.Cog):
         except RagError as exc:  # an unreadable feeds.json must not hide the rest of the status
             log.warning("feed status unavailable: %s", exc)
             feeds = []
+        admin = member_is_admin(self.bot.settings, interaction.user, interaction.permissions)
+        notes = []
+        if admin and interaction.guild is not None:
+            member = interaction.user if isinstance(interaction.user, discord.Member) else None
+            notes = await trap_notes(self.bot, interaction.guild, member, interaction.permissions)
         await finish(interaction, embed=fmt.status_embed(stats, counts, self.bot.reindexing.locked(), problem,
-                                                         feeds))
+                                                         feeds, admin=admin, notes=notes))
 
 
 async def run_reindex(service: RagService, interaction: discord.Interaction,

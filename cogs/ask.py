@@ -14,9 +14,10 @@ from discord.ext import commands
 from rag.conversation import Turn
 from rag.types import Filters
 
+from .help import asks_for_help
 from .utils import format as fmt
 from .utils.errors import report_message_error
-from .utils.options import Day, make_filters, source_choices
+from .utils.options import Day, Question, check_question, make_filters, source_choices
 from .utils.replies import defer, finish
 from .utils.views import answer_view
 
@@ -25,8 +26,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NOTHING_YET = "You have not asked anything since the bot last started."
-EMPTY_MENTION = "Mention me with a question, e.g. “@{name} What did the council decide about the tram?”"
+NOTHING_YET = "You have not asked anything recently: ask with /ask, then /sources shows what the answer drew on."
+FOLLOWUP_HINT = ("To ask me a follow-up in this thread, mention me: “@{name} and when will it open?” "
+                 "(I only read messages that mention me.)")
+EMPTY_MENTION = ("Mention me with a question, e.g. “@{name} What did the council decide about the tram?”, "
+                 "or see /help.")
 
 
 class Ask(commands.Cog):
@@ -36,6 +40,7 @@ class Ask(commands.Cog):
         self.bot = bot
         self.service = bot.service
         self.settings = bot.settings
+        self._hinted: set[int] = set()  # threads told how to ask a follow-up (once each)
 
     # ------------------------------------------------------------------ slash commands
 
@@ -49,24 +54,25 @@ class Ask(commands.Cog):
         private="Show the answer only to you (default: everyone in the channel sees it)",
     )
     @app_commands.autocomplete(source=source_choices)
-    async def ask(self, interaction: discord.Interaction, question: str, source: str | None = None,
+    async def ask(self, interaction: discord.Interaction, question: Question, source: str | None = None,
                   since: Day | None = None, until: Day | None = None, private: bool = False) -> None:
-        question = self.service.check_question(question)  # fast; a bad question is answered privately
+        question = check_question(self.service, question)  # fast; a bad question is answered privately
         filters = make_filters(source, since, until)
         self.bot.cooldown.enforce(interaction.user.id)
         await defer(interaction, ephemeral=private)
         answer = await asyncio.to_thread(self.service.ask, question, filters)
-        key = self.bot.answers.remember(interaction.user.id, answer)
+        key = await asyncio.to_thread(self.bot.answers.remember, interaction.user.id, answer)
         await finish(interaction, embed=fmt.answer_embed(answer), view=answer_view(key, answer))
 
     @app_commands.command(name="sources",
-                          description="Show the passages behind your last answer (only you see them)")
+                          description="Everything your last answer was drawn from, also what it did not quote")
     async def sources(self, interaction: discord.Interaction) -> None:
-        remembered = self.bot.answers.latest(interaction.user.id)
+        remembered = await asyncio.to_thread(self.bot.answers.latest, interaction.user.id)
         if remembered is None:
             await interaction.response.send_message(NOTHING_YET, ephemeral=True)
             return
-        await interaction.response.send_message(embed=fmt.passages_embed(remembered.answer), ephemeral=True)
+        await interaction.response.send_message(embed=fmt.passages_embed(remembered.answer, everything=True),
+                                                ephemeral=True)
 
     # ------------------------------------------------------------------ mentions and threads
 
@@ -88,8 +94,13 @@ class Ask(commands.Cog):
         mentioned = self.bot.user in message.mentions
         if isinstance(channel, discord.Thread):
             # A follow-up in one of the bot's threads needs no mention when the setting allows it.
-            followup = channel.id in self.bot.conversations and self.settings.thread_followups_without_mention
-            if not self._allowed(channel) or not (mentioned or followup):
+            ours = await asyncio.to_thread(self.bot.conversations.__contains__, channel.id)
+            followup = ours and self.settings.thread_followups_without_mention
+            if not self._allowed(channel):
+                return
+            if not (mentioned or followup):
+                if ours:
+                    await self._hint_followup(message)
                 return
         elif not mentioned or not self._allowed(channel):
             return
@@ -98,8 +109,26 @@ class Ask(commands.Cog):
         except Exception as exc:
             await report_message_error(message, exc)
 
+    async def _hint_followup(self, message: discord.Message) -> None:
+        """Say once per thread that a follow-up needs a mention: without the Message Content intent
+        the bot cannot read the message, so it cannot tell a question from a "thanks"."""
+        if message.channel.id in self._hinted:
+            return
+        if len(self._hinted) > 10_000:
+            self._hinted.clear()
+        self._hinted.add(message.channel.id)
+        try:
+            await message.reply(FOLLOWUP_HINT.format(name=self.bot.user.display_name), mention_author=False)
+        except discord.HTTPException as exc:
+            log.warning("could not send the follow-up hint in thread %s: %s", message.channel.id, exc)
+
     async def _answer_message(self, message: discord.Message) -> None:
         text = self._question_in(message)
+        if text and asks_for_help(text) and self.bot.user in message.mentions:
+            help_cog = self.bot.get_cog("Help")
+            permissions = message.channel.permissions_for(message.author) if message.guild else None
+            await message.reply(embed=await help_cog.embed_for(message.author, permissions), mention_author=False)
+            return
         if not text:
             if self.bot.user in message.mentions:
                 hint = EMPTY_MENTION.format(name=self.bot.user.display_name)
@@ -107,22 +136,25 @@ class Ask(commands.Cog):
             return
         conversations = self.bot.conversations
         in_thread = isinstance(message.channel, discord.Thread)
-        history = conversations.history(message.channel.id) if in_thread else ()
+        history = await asyncio.to_thread(conversations.history, message.channel.id) if in_thread else ()
+        text = check_question(self.service, text)
         question = self.service.check_question(await asyncio.to_thread(self.service.condense, history, text))
         self.bot.cooldown.enforce(message.author.id)
         if in_thread:
             thread = message.channel
-        else:
-            thread = await message.create_thread(name=fmt.thread_name(question), auto_archive_duration=1440)
-            conversations.start(thread.id)
-        answer = await asyncio.to_thread(self.service.ask, question, Filters())
-        key = self.bot.answers.remember(message.author.id, answer)
-        reply = {"embed": fmt.answer_embed(answer), "view": answer_view(key, answer)}
+        else:  # titled by the user's own words, not the question as rewritten for the search
+            thread = await message.create_thread(name=fmt.thread_name(text), auto_archive_duration=1440)
+            await asyncio.to_thread(conversations.start, thread.id)
+        async with thread.typing():  # "NewsBot is typing…" while the answer is prepared
+            answer = await asyncio.to_thread(self.service.ask, question, Filters())
+        key = await asyncio.to_thread(self.bot.answers.remember, message.author.id, answer)
+        embed = fmt.answer_embed(answer, title=text, understood=question if question != text else "")
+        reply = {"embed": embed, "view": answer_view(key, answer)}
         if in_thread:
             await message.reply(mention_author=False, **reply)
         else:
             await thread.send(**reply)
-        conversations.add(thread.id, Turn(question, answer.text))
+        await asyncio.to_thread(conversations.add, thread.id, Turn(question, answer.text))
 
 
 async def setup(bot: NewsBot) -> None:

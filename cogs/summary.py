@@ -1,4 +1,4 @@
-"""Summaries: /summary of one article, or of a topic over a date range, every sentence cited."""
+"""Summaries: /summary article (one article) and /summary topic (over a date range), every sentence cited."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from discord.ext import commands
 from rag.types import Answer
 
 from .utils import format as fmt
-from .utils.errors import BadOption
-from .utils.options import Day, article_choices, make_filters
+from .utils.options import Day, Question, article_choices, check_question, make_filters
 from .utils.replies import defer, finish
 from .utils.views import answer_view
 
@@ -27,42 +26,44 @@ log = logging.getLogger(__name__)
 class Summary(commands.Cog):
     """Extractive summaries from the core (``RagService.summarize_article`` / ``summarize_topic``)."""
 
+    # Two subcommands rather than two exclusive options: Discord itself asks for exactly one.
+    summary = app_commands.Group(name="summary",
+                                 description="Summarise one article, or a topic; every sentence is quoted and cited")
+
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
         self.service = bot.service
 
-    @app_commands.command(
-        name="summary",
-        description="Summarise one article, or a topic over a date range; every sentence is cited")
-    @app_commands.describe(
-        article="The article to summarise: start typing its title and pick it from the list",
-        topic="A topic to summarise across the articles that cover it best",
-        since="With a topic: only articles published on or after this date (YYYY-MM-DD)",
-        until="With a topic: only articles published on or before this date (YYYY-MM-DD)",
-    )
+    @summary.command(name="article", description="Summarise one article, picked by its title")
+    @app_commands.describe(article="The article: start typing its title and pick it from the list")
     @app_commands.autocomplete(article=article_choices)
-    async def summary(self, interaction: discord.Interaction, article: str | None = None,
-                      topic: str | None = None, since: Day | None = None, until: Day | None = None) -> None:
-        if bool(article) == bool(topic):
-            raise BadOption("give either an article or a topic to summarise")
-        if article and (since or until):
-            raise BadOption("since and until narrow a topic; an article is summarised whole")
-        filters = make_filters(None, since, until)
-        if topic:
-            topic = self.service.check_question(topic)
+    async def article(self, interaction: discord.Interaction, article: str) -> None:
+        # Resolved before the public "thinking…": a title typed by hand that matches nothing is a
+        # private hint, never a public failure.
+        article_id = await asyncio.to_thread(self.service.resolve_article, article)
         self.bot.cooldown.enforce(interaction.user.id)
         await defer(interaction, ephemeral=False)
-        if article:
-            answer = await asyncio.to_thread(self._article_summary, article)
-            title = f"Summary: {answer.question}"
-        else:
-            answer = await asyncio.to_thread(self.service.summarize_topic, topic, filters)
-            title = f"Summary: {topic}{fmt.date_span(since, until)}"
-        key = self.bot.answers.remember(interaction.user.id, answer)
-        await finish(interaction, embed=fmt.summary_embed(answer, title), view=answer_view(key, answer))
+        answer = await asyncio.to_thread(self.service.summarize_article, article_id)
+        await self._show(interaction, answer, f"Summary: {answer.question}", dated=False)
 
-    def _article_summary(self, ref: str) -> Answer:
-        return self.service.summarize_article(self.service.resolve_article(ref))
+    @summary.command(name="topic", description="Summarise what the articles say about a topic")
+    @app_commands.describe(
+        topic="A topic to summarise across the articles that cover it best",
+        since="Only articles published on or after this date (YYYY-MM-DD)",
+        until="Only articles published on or before this date (YYYY-MM-DD)",
+    )
+    async def topic(self, interaction: discord.Interaction, topic: Question, since: Day | None = None,
+                    until: Day | None = None) -> None:
+        filters = make_filters(None, since, until)
+        topic = check_question(self.service, topic, "topic")
+        self.bot.cooldown.enforce(interaction.user.id)
+        await defer(interaction, ephemeral=False)
+        answer = await asyncio.to_thread(self.service.summarize_topic, topic, filters)
+        await self._show(interaction, answer, f"Summary: {topic}{fmt.date_span(since, until)}")
+
+    async def _show(self, interaction: discord.Interaction, answer: Answer, title: str, dated: bool = True) -> None:
+        key = await asyncio.to_thread(self.bot.answers.remember, interaction.user.id, answer)
+        await finish(interaction, embed=fmt.summary_embed(answer, title, dated), view=answer_view(key, answer))
 
 
 async def setup(bot: NewsBot) -> None:

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from .utils import format as fmt
-from .utils.options import Day, make_filters
+from .utils.options import Day, Question, check_question, make_filters
 from .utils.replies import defer, finish
 from .utils.views import answer_view
 
@@ -36,15 +36,15 @@ class Timeline(commands.Cog):
         since="Only articles published on or after this date (YYYY-MM-DD)",
         until="Only articles published on or before this date (YYYY-MM-DD)",
     )
-    async def timeline(self, interaction: discord.Interaction, topic: str, since: Day | None = None,
+    async def timeline(self, interaction: discord.Interaction, topic: Question, since: Day | None = None,
                        until: Day | None = None) -> None:
         filters = make_filters(None, since, until)
-        topic = self.service.check_question(topic)
+        topic = check_question(self.service, topic, "topic")
         self.bot.cooldown.enforce(interaction.user.id)
         await defer(interaction, ephemeral=False)
         timeline = await asyncio.to_thread(self.service.timeline, topic, filters)
         answer = timeline.as_answer()
-        key = self.bot.answers.remember(interaction.user.id, answer)
+        key = await asyncio.to_thread(self.bot.answers.remember, interaction.user.id, answer)
         embed = fmt.timeline_embed(timeline, f"Timeline: {topic}{fmt.date_span(since, until)}")
         await finish(interaction, embed=embed, view=answer_view(key, answer))
 

@@ -113,7 +113,7 @@ async def test_an_admin_adds_syncs_lists_and_removes_feeds(indexed, tmp_path, si
         answered = await world.alice.slash(world.channel, "ask", question=BRIDGE_QUESTION)
         answer = embed_of(answered.response)
         assert "eleven weeks" in answer.description
-        assert any("Harbour bridge to close for repairs" in f.name and page in f.value for f in answer.fields)
+        assert f"[Harbour bridge to close for repairs]({page})" in answer.fields[0].value  # the title links it
 
         listed = {f.name: f.value for f in embed_of((await world.manager.slash(world.channel, "feeds list"))
                                                     .response).fields}

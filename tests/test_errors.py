@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import discord
@@ -20,7 +21,8 @@ def http_error(status: int) -> discord.HTTPException:
 
 
 @pytest.mark.parametrize("error,message,expected", [
-    (OnCooldown(9.2), "Slow down: you can ask again in 10 s.", True),
+    (OnCooldown(9.2, now=datetime(2026, 1, 1, tzinfo=UTC)), "Slow down: you can ask again <t:1767225610:R>.",
+     True),
     (NotAdmin("no"), "Only server managers and the bot's configured admins can do that.", True),
     (app_commands.NoPrivateMessage(), "This command only works in a server.", True),
     (BadOption("give either an article or a topic"), "Give either an article or a topic.", True),

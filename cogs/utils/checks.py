@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 
 import discord
 from discord import app_commands
@@ -18,9 +20,11 @@ class NotAdmin(app_commands.CheckFailure):
 class OnCooldown(app_commands.CheckFailure):
     """The user asked too recently."""
 
-    def __init__(self, retry_after: float) -> None:
+    def __init__(self, retry_after: float, now: datetime | None = None) -> None:
         super().__init__(f"on cooldown for {retry_after:.0f}s")
         self.retry_after = retry_after
+        # When the user may ask again, in wall-clock time: Discord shows it as a live countdown.
+        self.until = (now or discord.utils.utcnow()) + timedelta(seconds=math.ceil(retry_after))
 
 
 def is_admin(settings: Settings, user_id: int, role_ids: Iterable[int],
@@ -33,13 +37,16 @@ def is_admin(settings: Settings, user_id: int, role_ids: Iterable[int],
     return bool(set(role_ids) & set(settings.admin_role_ids))
 
 
+def member_is_admin(settings: Settings, user: discord.abc.User, permissions: discord.Permissions | None) -> bool:
+    """``is_admin`` for a user or member as discord.py gives it (a member has roles)."""
+    return is_admin(settings, user.id, [r.id for r in getattr(user, "roles", ())], permissions)
+
+
 def admin_only() -> Callable:
     """An app-command check that raises NotAdmin unless ``is_admin`` holds for the invoking member."""
 
     async def predicate(interaction: discord.Interaction) -> bool:
-        user = interaction.user
-        roles = [r.id for r in getattr(user, "roles", ())]
-        if is_admin(interaction.client.settings, user.id, roles, interaction.permissions):
+        if member_is_admin(interaction.client.settings, interaction.user, interaction.permissions):
             return True
         raise NotAdmin("only server managers and the bot's configured admins may do this")
 

@@ -1,15 +1,15 @@
-"""The one error path: every failure becomes a short private line with an error id; the log has the rest.
+"""The one error path: every failure becomes a short private line; the log has the rest.
 
-Known failures (a user's mistake, a cooldown, the index being rebuilt) are logged as one
-line; anything else is logged with its traceback. Both log lines carry the error id the user
-sees, and nothing from the exception itself (paths, settings, traces) reaches Discord unless
-it is one of the messages written for users below.
+Known failures (a user's mistake, a cooldown, the index being rebuilt) are hints: a short
+line saying what to do, logged as one line, with no error id (there is nothing to look up).
+Anything else is a real failure: the user's line carries an error id, and the log has the
+traceback under that id. Nothing from the exception itself (paths, settings, traces) reaches
+Discord unless it is one of the messages written for users below.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import secrets
 
 import discord
@@ -61,7 +61,7 @@ def user_message(error: BaseException) -> tuple[str, bool]:
     """What to tell the user, and whether the failure is expected (no traceback in the log)."""
     error = unwrap(error)
     if isinstance(error, OnCooldown):
-        return f"Slow down: you can ask again in {math.ceil(error.retry_after)} s.", True
+        return f"Slow down: you can ask again {discord.utils.format_dt(error.until, 'R')}.", True
     if isinstance(error, (NotAdmin, app_commands.MissingPermissions)):
         return "Only server managers and the bot's configured admins can do that.", True
     if isinstance(error, app_commands.NoPrivateMessage):
@@ -94,15 +94,17 @@ def user_message(error: BaseException) -> tuple[str, bool]:
     return SOMETHING_WENT_WRONG, False
 
 
-def _log(error_id: str, where: str, user_id: int | None, error: BaseException) -> None:
+def _explain(where: str, user_id: int | None, error: BaseException) -> str:
+    """Log the failure and return the line for the user: a hint, or a failure with an error id."""
     original = unwrap(error)
     message, expected = user_message(original)
     if expected:
-        log.info("error %s: %s (user %s): %s: %s", error_id, where, user_id, type(original).__name__,
-                 original)
-    else:
-        log.error("error %s: %s failed (user %s)", error_id, where, user_id,
-                  exc_info=(type(original), original, original.__traceback__))
+        log.info("hint for %s (user %s): %s: %s", where, user_id, type(original).__name__, original)
+        return message
+    error_id = new_error_id()
+    log.error("error %s: %s failed (user %s)", error_id, where, user_id,
+              exc_info=(type(original), original, original.__traceback__))
+    return with_error_id(message, error_id)
 
 
 def _where(interaction: discord.Interaction) -> str:
@@ -113,24 +115,20 @@ def _where(interaction: discord.Interaction) -> str:
 
 
 async def report_interaction_error(interaction: discord.Interaction, error: BaseException) -> str:
-    """Tell the user privately that their command failed, with an id; log the details under it."""
-    error_id = new_error_id()
-    _log(error_id, _where(interaction), interaction.user.id if interaction.user else None, error)
-    message, _ = user_message(error)
+    """Tell the user privately what went wrong (a real failure with an id the log has the details under)."""
+    line = _explain(_where(interaction), interaction.user.id if interaction.user else None, error)
     try:
-        await send_ephemeral(interaction, with_error_id(message, error_id))
+        await send_ephemeral(interaction, line)
     except discord.HTTPException as exc:
-        log.warning("error %s: could not tell the user: %s", error_id, exc)
-    return error_id
+        log.warning("could not tell the user %r: %s", line, exc)
+    return line
 
 
 async def report_message_error(message: discord.Message, error: BaseException) -> str:
-    """Reply to a message whose question failed (a reply cannot be private), with an id."""
-    error_id = new_error_id()
-    _log(error_id, f"message {message.id}", message.author.id, error)
-    text, _ = user_message(error)
+    """Reply to a message whose question failed (a reply cannot be private)."""
+    line = _explain(f"message {message.id}", message.author.id, error)
     try:
-        await message.reply(with_error_id(text, error_id), mention_author=False)
+        await message.reply(line, mention_author=False)
     except discord.HTTPException as exc:
-        log.warning("error %s: could not tell the user: %s", error_id, exc)
-    return error_id
+        log.warning("could not tell the user %r: %s", line, exc)
+    return line

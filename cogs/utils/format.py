@@ -18,7 +18,7 @@ import discord
 
 from rag.feedback import FeedbackCounts
 from rag.text import split_sentences
-from rag.types import Answer, Citation, IndexReport
+from rag.types import Answer, Citation, IndexReport, Passage
 
 if TYPE_CHECKING:
     from rag.feeds import FeedStatus, SyncReport
@@ -167,6 +167,10 @@ def _date(c: Citation) -> str:
     return c.published.isoformat() if c.published else "undated"
 
 
+def short_date(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
 def byline(c: Citation) -> str:
     """Outlet (linked to the article when the corpus gives a URL) and date."""
     outlet = cut(c.source, 100) or "source"
@@ -178,7 +182,8 @@ def _markers(numbers: Iterable[int]) -> str:
     return "".join(f"[{n}]" for n in numbers)
 
 
-OUTLETS = 300  # the "also in" line of a source: a handful of outlet names, never the whole field
+OUTLETS = 300  # the "also in" part of a source: a handful of outlet names, never the whole field
+SOURCE_TITLE = 150
 
 
 def also_in(citations: Iterable[Citation]) -> str:
@@ -187,53 +192,159 @@ def also_in(citations: Iterable[Citation]) -> str:
     return f"also in: {safe(cut(', '.join(outlets), OUTLETS))}" if outlets else ""
 
 
-def source_fields(citations: Sequence[Citation], room: int = FIELDS) -> list[tuple[str, str]]:
-    """One (name, value) per cited article, its citation numbers first, in citation order."""
-    groups: dict[str, list[Citation]] = {}
+def numbering(citations: Iterable[Citation]) -> dict[int, int]:
+    """The number shown for each citation number: one per article, in the order they are first cited.
+
+    The identity when the core already numbers per article; when it numbers per sentence, one
+    article's "[1][2][3]" becomes "[1]"."""
+    shown: dict[int, int] = {}
+    articles: dict[str, int] = {}
     for c in sorted(citations, key=lambda c: c.n):
-        groups.setdefault(c.article_id, []).append(c)
-    out = [(f"{_markers(c.n for c in cs)} {safe(cs[0].title or 'Untitled')}",
-            "\n".join(x for x in (byline(cs[0]), also_in(cs)) if x))
-           for cs in groups.values()]
+        if c.n not in shown:
+            shown[c.n] = articles.setdefault(c.article_id, len(articles) + 1)
+    return shown
+
+
+def source_groups(citations: Iterable[Citation]) -> dict[int, list[Citation]]:
+    """The citations under each number shown (one source per number), in number order."""
+    citations = list(citations)
+    shown = numbering(citations)
+    groups: dict[int, list[Citation]] = {}
+    for c in sorted(citations, key=lambda c: (shown[c.n], c.start)):
+        groups.setdefault(shown[c.n], []).append(c)
+    return groups
+
+
+_MARKER = re.compile(r"\[(\d+)\]")
+_REPEATED_MARKER = re.compile(r"(\[\d+\])(?:[ \t]*\1)+")
+
+
+def renumbered(text: str, citations: Iterable[Citation]) -> str:
+    """``text`` with its markers shown as ``numbering`` says, a marker repeated in a row written once."""
+    shown = numbering(citations)
+    text = _MARKER.sub(lambda m: f"[{shown[int(m[1])]}]" if int(m[1]) in shown else m[0], text)
+    return _REPEATED_MARKER.sub(r"\1", text)
+
+
+def source_line(n: int, citations: Sequence[Citation]) -> str:
+    """``[1] [Title](url) · outlet · 2 Mar 2024 · also in: …``: the article's title links to it."""
+    c = citations[0]
+    title = cut(" ".join((c.title or "Untitled").split()), SOURCE_TITLE)
+    url = safe_url(c.url)
+    link = f"[{_link_text(title)}]({url})" if url else safe(title)
+    parts = [f"[{n}] {link}", safe(cut(c.source, 100)) if c.source else "",
+             short_date(c.published) if c.published else "undated", also_in(citations)]
+    return " · ".join(p for p in parts if p)
+
+
+def source_fields(citations: Sequence[Citation], room: int = FIELDS) -> list[tuple[str, str]]:
+    """One field per number shown, the article's title as its name: for timelines, whose lines are dated."""
+    out = [(f"[{n}] {safe(cs[0].title or 'Untitled')}", "\n".join(x for x in (byline(cs[0]), also_in(cs)) if x))
+           for n, cs in source_groups(citations).items()]
     if len(out) > room:
         rest = len(out) - (room - 1)
         out = out[:room - 1] + [("More sources", f"{ELLIPSIS} and {rest} more articles")]
     return out
 
 
+def source_list(citations: Sequence[Citation]) -> list[tuple[str, str]]:
+    """The sources, one line per number shown, packed into as few "Sources" fields as fit."""
+    fields: list[tuple[str, str]] = []
+    lines: list[str] = []
+    for n, cs in source_groups(citations).items():
+        line = cut(source_line(n, cs), FIELD_VALUE)
+        if lines and len("\n".join([*lines, line])) > FIELD_VALUE:
+            fields.append(("Sources" if not fields else "More sources", "\n".join(lines)))
+            lines = []
+        lines.append(line)
+    if lines:
+        fields.append(("Sources" if not fields else "More sources", "\n".join(lines)))
+    return fields
+
+
 MODE_NOTES = {
-    "extractive": "Extractive answer: every sentence is quoted from the article cited",
-    "generative": "Written by a language model: every sentence was checked against the passage it cites",
+    "extractive": "Every sentence is quoted from the article cited",
+    "generative": "Written by a language model; every sentence checked against its source",
 }
+STALE_DAYS = 2  # a source this old or older is worth saying so in the answer's first line
+_GAP = re.compile(r"^nothing indexed is dated (?P<label>.+)$")
+
+
+def age(newest: date, today: date) -> str:
+    """``today``, ``yesterday``, ``3 days ago``, ``5 weeks ago``, ``4 months ago``, ``2 years ago``."""
+    days = (today - newest).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 14:
+        return f"{days} days ago"
+    if days < 60:
+        return f"{days // 7} weeks ago"
+    if days < 730:
+        return f"{days // 30} months ago"
+    return f"{days // 365} years ago"
+
+
+def currency(answer: Answer, today: date | None = None) -> tuple[str, list[str]]:
+    """How current the answer is, for its first line ("" when that does not matter), and the rest of
+    its notice for the footer.
+
+    It matters when the newest source is a few days old or more, and when the question asked for
+    a time (e.g. "this week") that nothing indexed is dated in: then the line says so first.
+    """
+    notes = [n.strip() for n in answer.notice.split(";") if n.strip()] if answer.notice else []
+    gap = next((m for m in map(_GAP.match, notes) if m), None)
+    if gap:  # the core's "searched every date up to …" is said by the line itself
+        notes = [n for n in notes if not _GAP.match(n) and not n.startswith("searched every date")]
+    newest = answer.newest
+    if answer.refused or newest is None:
+        return "", [answer.notice] if answer.notice else []
+    today = answer.as_of or today or date.today()
+    line = f"newest source: {age(newest, today)} ({short_date(newest)})"
+    if gap:
+        return f"Nothing indexed is dated {gap['label']}; {line}", notes
+    if (today - newest).days >= STALE_DAYS:
+        return line[:1].upper() + line[1:], notes
+    return "", notes
+
+
+def answer_markdown(text: str) -> str:
+    """The answer's text made inert, except the bold short answer it may open with (``**Name** [1] — …``)."""
+    opening = re.match(r"\*\*([^*\n]{1,200})\*\*", text)
+    if opening:
+        return f"**{safe(opening[1])}**{safe(text[opening.end():])}"
+    return safe(text)
 
 
 def answer_embed(answer: Answer, title: str | None = None, colour: discord.Colour | None = None,
-                 footer: str | None = None) -> discord.Embed:
-    """An answer (or summary): its text with [n] markers, then its sources."""
+                 footer: str | None = None, dated: bool = True, understood: str = "") -> discord.Embed:
+    """An answer (or summary): how current it is (when ``dated``), its text with [n] markers, its
+    sources, a short footer; ``understood`` is the question as the bot rewrote it (a follow-up)."""
+    first, notes = currency(answer)
+    first = first if dated else ""
+    text = answer_markdown(renumbered(answer.text, answer.citations))
     embed = discord.Embed(
         title=safe(title if title is not None else answer.question),
-        description=safe(answer.text),
+        description=f"*{safe(first)}*\n{text}" if first else text,
         colour=colour or (COLOUR_REFUSED if answer.refused else COLOUR_ANSWER),
     )
-    for name, value in source_fields(answer.citations):
+    for name, value in source_list(answer.citations):
         embed.add_field(name=name, value=value, inline=False)
-    notes = [footer or MODE_NOTES.get(answer.mode, "")]
-    if answer.refused:
-        notes = [footer or "Nothing in the indexed articles answers this"]
-    if answer.notice:
-        notes.append(answer.notice)
-    if answer.currency():
-        notes.append(answer.currency())
-    embed.set_footer(text=cut(" · ".join(notes), FOOTER_NOTES))
+    mode = footer or ("Nothing in the indexed articles answers this" if answer.refused
+                      else MODE_NOTES.get(answer.mode, ""))
+    asked = f"Understood as “{cut(understood, 120)}”" if understood else ""
+    embed.set_footer(text=cut(" · ".join(n for n in [asked, mode, *notes] if n), FOOTER_NOTES))
     return fit(embed)
 
 
-def summary_embed(answer: Answer, title: str) -> discord.Embed:
-    footer = ("Written summary: every sentence was checked against the passage it cites"
+def summary_embed(answer: Answer, title: str, dated: bool = True) -> discord.Embed:
+    """A summary; ``dated`` False for one article, whose date its source line gives."""
+    footer = ("Written summary; every sentence checked against its source"
               if answer.mode == "generative" else
-              "Extractive summary: the most central sentences, each quoted and cited")
+              "The most central sentences, each quoted from the article cited")
     return answer_embed(answer, title=title, colour=COLOUR_REFUSED if answer.refused else COLOUR_SUMMARY,
-                        footer=footer)
+                        footer=footer, dated=dated)
 
 
 TIMELINE_LINE = 600  # one event line at most (a sentence is at most 400 characters, plus date and outlets)
@@ -251,9 +362,11 @@ def timeline_embed(timeline: Timeline, title: str) -> discord.Embed:
     events = list(timeline.events)
     for shown in range(len(events), 0, -1):
         kept = events[:shown]
+        cited = [e.citation for e in kept]
         embed = discord.Embed(title=cut(safe(title), TITLE), colour=COLOUR_SUMMARY,
-                              description="\n".join(cut(safe(e.line()), TIMELINE_LINE) for e in kept))
-        for name, value in source_fields([e.citation for e in kept]):
+                              description="\n".join(cut(safe(renumbered(e.line(), cited)), TIMELINE_LINE)
+                                                    for e in kept))
+        for name, value in source_fields(cited):
             embed.add_field(name=cut(name, FIELD_NAME), value=cut(value, FIELD_VALUE), inline=False)
         more = len(events) - shown
         embed.set_footer(text=f"{more} later events not shown · {footer}" if more else footer)
@@ -262,33 +375,107 @@ def timeline_embed(timeline: Timeline, title: str) -> discord.Embed:
     return fit(embed)
 
 
-def passages_embed(answer: Answer) -> discord.Embed:
-    """The passages an answer was drawn from (the quotes themselves when there are none), cited ones first."""
-    embed = discord.Embed(title=safe(f"Passages behind: {answer.question}"), colour=COLOUR_ANSWER)
-    entries: list[tuple[tuple[int, ...], str, str, Citation]] = []
-    if answer.passages:
-        for p in answer.passages:
+def _paragraph_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of the paragraph (lines of ``text``) holding ``text[start:end]``."""
+    a = max(text.rfind("\n", 0, start) + 1, 0)
+    b = text.find("\n", end)
+    return a, len(text) if b < 0 else b
+
+
+def highlight(text: str, spans: Sequence[tuple[int, int]], limit: int) -> str:
+    """``text`` made inert with each span in bold, cut to ``limit`` characters around the first span."""
+    spans = sorted((max(a, 0), min(b, len(text))) for a, b in spans if b > a)
+
+    def render(lo: int, hi: int) -> str:
+        out, at = [], lo
+        for a, b in spans:
+            a, b = max(a, lo), min(b, hi)
+            if b <= a:
+                continue
+            out.append(safe(text[at:a]))
+            out.append(f"**{safe(text[a:b].strip())}**" + (" " if text[a:b].endswith(" ") else ""))
+            at = b
+        out.append(safe(text[at:hi]))
+        body = " ".join("".join(out).split())
+        return ("… " if lo > 0 else "") + body + (" …" if hi < len(text) else "")
+
+    shown = render(0, len(text))
+    if len(shown) <= limit:
+        return shown
+    # Keep a little of what leads to the first quote, then as much after it as fits.
+    first = spans[0][0] if spans else 0
+    lo = 0 if first <= 80 else text.find(" ", first - 80, first) + 1 or first
+    low, high = min((spans[0][1] if spans else lo) + 1, len(text)), len(text)
+    if len(render(lo, low)) > limit:
+        lo = first  # no room for what leads to it: start at the quote
+    if len(render(lo, low)) > limit:  # even the first quote does not fit: plain and cut
+        return cut(safe(" ".join(text[lo:].split())), limit)
+    while low < high:  # the longest end that fits (the rendering grows with it)
+        mid = (low + high + 1) // 2
+        if len(render(lo, mid)) <= limit:
+            low = mid
+        else:
+            high = mid - 1
+    space = text.rfind(" ", lo, low)
+    end = space if space > (spans[0][1] if spans else lo) else low  # end at a word
+    return render(lo, end)
+
+
+def _quoted_in(passage: Passage, citations: Sequence[Citation]) -> list[Citation]:
+    ch = passage.chunk
+    return [c for c in citations if c.article_id == ch.article_id and ch.start <= c.start and c.end <= ch.end]
+
+
+PASSAGES = 10  # passages shown at most; each gets an equal share of the embed
+UNQUOTED = 300  # an excerpt of a passage the answer did not quote (/sources): enough to judge it
+
+
+def passages_embed(answer: Answer, everything: bool = False) -> discord.Embed:
+    """Each source's quoted sentences in bold in their paragraphs (the Passages button); with
+    ``everything`` (/sources), also the passages retrieved but not quoted."""
+    title = "Everything retrieved for" if everything else "Quoted passages"
+    embed = discord.Embed(title=safe(f"{title}: {answer.question}"), colour=COLOUR_ANSWER)
+    groups = source_groups(answer.citations)
+    # (name, text, spans, byline): the paragraphs of a source that hold its quotes, or the quotes alone.
+    entries: list[tuple[str, str, list[tuple[int, int]], str]] = []
+    used: set[str] = set()
+    for n, cs in groups.items():
+        name = f"[{n}] {safe(cs[0].title or 'Untitled')}"
+        holding = [p for p in answer.passages if _quoted_in(p, cs)]
+        if not holding:
+            entries.append((name, " ".join(c.quote for c in cs), [], byline(cs[0])))
+            continue
+        for p in holding:
+            used.add(p.chunk.id)
+            quoted = _quoted_in(p, cs)
             ch = p.chunk
-            numbers = tuple(c.n for c in answer.citations
-                            if c.article_id == ch.article_id and ch.start <= c.start and c.end <= ch.end)
-            ref = Citation(0, ch.article_id, ch.title, ch.source, ch.published, ch.url, "", ch.start, ch.end)
-            entries.append((numbers, ch.title, ch.text, ref))
-        entries.sort(key=lambda e: (not e[0], e[0][:1]))  # cited first, in citation order
-    else:
-        entries = [((c.n,), c.title, c.quote, c) for c in answer.citations]
+            a, b = _paragraph_around(ch.text, min(c.start for c in quoted) - ch.start,
+                                     max(c.end for c in quoted) - ch.start)
+            spans = [(c.start - ch.start - a, c.end - ch.start - a) for c in quoted]
+            entries.append((name, ch.text[a:b], spans, byline(cs[0])))
+    if everything:
+        for p in answer.passages:
+            if p.chunk.id not in used:
+                ch = p.chunk
+                ref = Citation(0, ch.article_id, ch.title, ch.source, ch.published, ch.url, "", ch.start, ch.end)
+                entries.append((f"(not quoted) {safe(ch.title or 'Untitled')}", cut(ch.text, UNQUOTED), [],
+                                byline(ref)))
     if not entries:
         embed.description = "No passage was close enough to the question to quote."
         return fit(embed)
-    entries = entries[:10]
-    names = [cut(f"{_markers(numbers) or '(not cited)'} {safe(title or 'Untitled')}", FIELD_NAME)
-             for numbers, title, _, _ in entries]
-    footer = "[n] marks the passages the answer quotes; passages are shown as indexed"
+    left = len(entries) - PASSAGES
+    entries = entries[:PASSAGES]
+    footer = ("Quoted sentences in bold, each in its paragraph" if not everything else
+              "Quoted sentences in bold; passages are shown as indexed")
+    if left > 0:
+        footer = f"{left} more not shown · {footer}"
+    names = [cut(name, FIELD_NAME) for name, _, _, _ in entries]
     room = TOTAL - len(embed.title or "") - len(footer) - sum(len(n) for n in names) - 20
     budget = min(FIELD_VALUE, room // len(entries))
-    for name, (_, _, text, ref) in zip(names, entries, strict=True):
-        line = byline(ref)
-        embed.add_field(name=name, value=f"{cut(safe(text), max(budget - len(line) - 1, 40))}\n{line}",
-                        inline=False)
+    for name, (_, text, spans, line) in zip(names, entries, strict=True):
+        body = highlight(text, spans, max(budget - len(line) - 1, 40)) if spans else \
+            cut(safe(" ".join(text.split())), max(budget - len(line) - 1, 40))
+        embed.add_field(name=name, value=f"{body}\n{line}", inline=False)
     embed.set_footer(text=footer)
     return fit(embed)
 
@@ -306,6 +493,33 @@ _STAGES = {
 }
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 chunk``, ``2 chunks``, ``1,200 files``."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
+
+
+def index_summary(report: IndexReport) -> str:
+    """What a reindex did, in one line, counted in proper English ("1 chunk embedded")."""
+    copies = (f"; {plural(report.duplicate_groups, 'group')} of duplicate articles"
+              if report.duplicate_groups else "")
+    return (f"{len(report.added):,} added, {len(report.updated):,} updated, {len(report.removed):,} removed, "
+            f"{report.unchanged:,} unchanged, {len(report.skipped):,} skipped; "
+            f"{plural(report.chunks_embedded, 'chunk')} embedded in {report.seconds:.1f}s{copies}")
+
+
+def uploads_summary(uploads: UploadReport) -> str:
+    return (f"{plural(len(uploads.added), 'file')} added, {len(uploads.already_there):,} already there, "
+            f"{len(uploads.rejected):,} rejected")
+
+
+def sync_summary(report: SyncReport) -> str:
+    text = (f"{plural(report.feeds, 'feed')} checked: {len(report.new):,} new, {len(report.updated):,} updated, "
+            f"{len(report.unchanged):,} unchanged, {len(report.failed):,} failed in {report.seconds:.1f}s")
+    if report.index is not None:
+        return f"{text}; index: {index_summary(report.index)}"
+    return f"{text}; not indexed yet: {report.index_error}" if report.index_error else text
+
+
 def progress_text(stage: str, done: int, total: int) -> str:
     """One line of reindex progress."""
     label = _STAGES.get(stage, stage)
@@ -317,7 +531,7 @@ def progress_text(stage: str, done: int, total: int) -> str:
 def report_embed(report: IndexReport, labels: dict[str, str], full: bool = False) -> discord.Embed:
     """What a reindex did: counts, then the added, updated, removed and skipped files (with reasons)."""
     embed = discord.Embed(title="Full reindex finished" if full else "Reindex finished",
-                          description=safe(report.summary()), colour=COLOUR_ADMIN)
+                          description=safe(index_summary(report)), colour=COLOUR_ADMIN)
     for label, ids in (("Added", report.added), ("Updated", report.updated), ("Removed", report.removed)):
         if ids:
             embed.add_field(name=f"{label} ({len(ids)})",
@@ -332,11 +546,11 @@ def ingest_embed(uploads: UploadReport, report: IndexReport | None, labels: dict
     """What /ingest did: the files added, already there and rejected (with reasons), then the reindex report."""
     if report is None:
         embed = discord.Embed(title="Nothing uploaded", colour=COLOUR_ADMIN,
-                              description=f"{safe(uploads.summary())}; nothing to index.")
+                              description=f"{safe(uploads_summary(uploads))}; nothing to index.")
     else:
         embed = report_embed(report, labels)
         embed.title = "Upload indexed"
-        embed.description = f"{safe(uploads.summary())}\nReindex: {embed.description}"
+        embed.description = f"{safe(uploads_summary(uploads))}\nReindex: {embed.description}"
     files = []
     if uploads.added:
         files.append((f"Files added ({len(uploads.added)})", listing(
@@ -361,8 +575,10 @@ def _when(stamp: str) -> str:
 
 
 def status_embed(stats: IndexStats | None, counts: FeedbackCounts, reindexing: bool = False,
-                 problem: str = "", feeds: Sequence[FeedStatus] = ()) -> discord.Embed:
-    """What is indexed, or (``stats`` None) ``problem`` saying why nothing is; the feedback counts; the feeds."""
+                 problem: str = "", feeds: Sequence[FeedStatus] = (), admin: bool = False,
+                 notes: Sequence[str] = ()) -> discord.Embed:
+    """What is indexed, or (``stats`` None) ``problem`` saying why nothing is; the feedback counts; the
+    feeds. The bot's internals (the embedding model) only for ``admin``; ``notes`` are warnings for them."""
     embed = discord.Embed(title="Index status", colour=COLOUR_ADMIN)
     if stats is None:
         embed.description = safe(problem)
@@ -374,7 +590,8 @@ def status_embed(stats: IndexStats | None, counts: FeedbackCounts, reindexing: b
         last = _when(stats.last_reindex) if stats.last_reindex else "never"
         embed.add_field(name="Last reindex", value=last)
         embed.add_field(name="Answer mode", value=safe(stats.answer_mode))
-        embed.add_field(name="Embedding model", value=safe(stats.embedding))
+        if admin:
+            embed.add_field(name="Embedding model", value=safe(stats.embedding))
         if stats.sources:
             top = list(stats.sources.items())[:5]
             more = len(stats.sources) - len(top)
@@ -386,6 +603,8 @@ def status_embed(stats: IndexStats | None, counts: FeedbackCounts, reindexing: b
         embed.add_field(name="Reindex", value="running; answers come from the previous index until it ends")
     if feeds:
         embed.add_field(name="Feeds", value=feeds_line(feeds), inline=False)
+    for note in notes:
+        embed.add_field(name="⚠ Admin commands hidden", value=safe(note), inline=False)
     return fit(embed)
 
 
@@ -417,7 +636,7 @@ def feeds_embed(feeds: Sequence[FeedStatus]) -> discord.Embed:
 
 def feed_sync_embed(report: SyncReport) -> discord.Embed:
     """What a feed sync did: articles new, updated and failed (with reasons), then the reindex."""
-    embed = discord.Embed(title="Feeds synced", description=safe(report.summary()), colour=COLOUR_ADMIN)
+    embed = discord.Embed(title="Feeds synced", description=safe(scrub(sync_summary(report))), colour=COLOUR_ADMIN)
     for label, changes in (("New", report.new), ("Updated", report.updated)):
         if changes:
             embed.add_field(name=f"{label} ({len(changes)})",

@@ -9,6 +9,7 @@ from datetime import date
 import discord
 from discord import app_commands
 
+from rag.errors import QuestionError
 from rag.types import Filters
 
 from .errors import BadOption
@@ -36,6 +37,24 @@ class DateOption(app_commands.Transformer):
 
 
 Day = app_commands.Transform[date, DateOption]
+
+# Discord refuses longer text in the box itself; the core's token limit still applies after.
+MAX_QUESTION_CHARS = 700
+Question = app_commands.Range[str, 1, MAX_QUESTION_CHARS]
+
+
+def check_question(service, text: str, what: str = "question") -> str:
+    """The core's check of a question (or topic), its refusals said in words rather than tokens."""
+    try:
+        return service.check_question(text)
+    except QuestionError:
+        words = len(text.split())
+        if not words:
+            raise QuestionError(f"the {what} is empty: type a few words, e.g. "
+                                "“What did the council decide about the tram?”") from None
+        limit = max(service.settings.max_question_tokens * 3 // 4, 1)  # about 0.75 words per token
+        raise QuestionError(f"the {what} is too long ({words:,} words, {len(text.strip()):,} characters); "
+                            f"keep it to one or two sentences, under about {limit} words") from None
 
 
 def make_filters(source: str | None, since: date | None, until: date | None) -> Filters:

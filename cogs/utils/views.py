@@ -2,7 +2,8 @@
 
 The buttons are ``DynamicItem``s: the custom id carries the action and the answer's key, so no
 view has to stay in memory per message. The answer itself is looked up in the bot's
-``AnswerMemory``; an answer from before a restart is gone, and the user is told so.
+``AnswerMemory``, kept on disk across restarts; only an answer past its retention is gone, and
+the user is told so.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from rag.types import Answer
 
 from .errors import report_interaction_error
 from .format import passages_embed
+from .memory import KEEP_ANSWERS, KEEP_DAYS
 from .replies import defer, finish
 
 log = logging.getLogger(__name__)
 
-FORGOTTEN = ("That answer is no longer in the bot's memory (it keeps recent answers only, until it "
-             "restarts). Ask again to see its passages or rate it.")
+FORGOTTEN = (f"That answer is older than the bot keeps (the last {KEEP_DAYS} days, at most {KEEP_ANSWERS:,} "
+             "answers). Ask again to see its passages or rate it.")
 
 _BUTTONS = {
     "passages": ("Passages", "📄", discord.ButtonStyle.secondary),
@@ -67,7 +69,7 @@ def answer_view(key: str, answer: Answer) -> discord.ui.View:
 
 async def on_click(interaction: discord.Interaction, action: str, key: str) -> None:
     bot = interaction.client
-    remembered = bot.answers.get(key)
+    remembered = await asyncio.to_thread(bot.answers.get, key)
     if remembered is None:
         await interaction.response.send_message(FORGOTTEN, ephemeral=True)
         return
