@@ -174,6 +174,7 @@ _NOT_NAMES = frozenset(
     like unlike among including amid about above below between both either neither nor such whether
     instead perhaps maybe indeed thus hence yes well earlier later once twice again almost nearly roughly
     some several few much many most every each another what's here's there's it's that's
+    did does do is are was were has have had will would can could should shall may might must
     """.split())
 
 

@@ -148,15 +148,30 @@ def test_one_number_per_article(awards):
 
 def test_without_a_clear_winner_no_short_answer_is_claimed(service, settings):
     write_corpus(settings.corpus_dir, {
+        "chair.md": {"title": "Council to name a transport chair", "published": "2024-05-01", "source": "gazette",
+                     "url": "https://a.example/1",
+                     "text": "Either Ana Ruiz or Tomas Brekke will chair the new transport committee of the "
+                             "Riverton council, the mayor said on Monday."},
+    })
+    service.reindex()
+    answer = service.ask("Who will chair the new transport committee of the Riverton council?")
+    assert not answer.refused
+    assert answer.short == "" and not answer.text.startswith("**")
+    assert "do not settle" in answer.text and "Ana Ruiz" in answer.text and "Tomas Brekke" in answer.text
+
+
+def test_a_refusal_says_what_was_found_and_what_to_try(service, settings):
+    write_corpus(settings.corpus_dir, {
         "a.md": {"title": "Cup final preview", "published": "2024-05-01", "source": "sports-a",
                  "url": "https://a.example/1",
                  "text": "Riverton Rovers and Port Aldine meet in the cup final on Saturday. Both teams are "
                          "unbeaten this season and the match is sold out."},
     })
     service.reindex()
-    answer = service.ask("Which team won the cup final?")
-    assert not answer.refused
-    assert answer.short == "" and not answer.text.startswith("**")
+    answer = service.ask("Did Lumetra open its battery factory in Valdoria?")  # named nowhere in the corpus
+    assert answer.refused and not answer.citations
+    assert "“Cup final preview”" in answer.text and "date range" in answer.text
+    assert "none of them mentions Lumetra, Valdoria" in answer.text
 
 
 def test_follow_up_uses_what_the_answer_found(awards):

@@ -7,7 +7,8 @@ question set, never single questions:
 
 - refusal (MIN_EVIDENCE): the best answer-sentence score of questions whose answer is in
   the retrieved passages (should be answered) against questions asked with ``as_of`` moved
-  120 days back, when no article then published contains the answer (should be refused);
+  120 days back, when no article then published contains the answer (should be refused),
+  printed as a curve over thresholds for alternate weeks (choose on one, check on the other);
 - verification (rag/verify.py): each question's ``evidence`` sentence, written by the quiz's
   own source, checked against the best retrieved passage that contains the answer (a
   supported paraphrase) and against the best one that does not (unsupported).
@@ -23,7 +24,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from ..answer import ExtractiveAnswerer
+from ..answer import MISSING_NAME_EVIDENCE, ExtractiveAnswerer, missing_names
 from ..context import Numbered, PassageBook
 from ..settings import Settings
 from ..text import split_sentences
@@ -44,40 +45,65 @@ def _published_texts(articles: Path) -> list[tuple[date | None, str]]:
     return out
 
 
-def _best_threshold(pos: list[float], neg: list[float]) -> tuple[float, float, float]:
-    best = (0.0, 0.0, 0.0, -1.0)
-    for i in range(0, 121):
-        t = i / 100
-        tpr = sum(s >= t for s in pos) / len(pos)
-        tnr = sum(s < t for s in neg) / len(neg)
-        if tpr + tnr - 1 > best[3]:
-            best = (t, tpr, tnr, tpr + tnr - 1)
-    return best[:3]
+THRESHOLDS = [round(0.40 + 0.05 * i, 2) for i in range(9)]  # 0.40 .. 0.80
+
+
+def _best_sentence_score(service, answerer, q, as_of) -> tuple[float, bool, list]:
+    """The best quotable sentence's score for a question asked as of ``as_of`` (searched as `ask`
+    searches), whether a name the question gives is missing from every passage, and the passages."""
+    filters = Filters(as_of=as_of)
+    window = service.window_of(q.question, filters)
+    passages, _ = service.search_in_time(q.question, filters, window, k=max(service.settings.top_k, 8))
+    ev = answerer.evidence(q.question, passages)
+    return (ev[0].score if ev else 0.0), bool(missing_names(q.question, passages)), passages
 
 
 def calibrate_refusal(service, questions, articles: Path) -> dict:
+    """The refusal curve: for each threshold, the share of answerable questions refused (false
+    refusals) and of unanswerable ones refused, on alternate weeks (even, odd) and on all."""
     answerer = ExtractiveAnswerer(service.embeddings, 0.0)
     texts = _published_texts(articles)
-    pos, neg = [], []
+    weeks = {d: i % 2 for i, d in enumerate(sorted({q.asked for q in questions}))}
+    pos: list[tuple[int, float, bool]] = []
+    neg: list[tuple[int, float, bool]] = []
     for q in questions:
-        passages = service.search(q.question, Filters(as_of=q.asked), k=8)
+        score, missing, passages = _best_sentence_score(service, answerer, q, q.asked)
         if any(contains_answer(p.chunk.text, q.answer) for p in passages):
-            ev = answerer.evidence(q.question, passages)
-            pos.append(ev[0].score if ev else 0.0)
+            pos.append((weeks[q.asked], score, missing))
         earlier = q.asked - SHIFT
         if q.asked >= date(2023, 4, 1) and not any(
                 d and d <= earlier and q.answer.lower() in t for d, t in texts):
-            passages = service.search(q.question, Filters(as_of=earlier), k=8)
-            ev = answerer.evidence(q.question, passages)
-            neg.append(ev[0].score if ev else 0.0)
+            neg.append((weeks[q.asked], *_best_sentence_score(service, answerer, q, earlier)[:2]))
     if not pos or not neg:
         return {"answerable": len(pos), "unanswerable": len(neg), "note": "too few questions to calibrate"}
-    t, tpr, tnr = _best_threshold(pos, neg)
-    current = service.settings.min_evidence
-    return {"answerable": len(pos), "unanswerable": len(neg), "best_threshold": t,
-            "answered_at_best": tpr, "refused_at_best": tnr, "current_threshold": current,
-            "answered_at_current": sum(s >= current for s in pos) / len(pos),
-            "refused_at_current": sum(s < current for s in neg) / len(neg)}
+
+    def rates(refused, part: int | None) -> dict:
+        p = [r for r in pos if part is None or r[0] == part]
+        n = [r for r in neg if part is None or r[0] == part]
+        return {"false_refusals": sum(map(refused, p)) / max(1, len(p)),
+                "unanswerable_refused": sum(map(refused, n)) / max(1, len(n)), "answerable": len(p),
+                "unanswerable": len(n)}
+
+    def row(t: float, refused) -> dict:
+        return {"threshold": t, "even_weeks": rates(refused, 0), "odd_weeks": rates(refused, 1),
+                "all": rates(refused, None)}
+
+    floor = service.settings.min_evidence
+    curve = [row(t, lambda r, t=t: r[1] < t) for t in THRESHOLDS]
+    # The second signal: a name the question gives that no passage mentions, below a higher bar.
+    names = [row(t, lambda r, t=t: r[1] < floor or (r[2] and r[1] < t)) for t in THRESHOLDS if t >= floor]
+    return {"answerable": len(pos), "unanswerable": len(neg), "min_evidence": floor,
+            "missing_name_evidence": MISSING_NAME_EVIDENCE, "curve": curve, "missing_name_curve": names}
+
+
+def refusal_table(result: dict, key: str = "curve", label: str = "MIN_EVIDENCE") -> str:
+    lines = [f"| {label} | false refusals even / odd / all | unanswerable refused even / odd / all |",
+             "|---|---|---|"]
+    for row in result.get(key, []):
+        fr = " / ".join(f"{100 * row[k]['false_refusals']:.1f}%" for k in ("even_weeks", "odd_weeks", "all"))
+        tr = " / ".join(f"{100 * row[k]['unanswerable_refused']:.1f}%" for k in ("even_weeks", "odd_weeks", "all"))
+        lines.append(f"| {row['threshold']:.2f} | {fr} | {tr} |")
+    return "\n".join(lines)
 
 
 def calibrate_verifier(service, questions) -> dict:
@@ -120,16 +146,30 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--questions", type=Path, required=True)
     p.add_argument("--data-dir", type=Path, default=Path("bench-data"))
     p.add_argument("--limit", type=int, help="use about N questions, spread over the whole set")
+    p.add_argument("--json", action="store_true", help="print everything as JSON")
     args = p.parse_args(argv)
     from ..service import RagService
 
-    service = RagService(replace(Settings.from_env(), data_dir=args.data_dir / "ours"))
+    from . import __main__ as bench
+
+    settings = Settings.from_env()
+    service = RagService(replace(settings, data_dir=args.data_dir / bench._ours_folder(settings), llm_provider="none"))
     questions = load_questions(args.questions)
     if args.limit:
         questions = questions[::max(1, len(questions) // args.limit)]
-    result = {"refusal": calibrate_refusal(service, questions, args.articles),
-              "verifier": calibrate_verifier(service, questions)}
-    print(json.dumps(result, indent=2))
+    refusal = calibrate_refusal(service, questions, args.articles)
+    if args.json:
+        print(json.dumps({"refusal": refusal, "verifier": calibrate_verifier(service, questions)}, indent=2))
+        return 0
+    print(f"Refusals: {refusal['answerable']} answerable questions (the answer is in the retrieved passages), "
+          f"{refusal['unanswerable']} unanswerable ones (asked {SHIFT.days} days before any article held the answer)")
+    print("\nRefused when the best sentence scores under MIN_EVIDENCE:")
+    print(refusal_table(refusal))
+    print(f"\nRefused under MIN_EVIDENCE = {refusal['min_evidence']}, or when a name the question gives is in no "
+          f"passage and the best sentence scores under the threshold (MISSING_NAME_EVIDENCE, now "
+          f"{refusal['missing_name_evidence']}):")
+    print(refusal_table(refusal, "missing_name_curve", "MISSING_NAME_EVIDENCE"))
+    print(json.dumps({"verifier": calibrate_verifier(service, questions)}, indent=2))
     return 0
 
 
