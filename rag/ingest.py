@@ -13,7 +13,8 @@ Nothing here raises for a bad file: it becomes a :class:`~rag.types.Skipped` wit
 reason, and the rest of the corpus still loads. A date that cannot be parsed does not skip
 the article: it is kept undated and a warning is logged. Hidden files and folders, editor
 and OS junk (``.DS_Store``, ``Thumbs.db``, ``*~``) and ``README`` files are ignored without
-a report. For JSON Lines the size limit applies to each line (they are streamed); for every
+a report. Symbolic links are followed only to targets inside the corpus folder, and only
+regular files are read (see ``_list_files``). For JSON Lines the size limit applies to each line (they are streamed); for every
 other file it applies to the whole file.
 """
 
@@ -26,11 +27,12 @@ import json
 import logging
 import os
 import re
+import stat
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 import calendar
 from datetime import date, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from rag.text import clean_text, normalize_title
@@ -110,30 +112,97 @@ def _iter_corpus(root: Path, max_file_bytes: int) -> Iterator[Article | Skipped]
 
 
 # --------------------------------------------------------------------------- walking
+#
+# The corpus path policy, in one place: what under the corpus folder is read, and what is
+# reported instead. Only regular files are read, found without recursion (any depth works);
+# a symbolic link is followed only when its target lies inside the corpus folder; a folder
+# reached again through a link is a loop, reported once; a name that is not valid UTF-8
+# is carried as an escaped, printable origin ("latin\xe9.md") that every later stage can store.
+
+
+def display_path(rel: str) -> str:
+    """``rel`` (a relative path as the OS gave it) as printable, storable text: bad bytes escaped."""
+    return os.fsencode(rel).decode("utf-8", "backslashreplace")
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _list_files(root: Path) -> tuple[list[tuple[str, str]], list[Skipped]]:
+    """Every corpus file as (origin, real path to read), and what the path policy refused, and why."""
+    real_root = os.path.realpath(root)
+    files: list[tuple[str, str]] = []
+    refused: list[Skipped] = []
+    st = os.stat(real_root)
+    # (folder to read, its path relative to the root, the (device, inode) of it and its parents)
+    stack: list[tuple[str, str, frozenset]] = [(real_root, "", frozenset({(st.st_dev, st.st_ino)}))]
+    while stack:
+        folder, rel_folder, ancestors = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError as e:
+            refused.append(Skipped(display_path(rel_folder or "."), f"cannot read folder: {e.strerror or e}"))
+            continue
+        for entry in entries:
+            name = entry.name
+            rel = f"{rel_folder}/{name}" if rel_folder else name
+            try:
+                is_link = entry.is_symlink()
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError as e:
+                refused.append(Skipped(display_path(rel), f"cannot read: {e.strerror or e}"))
+                continue
+            if name.startswith(".") or (not is_dir and not is_link and _ignored(name)):
+                continue
+            path = entry.path
+            if is_link:
+                target = os.path.realpath(path)
+                if not _inside(target, real_root):
+                    refused.append(Skipped(display_path(rel), "symbolic link to outside the corpus folder "
+                                                              "(not followed)"))
+                    continue
+                try:
+                    st = os.stat(target)
+                except OSError:
+                    refused.append(Skipped(display_path(rel), "broken symbolic link"))
+                    continue
+                is_dir = stat.S_ISDIR(st.st_mode)
+                if not is_dir and _ignored(name):
+                    continue
+                path = target
+            if is_dir:
+                try:
+                    st = os.stat(path)
+                except OSError as e:
+                    refused.append(Skipped(display_path(rel), f"cannot read folder: {e.strerror or e}"))
+                    continue
+                key = (st.st_dev, st.st_ino)
+                if key in ancestors:
+                    refused.append(Skipped(display_path(rel), "symbolic link loop: the link points to a folder "
+                                                              "that contains it (not followed)"))
+                    continue
+                stack.append((path, rel, ancestors | {key}))
+                continue
+            try:
+                mode = os.stat(path).st_mode if is_link else entry.stat(follow_symlinks=False).st_mode
+            except OSError as e:
+                refused.append(Skipped(display_path(rel), f"cannot read file: {e.strerror or e}"))
+                continue
+            if not stat.S_ISREG(mode):
+                refused.append(Skipped(display_path(rel), "not a regular file (a pipe, socket or device)"))
+                continue
+            files.append((display_path(rel), path))
+    return files, refused
 
 
 def _walk(root: Path, max_file_bytes: int) -> Iterator[Article | Skipped]:
-    files: list[tuple[str, Path]] = []
-    folder_errors: list[Skipped] = []
-
-    def on_error(err: OSError) -> None:
-        try:
-            where = Path(err.filename).relative_to(root).as_posix()
-        except (TypeError, ValueError):
-            where = str(err.filename or root)
-        folder_errors.append(Skipped(where, f"cannot read folder: {err.strerror or err}"))
-
-    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            if _ignored(name):
-                continue
-            path = Path(dirpath, name)
-            files.append((path.relative_to(root).as_posix(), path))
-    yield from folder_errors
+    files, refused = _list_files(root)
+    yield from sorted(refused, key=lambda s: s.origin)
     for rel, path in sorted(files):
         try:
-            yield from _load_file(path, rel, max_file_bytes)
+            yield from _load_file(Path(path), rel, max_file_bytes)
         except _Skip as skip:
             yield Skipped(rel, skip.reason)
         except Exception as e:  # noqa: BLE001 - a bug or an odd file must not stop the whole corpus
@@ -153,8 +222,10 @@ def _ignored(name: str) -> bool:
 
 
 def _load_file(path: Path, rel: str, max_file_bytes: int) -> Iterator[Article | Skipped]:
-    lower = path.name.lower()
-    suffix = path.suffix.lower()
+    """The articles of one file; ``path`` is where to read it, ``rel`` its name in the corpus (a link's own)."""
+    named = PurePosixPath(rel)
+    lower = named.name.lower()
+    suffix = named.suffix.lower()
     try:
         size = path.stat().st_size
     except OSError as e:
@@ -178,14 +249,14 @@ def _load_file(path: Path, rel: str, max_file_bytes: int) -> Iterator[Article | 
     data = _read(path)
     if suffix in _HTML_SUFFIXES:
         meta, body = _parse_html(data)
-        yield _article(meta, body, rel=rel, origin=rel, multi=False, fallback_title=path.stem)
+        yield _article(meta, body, rel=rel, origin=rel, multi=False, fallback_title=named.stem)
         return
     text = _decode(data)
     if kind == "json":
         yield from _json_records(text, rel)
         return
     meta, body = _split_front_matter(text)
-    yield _article(meta, body, rel=rel, origin=rel, multi=False, fallback_title=path.stem,
+    yield _article(meta, body, rel=rel, origin=rel, multi=False, fallback_title=named.stem,
                    markdown=suffix != ".txt")
 
 
@@ -502,6 +573,7 @@ def _string(meta: Mapping[str, Any], key: str) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     raise _Skip(f"'{key}' must be a string")
+
 
 
 def _explicit_id(value: Any) -> str | None:

@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import logging
+import os
 from datetime import date
 from pathlib import Path
 
@@ -548,3 +549,69 @@ def test_an_undated_article_takes_the_date_of_its_dateline(tmp_path):
     assert dateline("Published 14 Nov 2026. The council met.") == date(2026, 11, 14)
     assert dateline("x" * 300 + " March 3, 2024") is None  # only the top of the text is a dateline
     assert dateline("On February 30, 2024 nothing happened.") is None  # not a real date
+
+
+# --------------------------------------------------------------------------- the path policy
+
+
+def test_symbolic_links_to_outside_the_corpus_are_not_followed(tmp_path: Path) -> None:
+    corpus, outside = tmp_path / "corpus", tmp_path / "outside"
+    write(corpus, "good.txt", GOOD)
+    secret = write(outside, "env.txt", "Settings\nDISCORD_TOKEN=abc.secret.token and more words here.")
+    write(outside, "notes/leak.md", "Leak\nThe vault code is 4711, said the note.")
+    (corpus / "token.txt").symlink_to(secret)
+    (corpus / "shared").symlink_to(outside / "notes", target_is_directory=True)
+    (corpus / "passwd.txt").symlink_to("/etc/passwd")
+    articles, skipped = load_corpus(corpus)
+    assert [a.origin for a in articles] == ["good.txt"]
+    assert not any("secret" in a.text or "4711" in a.text for a in articles)
+    reason = "symbolic link to outside the corpus folder (not followed)"
+    assert {(s.origin, s.reason) for s in skipped} == {
+        ("token.txt", reason), ("shared", reason), ("passwd.txt", reason)}
+
+
+def test_symbolic_links_inside_the_corpus_are_read_under_their_own_name(tmp_path: Path) -> None:
+    write(tmp_path, "a/story.txt", GOOD)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "copy.md").symlink_to(tmp_path / "a" / "story.txt")
+    (tmp_path / "c").symlink_to(tmp_path / "a", target_is_directory=True)
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "missing.txt")
+    articles, skipped = load_corpus(tmp_path)
+    assert sorted(a.origin for a in articles) == ["a/story.txt", "b/copy.md", "c/story.txt"]
+    assert skipped == [Skipped("gone.txt", "broken symbolic link")]
+
+
+def test_a_folder_symlink_loop_is_reported_and_the_rest_loads(tmp_path: Path) -> None:
+    write(tmp_path, "news/story.txt", GOOD)
+    (tmp_path / "news" / "again").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / "news" / "self").symlink_to(".", target_is_directory=True)
+    articles, skipped = load_corpus(tmp_path)
+    assert [a.origin for a in articles] == ["news/story.txt"]
+    loop = "symbolic link loop: the link points to a folder that contains it (not followed)"
+    assert skipped == [Skipped("news/again", loop), Skipped("news/self", loop)]
+
+
+def test_deeply_nested_folders_are_read(tmp_path: Path) -> None:
+    levels = [str(tmp_path)]
+    for _ in range(1500):  # (os.makedirs, pathlib and shutil.rmtree recurse once per level)
+        levels.append(levels[-1] + "/d")
+        os.mkdir(levels[-1])
+    try:
+        write(Path(levels[-1]), "story.txt", GOOD)
+        write(tmp_path, "top.txt", GOOD)
+        articles, skipped = load_corpus(tmp_path)
+        assert skipped == []
+        assert sorted(a.origin for a in articles) == ["d/" * 1500 + "story.txt", "top.txt"]
+    finally:
+        Path(levels[-1], "story.txt").unlink(missing_ok=True)
+        for level in reversed(levels[1:]):
+            os.rmdir(level)
+
+
+def test_a_fifo_is_reported_not_read(tmp_path: Path) -> None:
+    write(tmp_path, "good.txt", GOOD)
+    os.mkfifo(tmp_path / "pipe.md")
+    articles, skipped = load_corpus(tmp_path)  # reading the pipe would block for ever
+    assert [a.origin for a in articles] == ["good.txt"]
+    assert skipped == [Skipped("pipe.md", "not a regular file (a pipe, socket or device)")]
+
