@@ -569,11 +569,13 @@ def _string(meta: Mapping[str, Any], key: str) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        return _SURROGATES.sub("", value).strip()  # lone surrogates (from JSON escapes) cannot be stored
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     raise _Skip(f"'{key}' must be a string")
 
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def _explicit_id(value: Any) -> str | None:
@@ -590,7 +592,7 @@ def _explicit_id(value: Any) -> str | None:
 
 
 def _hash(value: str) -> str:
-    return hashlib.sha1(value.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha1(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _title_from_text(text: str, markdown: bool) -> str:

@@ -148,3 +148,19 @@ def test_killed_reindex_leaves_the_previous_index_answering(indexed, corpus, tmp
     report = indexed.reindex()  # the next run cleans up and completes
     assert len(report.added) == 40
     assert indexed.stats().chunks == store_count(indexed)
+
+
+def test_file_names_that_are_not_utf8_are_indexed_and_committed(service, corpus):
+    folder = os.fsencode(corpus)
+    with open(folder + b"/latin\xe9-lighthouse.md", "wb") as fh:
+        fh.write(b"Lighthouse keeper retires\nThe keeper of the Port Aldine lighthouse, Oskar Velde, "
+                 b"retired on Friday after 38 years of service at the lamp.\n")
+    with open(folder + b"/scan\xff.pdf", "wb") as fh:
+        fh.write(b"%PDF-1.4")
+    report = service.reindex()
+    assert len(report.added) == len(ARTICLES) + 1
+    assert [(s.origin, s.reason) for s in report.skipped] == [("scan\\xff.pdf", "unsupported file type .pdf")]
+    manifest = manifest_io.read(service.settings.data_dir)
+    assert "latin\\xe9-lighthouse.md" in {e.origin for e in manifest.articles.values()}
+    answer = service.ask("How many years did the lighthouse keeper Oskar Velde serve?")
+    assert not answer.refused and "38 years" in answer.text

@@ -615,3 +615,19 @@ def test_a_fifo_is_reported_not_read(tmp_path: Path) -> None:
     assert [a.origin for a in articles] == ["good.txt"]
     assert skipped == [Skipped("pipe.md", "not a regular file (a pipe, socket or device)")]
 
+
+def test_a_name_that_is_not_utf8_is_loaded_under_an_escaped_origin(tmp_path: Path) -> None:
+    with open(os.path.join(os.fsencode(tmp_path), b"latin\xe9-name.md"), "wb") as fh:
+        fh.write(b"Harbour reopens\nThe harbour reopened on Monday.")
+    article = load_one(tmp_path)
+    assert article.origin == "latin\\xe9-name.md"
+    assert article.title == "Harbour reopens"
+    article.origin.encode("utf-8")  # storable: no surrogates left
+    assert article.id == sha16("latin\\xe9-name.md")
+
+
+def test_lone_surrogates_in_json_fields_are_dropped(tmp_path: Path) -> None:
+    write(tmp_path, "a.json", '{"text": "Body text.", "title": "Bad \\ud800 title", "url": "https://x.example/\\udce9",'
+                              ' "source": "wire\\udfff"}')
+    article = load_one(tmp_path)
+    assert (article.title, article.url, article.source) == ("Bad title", "https://x.example/", "wire")
