@@ -93,6 +93,20 @@ def _feed_urls(env: Mapping[str, str], key: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(urls))
 
 
+def _networks(env: Mapping[str, str], key: str) -> tuple[str, ...]:
+    """Comma- or whitespace-separated IP networks (``10.0.0.0/8``) or addresses (``127.0.0.1``)."""
+    import ipaddress
+
+    out = []
+    for raw in env.get(key, "").replace(",", " ").split():
+        try:
+            out.append(str(ipaddress.ip_network(raw, strict=False)))
+        except ValueError:
+            raise SettingsError(f"{key} must be IP networks or addresses separated by commas, such as "
+                                f"10.0.0.0/8, got {raw!r}") from None
+    return tuple(out)
+
+
 def _choice(env: Mapping[str, str], key: str, default: str, choices: tuple[str, ...]) -> str:
     value = env.get(key, "").strip().lower() or default
     if value not in choices:
@@ -166,6 +180,7 @@ class Settings:
     feed_max_page_mb: float = 5.0  # a larger feed or page is not read
     feed_host_delay: float = 2.0  # seconds between two requests to the same host
     feed_max_entries: int = 50  # newest entries looked at per feed per sync
+    feed_allowed_networks: tuple[str, ...] = ()  # non-public networks feeds and pages may come from
 
     # --- Discord bot (bot.py, newsbot.py, cogs/) ------------------------------------
     discord_token: str = ""  # secret; without it bot.py starts the terminal chat instead
@@ -232,6 +247,7 @@ class Settings:
             feed_max_page_mb=_float(env, "FEED_MAX_PAGE_MB", d.feed_max_page_mb),
             feed_host_delay=_seconds(env, "FEED_HOST_DELAY", d.feed_host_delay),
             feed_max_entries=_int(env, "FEED_MAX_ENTRIES", d.feed_max_entries, minimum=1),
+            feed_allowed_networks=_networks(env, "FEED_ALLOWED_NETWORKS"),
             # --- Discord bot
             discord_token=env.get("DISCORD_TOKEN", "").strip(),
             discord_guild_id=_int(env, "DISCORD_GUILD_ID", 0, minimum=0) or None,
