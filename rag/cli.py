@@ -169,6 +169,8 @@ def _filters(args: argparse.Namespace) -> Filters:
 
 def chat(service, filters: Filters, stdin=sys.stdin, stdout=sys.stdout) -> None:
     """A question-and-answer loop on the terminal; an empty line or EOF ends it."""
+    if hasattr(stdin, "reconfigure"):
+        stdin.reconfigure(errors="replace")  # an undecodable byte must not end the chat
     stats = service.stats()
     stdout.write(f"Ask about {stats.articles} articles ({stats.chunks} passages). "
                  "Empty line or Ctrl-D to quit.\n")

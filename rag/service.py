@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -38,6 +39,8 @@ from .types import Answer, ArticleRef, Filters, IndexReport, Passage
 from .verify import Verifier
 
 log = logging.getLogger(__name__)
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def today() -> date:
@@ -184,7 +187,7 @@ class RagService:
 
     def check_question(self, question: str) -> str:
         """The question, stripped, or a QuestionError saying what is wrong with it."""
-        q = " ".join(question.split())
+        q = " ".join(_SURROGATES.sub("\ufffd", question).split())  # undecodable bytes (argv, stdin)
         if not q:
             raise QuestionError("the question is empty")
         n = count_tokens(q)

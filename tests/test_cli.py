@@ -91,3 +91,26 @@ def test_missing_corpus_folder(tmp_path):
     result = run("index", "--corpus", str(tmp_path / "nope"), data_dir=tmp_path / "data")
     assert result.returncode == 1
     assert "does not exist" in result.stderr
+
+
+def run_bytes(*args: bytes | str, data_dir, stdin: bytes | None = None,
+              **env: str) -> subprocess.CompletedProcess:
+    """``python -m rag`` with arguments and input that may not be valid UTF-8."""
+    return subprocess.run([sys.executable, "-m", "rag", *args], cwd=ROOT, input=stdin,
+                          env=dict(os.environ, DATA_DIR=str(data_dir), **env), capture_output=True, timeout=300)
+
+
+def test_a_question_with_bytes_that_are_not_utf8_is_answered(cli_index):
+    result = run_bytes("ask", b"What happened at the Faladi\xe9 gendarmerie school\xff?", data_dir=cli_index)
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"Traceback" not in result.stderr and b"Sources:" in result.stdout
+
+
+def test_chat_goes_on_after_a_line_that_is_not_utf8(cli_index):
+    result = run_bytes("chat", data_dir=cli_index,
+                       stdin=b"caf\xe9 \xed\xa0\x80 gendarmerie?\nWho confirmed the withdrawal of US troops from Niger?\n\n")
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"Traceback" not in result.stderr
+    assert result.stdout.count(b"\n? ") == 3  # three prompts: both questions were read
+    assert b"[1]" in result.stdout
+
