@@ -114,3 +114,10 @@ def test_chat_goes_on_after_a_line_that_is_not_utf8(cli_index):
     assert result.stdout.count(b"\n? ") == 3  # three prompts: both questions were read
     assert b"[1]" in result.stdout
 
+
+def test_a_time_window_before_year_one_is_no_error(cli_index):
+    result = run("ask", "What happened this week at the gendarmerie school?", "--as-of", "0001-01-01",
+                 data_dir=cli_index)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "does not cover" in result.stdout
