@@ -220,7 +220,7 @@ class Settings:
             chroma_host=env.get("CHROMA_HOST", "").strip(),
             chroma_port=_int(env, "CHROMA_PORT", d.chroma_port, minimum=1),
             chroma_token=env.get("CHROMA_TOKEN", "").strip(),
-            chroma_ssl=env.get("CHROMA_SSL", "").strip().lower() in ("1", "true", "yes"),
+            chroma_ssl=_bool(env, "CHROMA_SSL", d.chroma_ssl),
             collection=env.get("CHROMA_COLLECTION", "").strip() or d.collection,
             top_k=_int(env, "TOP_K", d.top_k, minimum=1),
             candidates=_int(env, "CANDIDATES", d.candidates, minimum=1),
@@ -259,7 +259,8 @@ class Settings:
             cooldown_seconds=_seconds(env, "COOLDOWN_SECONDS", d.cooldown_seconds),
             feedback_db=_optional_path(env, "FEEDBACK_DB"),
             # --- end of the Discord bot block
-            log_level=env.get("LOG_LEVEL", "").strip().upper() or d.log_level,
+            log_level=_choice(env, "LOG_LEVEL", d.log_level.lower(),
+                              ("debug", "info", "warning", "error", "critical")).upper(),
         ).validated()
 
     def validated(self) -> Settings:
