@@ -464,7 +464,9 @@ def _jsonl_records(
     lineno = 0
     try:
         with opener(path, "rb") as fh:
-            _check_bytes(fh.read(_SNIFF_BYTES))
+            head = fh.read(_SNIFF_BYTES)
+        # A NUL byte in one line spoils that line only; a file without lines is binary as a whole.
+        _check_bytes(head if b"\n" not in head else head.replace(b"\x00", b""))
         with opener(path, "rb") as fh:
             while True:
                 raw = fh.readline(max_line_bytes + 1)
@@ -479,6 +481,9 @@ def _jsonl_records(
                     continue
                 if lineno == 1:
                     raw = raw.removeprefix(codecs.BOM_UTF8)
+                if b"\x00" in raw:
+                    yield Skipped(origin, "binary data (NUL bytes) in the line")
+                    continue
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError:

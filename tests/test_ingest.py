@@ -388,6 +388,21 @@ def test_bad_jsonl_line_is_skipped_other_lines_load(tmp_path: Path, bad_line: st
     assert skipped[0].reason.startswith(reason)
 
 
+@pytest.mark.parametrize("name,opener", [("a.jsonl", None), ("a.jsonl.gz", gzip.compress)])
+def test_a_jsonl_line_with_a_nul_byte_is_skipped_alone(tmp_path: Path, name: str, opener) -> None:
+    content = (json.dumps(bench_record(1)) + "\n").encode() + b'{"text": "bro\x00ken"}\n' + (
+        json.dumps(bench_record(3)) + "\n").encode()
+    write(tmp_path, name, opener(content) if opener else content)
+    articles, skipped = load_corpus(tmp_path)
+    assert [a.origin for a in articles] == [f"{name}:1", f"{name}:3"]
+    assert skipped == [Skipped(f"{name}:2", "binary data (NUL bytes) in the line")]
+
+
+def test_a_jsonl_file_without_lines_and_with_nul_bytes_is_binary(tmp_path: Path) -> None:
+    write(tmp_path, "a.jsonl", b"\x00\x01\x02" * 100)
+    assert load_corpus(tmp_path) == ([], [Skipped("a.jsonl", "binary file")])
+
+
 def test_non_utf8_jsonl_line_is_skipped(tmp_path: Path) -> None:
     content = (json.dumps(bench_record(1)) + "\n").encode() + b'{"text": "caf\xe9"}\n'
     write(tmp_path, "a.jsonl", content)
