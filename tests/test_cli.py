@@ -121,3 +121,15 @@ def test_a_time_window_before_year_one_is_no_error(cli_index):
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "does not cover" in result.stdout
+
+
+@pytest.mark.parametrize("where", ["after", "before"])
+def test_data_dir_is_accepted_before_or_after_the_subcommand(tmp_path, where):
+    data = tmp_path / "elsewhere"
+    args = ["index", "--corpus", str(ROOT / "corpus")]
+    args = [*args, "--data-dir", str(data)] if where == "after" else ["--data-dir", str(data), *args]
+    result = run(*args, data_dir=tmp_path / "from-env")
+    assert result.returncode == 0, result.stderr
+    assert (data / "manifest.json").exists() and not (tmp_path / "from-env").exists()
+    stats = run("stats", "--data-dir", str(data), data_dir=tmp_path / "from-env")
+    assert stats.returncode == 0 and "articles: 1" in stats.stdout
