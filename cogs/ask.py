@@ -16,7 +16,7 @@ from rag.types import Filters
 
 from .utils import format as fmt
 from .utils.errors import report_message_error
-from .utils.options import Day, make_filters, source_choices
+from .utils.options import Day, make_filters, resolve_source, source_choices
 from .utils.replies import defer, finish
 from .utils.views import answer_view
 
@@ -52,7 +52,7 @@ class Ask(commands.Cog):
     async def ask(self, interaction: discord.Interaction, question: str, source: str | None = None,
                   since: Day | None = None, until: Day | None = None, private: bool = False) -> None:
         question = self.service.check_question(question)  # fast; a bad question is answered privately
-        filters = make_filters(source, since, until)
+        filters = make_filters(await resolve_source(interaction, source), since, until)
         self.bot.cooldown.enforce(interaction.user.id)
         await defer(interaction, ephemeral=private)
         answer = await asyncio.to_thread(self.service.ask, question, filters)

@@ -632,3 +632,34 @@ async def test_a_discord_server_error_reaches_the_user_as_a_private_line_with_an
     [record] = [r for r in caplog.records if error_id in r.getMessage()]
     assert record.levelno == logging.ERROR and record.exc_info  # the trace is in the log, under the id
     world.expect_error(discord.HTTPException)
+
+
+# --------------------------------------------------------------------------- long outlet names
+
+
+async def test_a_long_outlet_name_chosen_in_the_autocomplete_filters_its_articles(embeddings, tmp_path):
+    outlet = "The Riverton and Port Aldine Evening Chronicle of Harbour Affairs, Shipping, Ferries " \
+             "and the Coastal Economy (weekend edition)"
+    assert len(outlet) > 100
+    settings = replace(Settings(), corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data")
+    write_corpus(settings.corpus_dir, {**ARTICLES, "ferry.md": {
+        "title": "Ferry fares rise by a fifth", "published": "2024-03-14", "source": outlet,
+        "url": "https://chronicle.example/ferry",
+        "text": "Ferry fares between Riverton and Port Aldine will rise by 20 percent in April, the ferry "
+                "operator announced on Thursday, blaming the price of fuel."}})
+    service = RagService(settings, embeddings=embeddings)
+    service.reindex()
+    async with open_world(service, tmp_path) as world:
+        [choice] = await world.alice.autocomplete(world.channel, "ask", "source", "Evening Chronicle")
+        assert len(choice["value"]) <= 100 and outlet.startswith(choice["value"])
+        result = await world.alice.slash(world.channel, "ask", question="How much will ferry fares rise?",
+                                         source=choice["value"])
+        embed = embed_of(result.response)
+        assert "20 percent" in embed.description and embed.fields
+        assert all("Evening Chronicle" in f.value for f in embed.fields)
+        # An outlet the index does not have: the reply says the filter is the cause.
+        bad = await world.alice.slash(world.channel, "ask", question="How much will ferry fares rise?",
+                                      source="Riverton Morning Star")
+        assert bad.response.ephemeral
+        assert "No outlet in the index is called 'Riverton Morning Star'" in bad.response.content
+        world.expect_error(BadOption)

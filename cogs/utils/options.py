@@ -56,6 +56,24 @@ async def source_choices(interaction: discord.Interaction, current: str) -> list
             for name in stats.sources if typed in name.lower()][:25]
 
 
+async def resolve_source(interaction: discord.Interaction, value: str | None) -> str | None:
+    """The outlet a ``source`` option names, or BadOption saying the filter matches no outlet.
+
+    A choice's value holds at most 100 characters: a longer outlet name arrives cut, and is
+    recognised here by its beginning.
+    """
+    if not value:
+        return None
+    sources = (await asyncio.to_thread(interaction.client.service.stats)).sources
+    if value in sources:
+        return value
+    matches = [name for name in sources if name.startswith(value)] if len(value) >= CHOICE else []
+    if len(matches) == 1:
+        return matches[0]
+    raise BadOption(f"no outlet in the index is called {cut(value, 60)!r}, so the source filter would match "
+                    "nothing; pick an outlet from the list the source option offers")
+
+
 async def article_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     """Articles whose title has the typed words; the value is the article id."""
     try:
