@@ -164,3 +164,25 @@ def test_file_names_that_are_not_utf8_are_indexed_and_committed(service, corpus)
     assert "latin\\xe9-lighthouse.md" in {e.origin for e in manifest.articles.values()}
     answer = service.ask("How many years did the lighthouse keeper Oskar Velde serve?")
     assert not answer.refused and "38 years" in answer.text
+
+
+def test_a_kill_between_the_commit_and_the_clean_up_is_cleaned_by_the_next_reindex(indexed, corpus, monkeypatch):
+    from rag.indexer import Indexer
+
+    def killed(*args, **kwargs):  # the process dies right after writing the manifest
+        raise KeyboardInterrupt
+
+    write_article(corpus, "tram.md", {**ARTICLES["tram.md"], "text": ARTICLES["tram.md"]["text"] + " Updated."})
+    (corpus / "drought.md").unlink()
+    with monkeypatch.context() as m:
+        m.setattr(Indexer, "_clean_after_commit", killed)
+        with pytest.raises(KeyboardInterrupt):
+            indexed.reindex()
+    committed = manifest_io.read(indexed.settings.data_dir)
+    assert store_count(indexed) > committed.chunk_count  # the superseded chunks are still there
+
+    report = indexed.reindex()  # nothing changed since the commit
+
+    assert report.chunks_embedded == 0
+    assert store_count(indexed) == manifest_io.read(indexed.settings.data_dir).chunk_count
+    assert not indexed.ask("What will the new tram line cost?").refused
