@@ -160,7 +160,15 @@ class RagService:
         stamp = self.manifests.stamp()
         if stamp is None:
             raise IndexMissing(f"no index in {self.manifests.where()}: build it with `python -m rag index`")
-        with self._lock:
+        snap = self._snapshot
+        if snap is not None and snap.stamp == stamp:
+            return snap
+        # One thread loads a new generation (rebuilding its lexical index and duplicate groups
+        # when they were written on another machine, which can take minutes); the others keep
+        # answering from the current snapshot meanwhile, and wait only when there is none yet.
+        if not self._lock.acquire(blocking=snap is None):
+            return snap
+        try:
             snap = self._snapshot
             if snap is not None and snap.stamp == stamp:
                 return snap
@@ -184,6 +192,8 @@ class RagService:
             log.info("serving index generation %d (%d articles)", manifest.generation,
                      len(manifest.articles))
             return snap
+        finally:
+            self._lock.release()
 
     def check_question(self, question: str) -> str:
         """The question, stripped, or a QuestionError saying what is wrong with it."""

@@ -186,3 +186,46 @@ def test_a_kill_between_the_commit_and_the_clean_up_is_cleaned_by_the_next_reind
     assert report.chunks_embedded == 0
     assert store_count(indexed) == manifest_io.read(indexed.settings.data_dir).chunk_count
     assert not indexed.ask("What will the new tram line cost?").refused
+
+
+def test_questions_are_answered_while_another_rebuilds_a_missing_lexical_index(indexed, corpus, monkeypatch):
+    import threading
+
+    from rag import service as service_module
+
+    before = indexed.ask("What will the new tram line cost?")
+    # Another process (the indexer) commits a new generation; its lexical index is missing here,
+    # as when it was written on another machine.
+    write_article(corpus, "ferry.md", {"title": "Ferry strike ends", "published": "2024-03-21",
+                                       "source": "riverton-gazette",
+                                       "text": "The ferry workers' strike in Riverton ended after six days."})
+    RagService(indexed.settings, embeddings=indexed.embeddings).reindex()
+    manifest = manifest_io.read(indexed.settings.data_dir)
+    (indexed.settings.data_dir / manifest.lexical / "fields.json").unlink()
+
+    building, release = threading.Event(), threading.Event()
+    real_build = service_module.build_lexical
+
+    def slow_build(*args, **kwargs):
+        building.set()
+        assert release.wait(60)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(service_module, "build_lexical", slow_build)
+    answers: dict[str, object] = {}
+    loader = threading.Thread(target=lambda: answers.setdefault("loader", indexed.ask(
+        "How long did the ferry strike last?")))
+    loader.start()
+    try:
+        assert building.wait(60)
+        other = threading.Thread(target=lambda: answers.setdefault("other", indexed.ask(
+            "What will the new tram line cost?")))
+        other.start()
+        other.join(30)
+        assert not other.is_alive(), "a question waited for the rebuild of the lexical index"
+        assert answers["other"].text == before.text  # answered from the generation being replaced
+    finally:
+        release.set()
+        loader.join(60)
+    assert "six days" in answers["loader"].text
+    assert "six days" in indexed.ask("How long did the ferry strike last?").text
