@@ -373,6 +373,7 @@ class RagService:
         """The 3 to 6 most central sentences about a topic across its best articles within the filters."""
         q = self.check_question(topic)
         snap = self._refresh()
+        filters = replace(filters, as_of=filters.as_of or today())  # as /ask: later articles are hidden
         passages = snap.retriever.search(q, max(self.settings.top_k, 8), filters, self.settings.candidates)
         relevant = [p.chunk.article_id for p in passages if (p.dense or 0.0) >= self.settings.min_relevance]
         ids = list(dict.fromkeys(relevant))[:TOPIC_ARTICLES]
@@ -391,7 +392,7 @@ class RagService:
 
     def timeline(self, topic: str, filters: Filters = Filters()) -> Timeline:
         """The topic's events, one cited sentence per article (wire copies merged), oldest first."""
-        return build_timeline(self, topic, filters)
+        return build_timeline(self, topic, replace(filters, as_of=filters.as_of or today()))
 
     # --- Conversations (the bot's threads) ------------------------------------------------
 

@@ -229,3 +229,24 @@ def test_questions_are_answered_while_another_rebuilds_a_missing_lexical_index(i
         loader.join(60)
     assert "six days" in answers["loader"].text
     assert "six days" in indexed.ask("How long did the ferry strike last?").text
+
+
+def test_summaries_and_timelines_are_as_of_today_unless_told_otherwise(indexed, corpus):
+    from datetime import date
+
+    from rag.types import Filters
+
+    write_article(corpus, "tram-future.md", {
+        "title": "Riverton tram line opens to passengers", "published": "2999-05-02",
+        "source": "riverton-gazette", "url": "https://gazette.example/tram-opens",
+        "text": "The new Riverton tram line linking the harbour district to the university campus opened to "
+                "passengers on Saturday, the council's transport committee said."})
+    indexed.reindex()
+    future = {"Riverton tram line opens to passengers"}
+
+    timeline = indexed.timeline("Riverton tram line")
+    assert timeline.citations and not future & {c.title for c in timeline.citations}
+    summary = indexed.summarize_topic("Riverton tram line")
+    assert not summary.refused and not future & {c.title for c in summary.citations}
+    later = Filters(as_of=date(2999, 12, 31))  # asked as of a later date, the article is there
+    assert future & {c.title for c in indexed.timeline("Riverton tram line", later).citations}
