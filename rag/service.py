@@ -230,6 +230,8 @@ class RagService:
         else:
             window = asked
             windowed = _narrow(filters, window) if window else None
+            if windowed is None:
+                window = None  # a window outside the filters is not searched, so not named either
             answer = self._generative().answer(q, windowed or filters)
             if window and answer.refused and windowed is not None:  # nothing in the window: ask unwindowed
                 answer, window = self._generative().answer(q, filters), None
