@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
@@ -232,9 +233,10 @@ class RagService:
             windowed = _narrow(filters, window) if window else None
             if windowed is None:
                 window = None  # a window outside the filters is not searched, so not named either
-            answer = self._generative().answer(q, windowed or filters)
+            deadline = time.monotonic() + self.settings.llm_timeout  # one LLM_TIMEOUT for both tries
+            answer = self._generative().answer(q, windowed or filters, deadline)
             if window and answer.refused and windowed is not None:  # nothing in the window: ask unwindowed
-                answer, window = self._generative().answer(q, filters), None
+                answer, window = self._generative().answer(q, filters, deadline), None
         if asked and window is None:
             gap = f"nothing indexed is dated {asked.label()}; searched every date up to {filters.as_of.strftime('%-d %b %Y')}"
             answer = replace(answer, notice="; ".join(n for n in (answer.notice, gap) if n))
