@@ -108,8 +108,9 @@ class Ask(commands.Cog):
         conversations = self.bot.conversations
         in_thread = isinstance(message.channel, discord.Thread)
         history = conversations.history(message.channel.id) if in_thread else ()
+        self.service.check_question(text)  # a bad message costs no turn
+        self.bot.cooldown.enforce(message.author.id)  # before condensing: that can be an LLM call
         question = self.service.check_question(await asyncio.to_thread(self.service.condense, history, text))
-        self.bot.cooldown.enforce(message.author.id)
         if in_thread:
             thread = message.channel
         else:

@@ -663,3 +663,19 @@ async def test_a_long_outlet_name_chosen_in_the_autocomplete_filters_its_article
         assert bad.response.ephemeral
         assert "No outlet in the index is called 'Riverton Morning Star'" in bad.response.content
         world.expect_error(BadOption)
+
+
+async def test_a_follow_up_on_cooldown_costs_no_llm_call(rag, tmp_path):
+    from .fakes import ScriptedChatModel
+
+    model = ScriptedChatModel.replying(*["The tram line will cost 310 million euros [1]."] * 4)
+    generative = RagService(rag.settings, embeddings=rag.embeddings, client=rag.client, chat_model=model)
+    async with open_world(generative, tmp_path, cooldown_seconds=30) as world:
+        await world.alice.send(world.channel, f"{world.mention} {TRAM_QUESTION}")
+        [thread] = world.channel.threads
+        calls = len(model.sent)
+        assert calls >= 1
+        for _ in range(3):
+            await world.alice.send(thread, f"{world.mention} When will it open?")
+            assert "again in" in thread.history()[-1].content
+        assert len(model.sent) == calls  # no follow-up was condensed by the model
