@@ -679,3 +679,19 @@ async def test_a_follow_up_on_cooldown_costs_no_llm_call(rag, tmp_path):
             await world.alice.send(thread, f"{world.mention} When will it open?")
             assert "again in" in thread.history()[-1].content
         assert len(model.sent) == calls  # no follow-up was condensed by the model
+
+
+async def test_autocompletes_answer_while_slow_answers_hold_every_default_worker_thread(world):
+    release = threading.Event()
+    loop = asyncio.get_running_loop()
+    # Slow answers (an LLM near its timeout) run on the default executor: hold all of its threads.
+    held = [loop.run_in_executor(None, release.wait, SETTLE) for _ in range(min(32, (os.cpu_count() or 1) + 4))]
+    try:
+        sources = await asyncio.wait_for(world.alice.autocomplete(world.channel, "ask", "source", "gazette"), 20)
+        assert [c["value"] for c in sources] == ["riverton-gazette"]
+        articles = await asyncio.wait_for(
+            world.alice.autocomplete(world.channel, "summary", "article", "deep-water"), 20)
+        assert articles and articles[0]["name"].startswith("Port Aldine approves a deep-water terminal")
+    finally:
+        release.set()
+        await asyncio.gather(*held)
