@@ -240,4 +240,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - a bug or a broken file: one line, the traceback with -v
+        if args.verbose:
+            log.exception("unexpected error")
+        print(f"error: unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:200]} "
+              "(run again with -v to see where)", file=sys.stderr)
+        return 1
     return 0

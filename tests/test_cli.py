@@ -133,3 +133,17 @@ def test_data_dir_is_accepted_before_or_after_the_subcommand(tmp_path, where):
     assert (data / "manifest.json").exists() and not (tmp_path / "from-env").exists()
     stats = run("stats", "--data-dir", str(data), data_dir=tmp_path / "from-env")
     assert stats.returncode == 0 and "articles: 1" in stats.stdout
+
+
+def test_an_unexpected_error_is_one_line_and_its_traceback_is_shown_with_verbose(tmp_path):
+    data = tmp_path / "data"
+    assert run("index", "--corpus", str(ROOT / "corpus"), data_dir=data).returncode == 0
+    [fields] = data.glob("lexical/*/fields.json")
+    fields.write_text("{broken", encoding="utf-8")  # a file damaged on disk
+    result = run("ask", "What happened at the Faladie gendarmerie school?", data_dir=data)
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("error: unexpected JSONDecodeError: ")
+    assert result.stderr.strip().endswith("(run again with -v to see where)")
+    verbose = run("ask", "What happened at the Faladie gendarmerie school?", "-v", data_dir=data)
+    assert verbose.returncode == 1 and "Traceback" in verbose.stderr
