@@ -185,12 +185,9 @@ def _list_files(root: Path) -> tuple[list[tuple[str, str]], list[Skipped]]:
                     continue
                 stack.append((path, rel, ancestors | {key}))
                 continue
-            try:
-                mode = os.stat(path).st_mode if is_link else entry.stat(follow_symlinks=False).st_mode
-            except OSError as e:
-                refused.append(Skipped(display_path(rel), f"cannot read file: {e.strerror or e}"))
-                continue
-            if not stat.S_ISREG(mode):
+            # (the link's target was stat'ed above; for the others the folder listing knows the type)
+            regular = stat.S_ISREG(st.st_mode) if is_link else entry.is_file(follow_symlinks=False)
+            if not regular:
                 refused.append(Skipped(display_path(rel), "not a regular file (a pipe, socket or device)"))
                 continue
             files.append((display_path(rel), path))
