@@ -14,13 +14,15 @@ reason, and the rest of the corpus still loads. A date that cannot be parsed doe
 the article: it is kept undated and a warning is logged. Hidden files and folders, editor
 and OS junk (``.DS_Store``, ``Thumbs.db``, ``*~``) and ``README`` files are ignored without
 a report. Symbolic links are followed only to targets inside the corpus folder, and only
-regular files are read (see ``_list_files``). For JSON Lines the size limit applies to each line (they are streamed); for every
-other file it applies to the whole file.
+regular files are read (see ``_list_files`` and ``_open_checked``). For JSON Lines the size
+limit applies to each line (they are streamed); for every other file it applies to the
+whole file.
 """
 
 from __future__ import annotations
 
 import codecs
+import errno
 import gzip
 import hashlib
 import json
@@ -29,7 +31,7 @@ import os
 import re
 import stat
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 import calendar
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
@@ -195,11 +197,12 @@ def _list_files(root: Path) -> tuple[list[tuple[str, str]], list[Skipped]]:
 
 
 def _walk(root: Path, max_file_bytes: int) -> Iterator[Article | Skipped]:
+    real_root = os.path.realpath(root)
     files, refused = _list_files(root)
     yield from sorted(refused, key=lambda s: s.origin)
     for rel, path in sorted(files):
         try:
-            yield from _load_file(Path(path), rel, max_file_bytes)
+            yield from _load_file(Path(path), rel, max_file_bytes, real_root)
         except _Skip as skip:
             yield Skipped(rel, skip.reason)
         except Exception as e:  # noqa: BLE001 - a bug or an odd file must not stop the whole corpus
@@ -218,32 +221,27 @@ def _ignored(name: str) -> bool:
     )
 
 
-def _load_file(path: Path, rel: str, max_file_bytes: int) -> Iterator[Article | Skipped]:
+def _load_file(path: Path, rel: str, max_file_bytes: int, real_root: str) -> Iterator[Article | Skipped]:
     """The articles of one file; ``path`` is where to read it, ``rel`` its name in the corpus (a link's own)."""
     named = PurePosixPath(rel)
     lower = named.name.lower()
     suffix = named.suffix.lower()
-    try:
-        size = path.stat().st_size
-    except OSError as e:
-        raise _Skip(f"cannot read file: {e.strerror or e}") from None
     if lower.endswith(".jsonl.gz"):
         kind = "jsonl.gz"
     elif suffix in _TEXT_SUFFIXES or suffix in _HTML_SUFFIXES or suffix in (".json", ".jsonl"):
         kind = suffix[1:]
     else:
         raise _Skip(f"unsupported file type {suffix}" if suffix else "unsupported file type (no extension)")
-    if size == 0:
-        raise _Skip("empty file")
-    if kind == "jsonl":
-        yield from _jsonl_records(path, rel, open, max_file_bytes)
-        return
-    if kind == "jsonl.gz":
-        yield from _jsonl_records(path, rel, gzip.open, max_file_bytes)
-        return
-    if size > max_file_bytes:
-        raise _Skip(f"larger than {size_text(max_file_bytes)}")
-    data = _read(path)
+    with _open_checked(path, real_root) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size == 0:
+            raise _Skip("empty file")
+        if kind in ("jsonl", "jsonl.gz"):
+            yield from _jsonl_records(fh, rel, kind == "jsonl.gz", max_file_bytes)
+            return
+        if size > max_file_bytes:
+            raise _Skip(f"larger than {size_text(max_file_bytes)}")
+        data = _read(fh)
     if suffix in _HTML_SUFFIXES:
         meta, body = _parse_html(data)
         yield _article(meta, body, rel=rel, origin=rel, multi=False, fallback_title=named.stem)
@@ -257,9 +255,38 @@ def _load_file(path: Path, rel: str, max_file_bytes: int) -> Iterator[Article | 
                    markdown=suffix != ".txt")
 
 
-def _read(path: Path) -> bytes:
+def _open_checked(path: Path, real_root: str) -> IO[bytes]:
+    """``path`` opened for reading, if it is still a regular file inside the corpus folder.
+
+    The folder was listed before its files are read; a file swapped meanwhile for a symbolic
+    link (or a folder on its path swapped for one) must not be followed out of the corpus.
+    """
     try:
-        data = path.read_bytes()
+        # O_NOFOLLOW: not through a link in the last place; O_NONBLOCK: a pipe swapped in cannot hang open().
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise _Skip("symbolic link put in place of the file while the corpus was read (not followed)") from None
+        raise _Skip(f"cannot read file: {e.strerror or e}") from None
+    fh = os.fdopen(fd, "rb")
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _Skip("not a regular file (a pipe, socket or device)")
+        try:
+            opened = os.readlink(f"/proc/self/fd/{fd}")  # where the file really is (Linux)
+        except OSError:
+            opened = None
+        if opened is not None and not _inside(opened, real_root):
+            raise _Skip("symbolic link to outside the corpus folder (not followed)")
+    except BaseException:
+        fh.close()
+        raise
+    return fh
+
+
+def _read(fh: IO[bytes]) -> bytes:
+    try:
+        data = fh.read()
     except OSError as e:
         raise _Skip(f"cannot read file: {e.strerror or e}") from None
     _check_bytes(data)
@@ -454,49 +481,51 @@ def _json_records(text: str, rel: str) -> Iterator[Article | Skipped]:
         yield parse_record(obj, rel, origin)
 
 
-def _jsonl_records(
-    path: Path, rel: str, opener: Callable[..., IO[bytes]], max_line_bytes: int
-) -> Iterator[Article | Skipped]:
-    """Stream JSON Lines (plain or gzip); a bad line is skipped, the others still load."""
+def _jsonl_records(file: IO[bytes], rel: str, gzipped: bool, max_line_bytes: int) -> Iterator[Article | Skipped]:
+    """Stream JSON Lines (plain or gzip) from an open file; a bad line is skipped, the others still load."""
+
+    def from_start() -> IO[bytes]:
+        file.seek(0)
+        return gzip.GzipFile(fileobj=file, mode="rb") if gzipped else file
+
     lineno = 0
     try:
-        with opener(path, "rb") as fh:
-            head = fh.read(_SNIFF_BYTES)
+        head = from_start().read(_SNIFF_BYTES)
         # A NUL byte in one line spoils that line only; a file without lines is binary as a whole.
         _check_bytes(head if b"\n" not in head else head.replace(b"\x00", b""))
-        with opener(path, "rb") as fh:
-            while True:
-                raw = fh.readline(max_line_bytes + 1)
-                if not raw:
-                    break
-                lineno += 1
-                origin = f"{rel}:{lineno}"
-                if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
-                    while raw and not raw.endswith(b"\n"):  # skip the rest of the long line
-                        raw = fh.readline(1 << 20)
-                    yield Skipped(origin, f"record larger than {size_text(max_line_bytes)}")
-                    continue
-                if lineno == 1:
-                    raw = raw.removeprefix(codecs.BOM_UTF8)
-                if b"\x00" in raw:
-                    yield Skipped(origin, "binary data (NUL bytes) in the line")
-                    continue
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    yield Skipped(origin, "not UTF-8 text")
-                    continue
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as e:
-                    yield Skipped(origin, f"invalid JSON: {e.msg}")
-                    continue
-                except RecursionError:
-                    yield Skipped(origin, "invalid JSON: nested too deeply")
-                    continue
-                yield parse_record(obj, rel, origin)
+        fh = from_start()
+        while True:
+            raw = fh.readline(max_line_bytes + 1)
+            if not raw:
+                break
+            lineno += 1
+            origin = f"{rel}:{lineno}"
+            if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
+                while raw and not raw.endswith(b"\n"):  # skip the rest of the long line
+                    raw = fh.readline(1 << 20)
+                yield Skipped(origin, f"record larger than {size_text(max_line_bytes)}")
+                continue
+            if lineno == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            if b"\x00" in raw:
+                yield Skipped(origin, "binary data (NUL bytes) in the line")
+                continue
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                yield Skipped(origin, "not UTF-8 text")
+                continue
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                yield Skipped(origin, f"invalid JSON: {e.msg}")
+                continue
+            except RecursionError:
+                yield Skipped(origin, "invalid JSON: nested too deeply")
+                continue
+            yield parse_record(obj, rel, origin)
     except (EOFError, zlib.error, gzip.BadGzipFile) as e:
         log.debug("gzip error in %s: %s", rel, e)
         raise _Skip(f"corrupt gzip data after line {lineno}" if lineno else "not a valid gzip file") from None

@@ -646,3 +646,32 @@ def test_lone_surrogates_in_json_fields_are_dropped(tmp_path: Path) -> None:
                               ' "source": "wire\\udfff"}')
     article = load_one(tmp_path)
     assert (article.title, article.url, article.source) == ("Bad title", "https://x.example/", "wire")
+
+
+@pytest.mark.parametrize("swap", ["file", "folder"])
+def test_a_file_swapped_for_a_link_after_the_listing_is_not_followed(tmp_path: Path, monkeypatch, swap: str) -> None:
+    """Between listing the corpus and reading a file, someone replaces it (or its folder) with a link out."""
+    import rag.ingest as ingest
+
+    corpus, outside = tmp_path / "corpus", tmp_path / "outside"
+    write(corpus, "a/story.txt", GOOD)
+    write(corpus, "a/z.txt", GOOD)
+    secret = write(outside, "story.txt", "Secret\nDISCORD_TOKEN=abc.secret.token")
+    listed = ingest._list_files
+
+    def list_then_swap(root: Path):
+        found = listed(root)
+        if swap == "file":
+            (corpus / "a" / "story.txt").unlink()
+            (corpus / "a" / "story.txt").symlink_to(secret)
+        else:
+            (corpus / "a").rename(corpus / "gone")
+            (corpus / "a").symlink_to(outside, target_is_directory=True)
+        return found
+
+    monkeypatch.setattr(ingest, "_list_files", list_then_swap)
+    articles, skipped = load_corpus(corpus)
+    assert not any("secret" in a.text for a in articles)
+    reason = {"file": "symbolic link put in place of the file while the corpus was read (not followed)",
+              "folder": "symbolic link to outside the corpus folder (not followed)"}[swap]
+    assert Skipped("a/story.txt", reason) in skipped
