@@ -139,11 +139,12 @@ def _list_files(root: Path) -> tuple[list[tuple[str, str]], list[Skipped]]:
     st = os.stat(real_root)
     # (folder to read, its path relative to the root, the (device, inode) of it and its parents)
     stack: list[tuple[str, str, frozenset]] = [(real_root, "", frozenset({(st.st_dev, st.st_ino)}))]
+    linked: set[tuple[int, int]] = set()  # folders read through a link: each link target is read once
     while stack:
         folder, rel_folder, ancestors = stack.pop()
         try:
             with os.scandir(folder) as it:
-                entries = list(it)
+                entries = sorted(it, key=lambda e: e.name)  # a stable order: which link is read first
         except OSError as e:
             refused.append(Skipped(display_path(rel_folder or "."), f"cannot read folder: {e.strerror or e}"))
             continue
@@ -185,6 +186,13 @@ def _list_files(root: Path) -> tuple[list[tuple[str, str]], list[Skipped]]:
                     refused.append(Skipped(display_path(rel), "symbolic link loop: the link points to a folder "
                                                               "that contains it (not followed)"))
                     continue
+                if is_link:
+                    # Links to links to ... the same folders would read them exponentially often.
+                    if key in linked:
+                        refused.append(Skipped(display_path(rel), "symbolic link to a folder already read "
+                                                                  "through another link (not followed)"))
+                        continue
+                    linked.add(key)
                 stack.append((path, rel, ancestors | {key}))
                 continue
             # (the link's target was stat'ed above; for the others the folder listing knows the type)

@@ -675,3 +675,19 @@ def test_a_file_swapped_for_a_link_after_the_listing_is_not_followed(tmp_path: P
     reason = {"file": "symbolic link put in place of the file while the corpus was read (not followed)",
               "folder": "symbolic link to outside the corpus folder (not followed)"}[swap]
     assert Skipped("a/story.txt", reason) in skipped
+
+
+def test_chains_of_folder_links_are_read_once_each_not_exponentially(tmp_path: Path) -> None:
+    levels = 24  # two links a level to the next: 2**24 paths if every link were followed every time
+    for i in range(levels):
+        write(tmp_path, f"l{i}/story{i}.txt", GOOD)
+    for i in range(levels - 1):
+        (tmp_path / f"l{i}" / "x").symlink_to(tmp_path / f"l{i + 1}", target_is_directory=True)
+        (tmp_path / f"l{i}" / "y").symlink_to(tmp_path / f"l{i + 1}", target_is_directory=True)
+    articles, skipped = load_corpus(tmp_path)
+    real = {f"l{i}/story{i}.txt" for i in range(levels)}
+    assert real <= {a.origin for a in articles}
+    assert len(articles) < 4 * levels
+    assert skipped and all(s.reason in (
+        "symbolic link to a folder already read through another link (not followed)",
+        "symbolic link loop: the link points to a folder that contains it (not followed)") for s in skipped)
