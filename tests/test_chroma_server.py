@@ -159,9 +159,15 @@ async def test_the_bot_status_says_the_index_store_is_unreachable(remote, server
         server.stop()
         try:
             result = await world.bob.slash(world.channel, "status")
+            asked = await world.bob.slash(world.channel, "ask", question=TRAM_Q)
         finally:
             server.start()
         assert "The index store is unreachable" in embed_of(result.response).description
+        [note] = asked.followups  # the answer was deferred before the store was asked
+        assert note.ephemeral and note.content.startswith("The index store is unreachable: start the Chroma server")
+        world.expect_error(StoreUnavailable)
+        answer = await world.bob.slash(world.channel, "ask", question=TRAM_Q)
+        assert "310 million euros" in embed_of(answer.response).description
         healthy = await world.bob.slash(world.channel, "status")
         fields = {f.name: f.value for f in embed_of(healthy.response).fields}
         assert fields["Articles"] == str(len(ARTICLES))
