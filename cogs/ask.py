@@ -17,7 +17,7 @@ from rag.types import Filters
 from .help import asks_for_help
 from .utils import format as fmt
 from .utils.errors import report_message_error
-from .utils.options import Day, Question, check_question, make_filters, source_choices
+from .utils.options import Day, Question, check_question, make_filters, resolve_source, source_choices
 from .utils.replies import defer, finish
 from .utils.views import answer_view
 
@@ -57,7 +57,7 @@ class Ask(commands.Cog):
     async def ask(self, interaction: discord.Interaction, question: Question, source: str | None = None,
                   since: Day | None = None, until: Day | None = None, private: bool = False) -> None:
         question = check_question(self.service, question)  # fast; a bad question is answered privately
-        filters = make_filters(source, since, until)
+        filters = make_filters(await resolve_source(interaction, source), since, until)
         self.bot.cooldown.enforce(interaction.user.id)
         await defer(interaction, ephemeral=private)
         answer = await asyncio.to_thread(self.service.ask, question, filters)
@@ -137,9 +137,9 @@ class Ask(commands.Cog):
         conversations = self.bot.conversations
         in_thread = isinstance(message.channel, discord.Thread)
         history = await asyncio.to_thread(conversations.history, message.channel.id) if in_thread else ()
-        text = check_question(self.service, text)
+        text = check_question(self.service, text)  # a bad message costs no turn
+        self.bot.cooldown.enforce(message.author.id)  # before condensing: that can be an LLM call
         question = self.service.check_question(await asyncio.to_thread(self.service.condense, history, text))
-        self.bot.cooldown.enforce(message.author.id)
         if in_thread:
             thread = message.channel
         else:  # titled by the user's own words, not the question as rewritten for the search

@@ -33,9 +33,16 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m rag", description=__doc__)
     p.add_argument("--data-dir", type=Path, help="index folder (default: DATA_DIR or ./data)")
     p.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    # The same options after the subcommand (`index --corpus c --data-dir d`); SUPPRESS keeps a
+    # value given before the subcommand when none is given after it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
+                        help="index folder (default: DATA_DIR or ./data)")
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="log debug details")
     sub = p.add_subparsers(dest="command", required=True)
 
-    ix = sub.add_parser("index", help="index (or reindex) a corpus folder")
+    ix = sub.add_parser("index", parents=[common], help="index (or reindex) a corpus folder")
     ix.add_argument("--corpus", type=Path, help="corpus folder (default: CORPUS_DIR or ./corpus)")
     ix.add_argument("--full", action="store_true", help="re-embed everything, e.g. after changing settings")
 
@@ -45,29 +52,33 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--since", type=_date, help="only articles published on or after this date")
         sp.add_argument("--until", type=_date, help="only articles published on or before this date")
 
-    ask = sub.add_parser("ask", help="answer one question")
+    ask = sub.add_parser("ask", parents=[common], help="answer one question")
     ask.add_argument("question")
     filters(ask)
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
 
-    tl = sub.add_parser("timeline", help="a topic's events, one cited line per article, oldest first")
+    tl = sub.add_parser("timeline", parents=[common],
+                        help="a topic's events, one cited line per article, oldest first")
     tl.add_argument("topic")
     filters(tl)
     tl.add_argument("--json", action="store_true", help="print the timeline as JSON")
 
-    sub.add_parser("stats", help="what is indexed")
+    sub.add_parser("stats", parents=[common], help="what is indexed")
 
-    fd = sub.add_parser("feeds", help="RSS/Atom feeds whose new articles are saved into the corpus and indexed",
+    fd = sub.add_parser("feeds", parents=[common],
+                        help="RSS/Atom feeds whose new articles are saved into the corpus and indexed",
                         epilog="`feeds sync` exits with 2 when a feed or an article failed (each is listed).")
     fsub = fd.add_subparsers(dest="feeds_command", required=True)
-    fs = fsub.add_parser("sync", help="fetch every feed, save new and updated articles, then reindex")
+    fs = fsub.add_parser("sync", parents=[common],
+                         help="fetch every feed, save new and updated articles, then reindex")
     fs.add_argument("--json", action="store_true", help="print the report as JSON")
-    fl = fsub.add_parser("list", help="the feeds, with their last success and last error")
+    fl = fsub.add_parser("list", parents=[common], help="the feeds, with their last success and last error")
     fl.add_argument("--json", action="store_true", help="print the feeds as JSON")
-    fsub.add_parser("add", help="subscribe to a feed").add_argument("url")
-    fsub.add_parser("remove", help="unsubscribe from a feed added with `feeds add`").add_argument("url")
+    fsub.add_parser("add", parents=[common], help="subscribe to a feed").add_argument("url")
+    fsub.add_parser("remove", parents=[common],
+                    help="unsubscribe from a feed added with `feeds add`").add_argument("url")
 
-    chat = sub.add_parser("chat", help="ask questions interactively")
+    chat = sub.add_parser("chat", parents=[common], help="ask questions interactively")
     filters(chat)
     return p
 
@@ -174,6 +185,8 @@ def _filters(args: argparse.Namespace) -> Filters:
 
 def chat(service, filters: Filters, stdin=sys.stdin, stdout=sys.stdout) -> None:
     """A question-and-answer loop on the terminal; an empty line or EOF ends it."""
+    if hasattr(stdin, "reconfigure"):
+        stdin.reconfigure(errors="replace")  # an undecodable byte must not end the chat
     stats = service.stats()
     stdout.write(f"Ask about {stats.articles} articles ({stats.chunks} passages). "
                  "Empty line or Ctrl-D to quit.\n")
@@ -232,4 +245,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - a bug or a broken file: one line, the traceback with -v
+        if args.verbose:
+            log.exception("unexpected error")
+        print(f"error: unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:200]} "
+              "(run again with -v to see where)", file=sys.stderr)
+        return 1
     return 0

@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import ipaddress
 import json
 import logging
 import os
 import re
+import socket
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -266,6 +268,64 @@ def feed_statuses(settings: Settings) -> list[FeedStatus]:
 # --------------------------------------------------------------------------- fetching
 
 
+class AddressPolicy:
+    """Where feeds and pages may be fetched from: public addresses, and the networks the settings allow.
+
+    Every request (the feed, each article link, each redirect) is checked before it is sent:
+    its host is resolved, and if any address it resolves to is loopback, link-local, private,
+    multicast or otherwise not public, the request is refused, unless that address is in
+    ``FEED_ALLOWED_NETWORKS``. A feed from the internet cannot make the bot read
+    ``http://127.0.0.1:...``, a cloud metadata service (169.254.169.254) or a host on the
+    local network and index the reply for anyone to ask about.
+    """
+
+    def __init__(self, allowed: Iterable[str] = ()) -> None:
+        self._allowed = tuple(ipaddress.ip_network(n, strict=False) for n in allowed)
+
+    def check(self, host: str, port: int) -> None:
+        """FetchError unless every address of ``host`` is public or allowed."""
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as e:
+            raise FetchError(f"cannot resolve {host}: {getattr(e, 'strerror', None) or e}") from None
+        for info in infos:
+            address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+            if address.version == 6 and address.ipv4_mapped is not None:
+                address = address.ipv4_mapped
+            kind = _non_public(address)
+            if kind and not any(address in net for net in self._allowed):
+                shown = host if host == str(address) else f"{host} ({address})"
+                raise FetchError(f"refused: {shown} is {kind}; to fetch from it, add it to "
+                                 "FEED_ALLOWED_NETWORKS in the settings")
+
+    def __call__(self, request: httpx.Request) -> None:
+        """httpx request hook: runs before the first request and before each redirect is followed."""
+        url = request.url
+        self.check(url.host, url.port or (443 if url.scheme == "https" else 80))
+
+
+def _non_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    """What kind of non-public address this is, or "" for a public one."""
+    if address.is_loopback:
+        return "a loopback address"
+    if address.is_link_local:
+        return "a link-local address"
+    if address.is_unspecified or address.is_multicast or address.is_reserved:
+        return "a reserved address"
+    if address.is_private:
+        return "a private address"
+    if not address.is_global:  # shared (100.64.0.0/10), documentation and other special ranges
+        return "a reserved address"
+    return ""
+
+
+def outbound_client(timeout: float, allowed_networks: Iterable[str] = ()) -> httpx.Client:
+    """The HTTP client every feed and page is fetched with, under the :class:`AddressPolicy`."""
+    return httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=True, max_redirects=5,
+                        headers={"User-Agent": USER_AGENT},
+                        event_hooks={"request": [AddressPolicy(allowed_networks)]})
+
+
 @dataclass(frozen=True)
 class Page:
     """A fetched document: final URL, body and the validators for the next conditional request."""
@@ -498,9 +558,7 @@ class FeedSync:
     # Syncing
 
     def _client(self) -> httpx.Client:
-        s = self.settings
-        return httpx.Client(timeout=httpx.Timeout(s.feed_timeout), follow_redirects=True, max_redirects=5,
-                            headers={"User-Agent": USER_AGENT})
+        return outbound_client(self.settings.feed_timeout, self.settings.feed_allowed_networks)
 
     def sync(self, progress: Progress = no_progress) -> SyncReport:
         """Fetch every feed, write new and updated articles into the corpus, then reindex once if any was."""

@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
+
+
+def place_file(source: Path, target: Path) -> None:
+    """Put ``source`` at ``target`` without reading it through: a hard link, else a copy.
+
+    (Not a symbolic link: the corpus loader does not follow links to outside the corpus folder.)
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or links not allowed there
+        shutil.copyfile(source, target)
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -89,8 +89,13 @@ class GenerativeAnswerer:
         return self._settings.llm_provider in ("anthropic",) or (
             self._settings.llm_provider == "openai" and not self._settings.llm_base_url)
 
-    def answer(self, question: str, filters: Filters) -> Answer:
-        deadline = time.monotonic() + self._settings.llm_timeout
+    def answer(self, question: str, filters: Filters, deadline: float | None = None) -> Answer:
+        """The written answer, or an extractive one when the model fails or misses ``deadline``.
+
+        ``deadline`` (``time.monotonic()``; default: LLM_TIMEOUT from now) bounds every model
+        call made for this answer, including those of a re-run for the same question.
+        """
+        deadline = deadline if deadline is not None else time.monotonic() + self._settings.llm_timeout
         book = PassageBook()
         passages: list[Passage] | None = None
         try:

@@ -88,16 +88,20 @@ def _entry(article: Article, chunks: int) -> ArticleEntry:
 
 
 def build_lexical(store: ChunkStore, entries: dict[str, ArticleEntry], folder: Path,
-                  progress: Progress = no_progress) -> LexicalIndex:
+                  progress: Progress = no_progress, others: list[str] | None = None) -> LexicalIndex:
     """Build and save the BM25 index of the live chunks (those of the given article versions).
 
     The chunks are read from the store a page at a time and only their term counts are kept.
+    The ids of the chunks that are not live are added to ``others`` when it is given.
     """
     expected = sum(e.chunks for e in entries.values())
     builder = LexicalBuilder()
     progress("lexical index", 0, expected)
     for page in store.pages(1000):  # Chroma's reads keep memory in proportion to the page (5000: +0.1 GB)
         live = [c for c in page if (e := entries.get(c.article_id)) is not None and e.hash == c.doc_hash]
+        if others is not None and len(live) < len(page):
+            kept = {c.id for c in live}
+            others.extend(c.id for c in page if c.id not in kept)
         builder.add([c.id for c in live], [embedding_text(c) for c in live],
                     [day_number(c.published) for c in live], [c.source for c in live])
         progress("lexical index", min(len(builder), expected), expected)
@@ -175,7 +179,8 @@ class Indexer:
         for a in plan.to_embed:
             entries[a.id] = _entry(a, counts[a.id])
         lexical_dir = f"lexical/gen-{generation}"
-        build_lexical(store, entries, self._data_dir / lexical_dir, progress)
+        superseded: list[str] = []  # every chunk the new manifest does not point at
+        build_lexical(store, entries, self._data_dir / lexical_dir, progress, superseded)
         groups = self._group_duplicates(articles, entries, current if not rebuild else None,
                                         self._data_dir / lexical_dir, progress)
 
@@ -194,7 +199,7 @@ class Indexer:
         )
         self._manifests.write(new)  # the commit point
         progress("committed", 1, 1)
-        self._clean_after_commit(current, new, plan, rebuild)
+        self._clean_after_commit(current, new, plan, rebuild, superseded)
         log.info("reindex done: %s", report.summary())
         return report, new
 
@@ -248,7 +253,13 @@ class Indexer:
             if keep is None or folder != self._data_dir / keep:
                 shutil.rmtree(folder, ignore_errors=True)
 
-    def _clean_after_commit(self, old: Manifest | None, new: Manifest, plan: _Plan, rebuild: bool) -> None:
+    def _clean_after_commit(self, old: Manifest | None, new: Manifest, plan: _Plan, rebuild: bool,
+                            superseded: list[str]) -> None:
+        """Free what the commit superseded.
+
+        ``superseded`` (found while the lexical index was built) also holds the chunks a run
+        killed between its commit and this clean-up left behind: they are freed now.
+        """
         self._remove_lexical_except(new.lexical)
         if old is None:
             return
@@ -256,5 +267,8 @@ class Indexer:
             if old.collection != new.collection:
                 delete_collection(self._client, old.collection)
             return
-        stale = [cid for aid in plan.updated + plan.removed for cid in old.chunk_ids(aid)]
-        ChunkStore(self._client, new.collection).delete(stale)
+        stale = {cid for aid in plan.updated + plan.removed for cid in old.chunk_ids(aid)}
+        left = set(superseded) - stale
+        if left:
+            log.info("removing %d chunks superseded by an earlier reindex that was interrupted", len(left))
+        ChunkStore(self._client, new.collection).delete(sorted(stale | left))

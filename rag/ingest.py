@@ -13,24 +13,28 @@ Nothing here raises for a bad file: it becomes a :class:`~rag.types.Skipped` wit
 reason, and the rest of the corpus still loads. A date that cannot be parsed does not skip
 the article: it is kept undated and a warning is logged. Hidden files and folders, editor
 and OS junk (``.DS_Store``, ``Thumbs.db``, ``*~``) and ``README`` files are ignored without
-a report. For JSON Lines the size limit applies to each line (they are streamed); for every
-other file it applies to the whole file.
+a report. Symbolic links are followed only to targets inside the corpus folder, and only
+regular files are read (see ``_list_files`` and ``_open_checked``). For JSON Lines the size
+limit applies to each line (they are streamed); for every other file it applies to the
+whole file.
 """
 
 from __future__ import annotations
 
 import codecs
+import errno
 import gzip
 import hashlib
 import json
 import logging
 import os
 import re
+import stat
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 import calendar
 from datetime import date, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from rag.text import clean_text, normalize_title
@@ -110,30 +114,103 @@ def _iter_corpus(root: Path, max_file_bytes: int) -> Iterator[Article | Skipped]
 
 
 # --------------------------------------------------------------------------- walking
+#
+# The corpus path policy, in one place: what under the corpus folder is read, and what is
+# reported instead. Only regular files are read, found without recursion (any depth works);
+# a symbolic link is followed only when its target lies inside the corpus folder; a folder
+# reached again through a link is a loop, reported once; a name that is not valid UTF-8
+# is carried as an escaped, printable origin ("latin\xe9.md") that every later stage can store.
+
+
+def display_path(rel: str) -> str:
+    """``rel`` (a relative path as the OS gave it) as printable, storable text: bad bytes escaped."""
+    return os.fsencode(rel).decode("utf-8", "backslashreplace")
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _list_files(root: Path) -> tuple[list[tuple[str, str]], list[Skipped]]:
+    """Every corpus file as (origin, real path to read), and what the path policy refused, and why."""
+    real_root = os.path.realpath(root)
+    files: list[tuple[str, str]] = []
+    refused: list[Skipped] = []
+    st = os.stat(real_root)
+    # (folder to read, its path relative to the root, the (device, inode) of it and its parents)
+    stack: list[tuple[str, str, frozenset]] = [(real_root, "", frozenset({(st.st_dev, st.st_ino)}))]
+    linked: set[tuple[int, int]] = set()  # folders read through a link: each link target is read once
+    while stack:
+        folder, rel_folder, ancestors = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)  # a stable order: which link is read first
+        except OSError as e:
+            refused.append(Skipped(display_path(rel_folder or "."), f"cannot read folder: {e.strerror or e}"))
+            continue
+        for entry in entries:
+            name = entry.name
+            rel = f"{rel_folder}/{name}" if rel_folder else name
+            try:
+                is_link = entry.is_symlink()
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError as e:
+                refused.append(Skipped(display_path(rel), f"cannot read: {e.strerror or e}"))
+                continue
+            if name.startswith(".") or (not is_dir and not is_link and _ignored(name)):
+                continue
+            path = entry.path
+            if is_link:
+                target = os.path.realpath(path)
+                if not _inside(target, real_root):
+                    refused.append(Skipped(display_path(rel), "symbolic link to outside the corpus folder "
+                                                              "(not followed)"))
+                    continue
+                try:
+                    st = os.stat(target)
+                except OSError:
+                    refused.append(Skipped(display_path(rel), "broken symbolic link"))
+                    continue
+                is_dir = stat.S_ISDIR(st.st_mode)
+                if not is_dir and _ignored(name):
+                    continue
+                path = target
+            if is_dir:
+                try:
+                    st = os.stat(path)
+                except OSError as e:
+                    refused.append(Skipped(display_path(rel), f"cannot read folder: {e.strerror or e}"))
+                    continue
+                key = (st.st_dev, st.st_ino)
+                if key in ancestors:
+                    refused.append(Skipped(display_path(rel), "symbolic link loop: the link points to a folder "
+                                                              "that contains it (not followed)"))
+                    continue
+                if is_link:
+                    # Links to links to ... the same folders would read them exponentially often.
+                    if key in linked:
+                        refused.append(Skipped(display_path(rel), "symbolic link to a folder already read "
+                                                                  "through another link (not followed)"))
+                        continue
+                    linked.add(key)
+                stack.append((path, rel, ancestors | {key}))
+                continue
+            # (the link's target was stat'ed above; for the others the folder listing knows the type)
+            regular = stat.S_ISREG(st.st_mode) if is_link else entry.is_file(follow_symlinks=False)
+            if not regular:
+                refused.append(Skipped(display_path(rel), "not a regular file (a pipe, socket or device)"))
+                continue
+            files.append((display_path(rel), path))
+    return files, refused
 
 
 def _walk(root: Path, max_file_bytes: int) -> Iterator[Article | Skipped]:
-    files: list[tuple[str, Path]] = []
-    folder_errors: list[Skipped] = []
-
-    def on_error(err: OSError) -> None:
-        try:
-            where = Path(err.filename).relative_to(root).as_posix()
-        except (TypeError, ValueError):
-            where = str(err.filename or root)
-        folder_errors.append(Skipped(where, f"cannot read folder: {err.strerror or err}"))
-
-    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            if _ignored(name):
-                continue
-            path = Path(dirpath, name)
-            files.append((path.relative_to(root).as_posix(), path))
-    yield from folder_errors
+    real_root = os.path.realpath(root)
+    files, refused = _list_files(root)
+    yield from sorted(refused, key=lambda s: s.origin)
     for rel, path in sorted(files):
         try:
-            yield from _load_file(path, rel, max_file_bytes)
+            yield from _load_file(Path(path), rel, max_file_bytes, real_root)
         except _Skip as skip:
             yield Skipped(rel, skip.reason)
         except Exception as e:  # noqa: BLE001 - a bug or an odd file must not stop the whole corpus
@@ -152,46 +229,72 @@ def _ignored(name: str) -> bool:
     )
 
 
-def _load_file(path: Path, rel: str, max_file_bytes: int) -> Iterator[Article | Skipped]:
-    lower = path.name.lower()
-    suffix = path.suffix.lower()
-    try:
-        size = path.stat().st_size
-    except OSError as e:
-        raise _Skip(f"cannot read file: {e.strerror or e}") from None
+def _load_file(path: Path, rel: str, max_file_bytes: int, real_root: str) -> Iterator[Article | Skipped]:
+    """The articles of one file; ``path`` is where to read it, ``rel`` its name in the corpus (a link's own)."""
+    named = PurePosixPath(rel)
+    lower = named.name.lower()
+    suffix = named.suffix.lower()
     if lower.endswith(".jsonl.gz"):
         kind = "jsonl.gz"
     elif suffix in _TEXT_SUFFIXES or suffix in _HTML_SUFFIXES or suffix in (".json", ".jsonl"):
         kind = suffix[1:]
     else:
         raise _Skip(f"unsupported file type {suffix}" if suffix else "unsupported file type (no extension)")
-    if size == 0:
-        raise _Skip("empty file")
-    if kind == "jsonl":
-        yield from _jsonl_records(path, rel, open, max_file_bytes)
-        return
-    if kind == "jsonl.gz":
-        yield from _jsonl_records(path, rel, gzip.open, max_file_bytes)
-        return
-    if size > max_file_bytes:
-        raise _Skip(f"larger than {size_text(max_file_bytes)}")
-    data = _read(path)
+    with _open_checked(path, real_root) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size == 0:
+            raise _Skip("empty file")
+        if kind in ("jsonl", "jsonl.gz"):
+            yield from _jsonl_records(fh, rel, kind == "jsonl.gz", max_file_bytes)
+            return
+        if size > max_file_bytes:
+            raise _Skip(f"larger than {size_text(max_file_bytes)}")
+        data = _read(fh)
     if suffix in _HTML_SUFFIXES:
         meta, body = _parse_html(data)
-        yield _article(meta, body, rel=rel, origin=rel, multi=False, fallback_title=path.stem)
+        yield _article(meta, body, rel=rel, origin=rel, multi=False, fallback_title=named.stem)
         return
     text = _decode(data)
     if kind == "json":
         yield from _json_records(text, rel)
         return
     meta, body = _split_front_matter(text)
-    yield _article(meta, body, rel=rel, origin=rel, multi=False, fallback_title=path.stem,
+    yield _article(meta, body, rel=rel, origin=rel, multi=False, fallback_title=named.stem,
                    markdown=suffix != ".txt")
 
 
-def _read(path: Path) -> bytes:
+def _open_checked(path: Path, real_root: str) -> IO[bytes]:
+    """``path`` opened for reading, if it is still a regular file inside the corpus folder.
+
+    The folder was listed before its files are read; a file swapped meanwhile for a symbolic
+    link (or a folder on its path swapped for one) must not be followed out of the corpus.
+    """
     try:
-        data = path.read_bytes()
+        # O_NOFOLLOW: not through a link in the last place; O_NONBLOCK: a pipe swapped in cannot hang open().
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise _Skip("symbolic link put in place of the file while the corpus was read (not followed)") from None
+        raise _Skip(f"cannot read file: {e.strerror or e}") from None
+    fh = os.fdopen(fd, "rb")
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _Skip("not a regular file (a pipe, socket or device)")
+        try:
+            opened = os.readlink(f"/proc/self/fd/{fd}")  # where the file really is (Linux)
+        except OSError:
+            opened = None
+        if opened is not None and not _inside(opened, real_root):
+            raise _Skip("symbolic link to outside the corpus folder (not followed)")
+    except BaseException:
+        fh.close()
+        raise
+    return fh
+
+
+def _read(fh: IO[bytes]) -> bytes:
+    try:
+        data = fh.read()
     except OSError as e:
         raise _Skip(f"cannot read file: {e.strerror or e}") from None
     _check_bytes(data)
@@ -386,44 +489,51 @@ def _json_records(text: str, rel: str) -> Iterator[Article | Skipped]:
         yield parse_record(obj, rel, origin)
 
 
-def _jsonl_records(
-    path: Path, rel: str, opener: Callable[..., IO[bytes]], max_line_bytes: int
-) -> Iterator[Article | Skipped]:
-    """Stream JSON Lines (plain or gzip); a bad line is skipped, the others still load."""
+def _jsonl_records(file: IO[bytes], rel: str, gzipped: bool, max_line_bytes: int) -> Iterator[Article | Skipped]:
+    """Stream JSON Lines (plain or gzip) from an open file; a bad line is skipped, the others still load."""
+
+    def from_start() -> IO[bytes]:
+        file.seek(0)
+        return gzip.GzipFile(fileobj=file, mode="rb") if gzipped else file
+
     lineno = 0
     try:
-        with opener(path, "rb") as fh:
-            _check_bytes(fh.read(_SNIFF_BYTES))
-        with opener(path, "rb") as fh:
-            while True:
-                raw = fh.readline(max_line_bytes + 1)
-                if not raw:
-                    break
-                lineno += 1
-                origin = f"{rel}:{lineno}"
-                if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
-                    while raw and not raw.endswith(b"\n"):  # skip the rest of the long line
-                        raw = fh.readline(1 << 20)
-                    yield Skipped(origin, f"record larger than {size_text(max_line_bytes)}")
-                    continue
-                if lineno == 1:
-                    raw = raw.removeprefix(codecs.BOM_UTF8)
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    yield Skipped(origin, "not UTF-8 text")
-                    continue
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as e:
-                    yield Skipped(origin, f"invalid JSON: {e.msg}")
-                    continue
-                except RecursionError:
-                    yield Skipped(origin, "invalid JSON: nested too deeply")
-                    continue
-                yield parse_record(obj, rel, origin)
+        head = from_start().read(_SNIFF_BYTES)
+        # A NUL byte in one line spoils that line only; a file without lines is binary as a whole.
+        _check_bytes(head if b"\n" not in head else head.replace(b"\x00", b""))
+        fh = from_start()
+        while True:
+            raw = fh.readline(max_line_bytes + 1)
+            if not raw:
+                break
+            lineno += 1
+            origin = f"{rel}:{lineno}"
+            if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
+                while raw and not raw.endswith(b"\n"):  # skip the rest of the long line
+                    raw = fh.readline(1 << 20)
+                yield Skipped(origin, f"record larger than {size_text(max_line_bytes)}")
+                continue
+            if lineno == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            if b"\x00" in raw:
+                yield Skipped(origin, "binary data (NUL bytes) in the line")
+                continue
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                yield Skipped(origin, "not UTF-8 text")
+                continue
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                yield Skipped(origin, f"invalid JSON: {e.msg}")
+                continue
+            except RecursionError:
+                yield Skipped(origin, "invalid JSON: nested too deeply")
+                continue
+            yield parse_record(obj, rel, origin)
     except (EOFError, zlib.error, gzip.BadGzipFile) as e:
         log.debug("gzip error in %s: %s", rel, e)
         raise _Skip(f"corrupt gzip data after line {lineno}" if lineno else "not a valid gzip file") from None
@@ -498,10 +608,13 @@ def _string(meta: Mapping[str, Any], key: str) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        return _SURROGATES.sub("", value).strip()  # lone surrogates (from JSON escapes) cannot be stored
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     raise _Skip(f"'{key}' must be a string")
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def _explicit_id(value: Any) -> str | None:
@@ -518,7 +631,7 @@ def _explicit_id(value: Any) -> str | None:
 
 
 def _hash(value: str) -> str:
-    return hashlib.sha1(value.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha1(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _title_from_text(text: str, markdown: bool) -> str:

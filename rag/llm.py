@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import threading
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -16,8 +17,13 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Calls run on this pool so a hung provider can be abandoned at the deadline.
-_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="llm")
+# Each call runs in a thread of its own, abandoned at the deadline. (On a shared pool a hung
+# call kept its worker, since a running future cannot be cancelled: four of them filled the
+# pool and every later question timed out in its queue.) Abandoned calls end when the
+# provider's own timeout fires; while too many are still hanging, new calls are refused at once.
+MAX_HUNG_CALLS = 16
+_hung: set[threading.Thread] = set()
+_hung_lock = threading.Lock()
 
 
 class LLMUnavailable(RagError):
@@ -64,12 +70,28 @@ def call_with_deadline(fn: Callable[[], T], seconds: float, limit: float | None 
 
     ``limit`` is the configured timeout named in the message (default: ``seconds``).
     """
-    future = _POOL.submit(fn)
+    with _hung_lock:
+        _hung.difference_update([t for t in _hung if not t.is_alive()])
+        if len(_hung) >= MAX_HUNG_CALLS:
+            raise LLMUnavailable(f"the language model has not answered {len(_hung)} earlier calls; "
+                                 "answering without it until they end")
+    future: concurrent.futures.Future = concurrent.futures.Future()
+
+    def run() -> None:
+        future.set_running_or_notify_cancel()
+        try:
+            future.set_result(fn())
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+            future.set_exception(exc)
+
+    worker = threading.Thread(target=run, name="llm-call", daemon=True)
+    worker.start()
     try:
         return future.result(timeout=seconds)
     except concurrent.futures.TimeoutError as exc:
         if not future.done():
-            future.cancel()
+            with _hung_lock:
+                _hung.add(worker)
             raise LLMUnavailable(
                 f"the language model did not answer within {limit or seconds:g}s") from None
         # The provider itself raised a timeout error.

@@ -234,6 +234,8 @@ class Int8Embeddings(Embeddings):
         return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
+        # The tokenizer raises TypeError on a lone surrogate (an undecodable byte in argv or stdin).
+        texts = [t.encode("utf-8", "replace").decode("utf-8") for t in texts]
         encodings = self._tokenizer.encode_batch(texts)
         if self._pool is None or len(texts) == 1:
             return np.stack([self._run(e) for e in encodings])

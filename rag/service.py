@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
@@ -38,6 +40,8 @@ from .types import Answer, ArticleRef, Filters, IndexReport, Passage
 from .verify import Verifier
 
 log = logging.getLogger(__name__)
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def today() -> date:
@@ -157,7 +161,15 @@ class RagService:
         stamp = self.manifests.stamp()
         if stamp is None:
             raise IndexMissing(f"no index in {self.manifests.where()}: build it with `python -m rag index`")
-        with self._lock:
+        snap = self._snapshot
+        if snap is not None and snap.stamp == stamp:
+            return snap
+        # One thread loads a new generation (rebuilding its lexical index and duplicate groups
+        # when they were written on another machine, which can take minutes); the others keep
+        # answering from the current snapshot meanwhile, and wait only when there is none yet.
+        if not self._lock.acquire(blocking=snap is None):
+            return snap
+        try:
             snap = self._snapshot
             if snap is not None and snap.stamp == stamp:
                 return snap
@@ -181,10 +193,12 @@ class RagService:
             log.info("serving index generation %d (%d articles)", manifest.generation,
                      len(manifest.articles))
             return snap
+        finally:
+            self._lock.release()
 
     def check_question(self, question: str) -> str:
         """The question, stripped, or a QuestionError saying what is wrong with it."""
-        q = " ".join(question.split())
+        q = " ".join(_SURROGATES.sub("\ufffd", question).split())  # undecodable bytes (argv, stdin)
         if not q:
             raise QuestionError("the question is empty")
         n = count_tokens(q)
@@ -217,9 +231,12 @@ class RagService:
         else:
             window = asked
             windowed = _narrow(filters, window) if window else None
-            answer = self._generative().answer(q, windowed or filters)
+            if windowed is None:
+                window = None  # a window outside the filters is not searched, so not named either
+            deadline = time.monotonic() + self.settings.llm_timeout  # one LLM_TIMEOUT for both tries
+            answer = self._generative().answer(q, windowed or filters, deadline)
             if window and answer.refused and windowed is not None:  # nothing in the window: ask unwindowed
-                answer, window = self._generative().answer(q, filters), None
+                answer, window = self._generative().answer(q, filters, deadline), None
         if asked and window is None:
             gap = f"nothing indexed is dated {asked.label()}; searched every date up to {filters.as_of.strftime('%-d %b %Y')}"
             answer = replace(answer, notice="; ".join(n for n in (answer.notice, gap) if n))
@@ -360,6 +377,7 @@ class RagService:
         """The 3 to 6 most central sentences about a topic across its best articles within the filters."""
         q = self.check_question(topic)
         snap = self._refresh()
+        filters = replace(filters, as_of=filters.as_of or today())  # as /ask: later articles are hidden
         passages = snap.retriever.search(q, max(self.settings.top_k, 8), filters, self.settings.candidates)
         relevant = [p.chunk.article_id for p in passages if (p.dense or 0.0) >= self.settings.min_relevance]
         ids = list(dict.fromkeys(relevant))[:TOPIC_ARTICLES]
@@ -378,7 +396,7 @@ class RagService:
 
     def timeline(self, topic: str, filters: Filters = Filters()) -> Timeline:
         """The topic's events, one cited sentence per article (wire copies merged), oldest first."""
-        return build_timeline(self, topic, filters)
+        return build_timeline(self, topic, replace(filters, as_of=filters.as_of or today()))
 
     # --- Conversations (the bot's threads) ------------------------------------------------
 

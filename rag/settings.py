@@ -93,6 +93,20 @@ def _feed_urls(env: Mapping[str, str], key: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(urls))
 
 
+def _networks(env: Mapping[str, str], key: str) -> tuple[str, ...]:
+    """Comma- or whitespace-separated IP networks (``10.0.0.0/8``) or addresses (``127.0.0.1``)."""
+    import ipaddress
+
+    out = []
+    for raw in env.get(key, "").replace(",", " ").split():
+        try:
+            out.append(str(ipaddress.ip_network(raw, strict=False)))
+        except ValueError:
+            raise SettingsError(f"{key} must be IP networks or addresses separated by commas, such as "
+                                f"10.0.0.0/8, got {raw!r}") from None
+    return tuple(out)
+
+
 def _choice(env: Mapping[str, str], key: str, default: str, choices: tuple[str, ...]) -> str:
     value = env.get(key, "").strip().lower() or default
     if value not in choices:
@@ -166,6 +180,7 @@ class Settings:
     feed_max_page_mb: float = 5.0  # a larger feed or page is not read
     feed_host_delay: float = 2.0  # seconds between two requests to the same host
     feed_max_entries: int = 50  # newest entries looked at per feed per sync
+    feed_allowed_networks: tuple[str, ...] = ()  # non-public networks feeds and pages may come from
 
     # --- Discord bot (bot.py, newsbot.py, cogs/) ------------------------------------
     discord_token: str = ""  # secret; without it bot.py starts the terminal chat instead
@@ -205,7 +220,7 @@ class Settings:
             chroma_host=env.get("CHROMA_HOST", "").strip(),
             chroma_port=_int(env, "CHROMA_PORT", d.chroma_port, minimum=1),
             chroma_token=env.get("CHROMA_TOKEN", "").strip(),
-            chroma_ssl=env.get("CHROMA_SSL", "").strip().lower() in ("1", "true", "yes"),
+            chroma_ssl=_bool(env, "CHROMA_SSL", d.chroma_ssl),
             collection=env.get("CHROMA_COLLECTION", "").strip() or d.collection,
             top_k=_int(env, "TOP_K", d.top_k, minimum=1),
             candidates=_int(env, "CANDIDATES", d.candidates, minimum=1),
@@ -232,6 +247,7 @@ class Settings:
             feed_max_page_mb=_float(env, "FEED_MAX_PAGE_MB", d.feed_max_page_mb),
             feed_host_delay=_seconds(env, "FEED_HOST_DELAY", d.feed_host_delay),
             feed_max_entries=_int(env, "FEED_MAX_ENTRIES", d.feed_max_entries, minimum=1),
+            feed_allowed_networks=_networks(env, "FEED_ALLOWED_NETWORKS"),
             # --- Discord bot
             discord_token=env.get("DISCORD_TOKEN", "").strip(),
             discord_guild_id=_int(env, "DISCORD_GUILD_ID", 0, minimum=0) or None,
@@ -243,7 +259,8 @@ class Settings:
             cooldown_seconds=_seconds(env, "COOLDOWN_SECONDS", d.cooldown_seconds),
             feedback_db=_optional_path(env, "FEEDBACK_DB"),
             # --- end of the Discord bot block
-            log_level=env.get("LOG_LEVEL", "").strip().upper() or d.log_level,
+            log_level=_choice(env, "LOG_LEVEL", d.log_level.lower(),
+                              ("debug", "info", "warning", "error", "critical")).upper(),
         ).validated()
 
     def validated(self) -> Settings:

@@ -7,15 +7,18 @@ in the manifest, which is what keeps a half-finished reindex invisible.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import chromadb
+import httpx
 import numpy as np
+from chromadb.api.models.Collection import Collection
 
-from .errors import ConfigError
+from .errors import ConfigError, RagError
 from .settings import Settings
 from .sentences import decode, encode
 from .types import Chunk, Filters
@@ -84,20 +87,58 @@ class DenseHit:
     similarity: float
 
 
+class StoreUnavailable(RagError):
+    """The Chroma server cannot be reached (stopped, restarting, network down); the message says what to do."""
+
+
+_UNREACHABLE = "the index store is unreachable: start the Chroma server, or check CHROMA_HOST and CHROMA_PORT"
+
+
+class _Guarded:
+    """A Chroma server client (or one of its collections) whose network failures raise StoreUnavailable.
+
+    Without it a server outage reached the terminal as an 80-line httpx traceback and the bot
+    as "something went wrong"; every call through the client goes through here.
+    """
+
+    def __init__(self, target: object, where: str) -> None:
+        self._target = target
+        self._where = where
+
+    def __getattr__(self, name: str):
+        value = getattr(self._target, name)
+        if not callable(value):
+            return value
+
+        @functools.wraps(value)
+        def call(*args, **kwargs):
+            try:
+                result = value(*args, **kwargs)
+            except (httpx.TransportError, ConnectionError) as exc:
+                log.info("the Chroma server at %s is unreachable: %s", self._where, exc)
+                raise StoreUnavailable(_UNREACHABLE) from exc
+            return _Guarded(result, self._where) if isinstance(result, Collection) else result
+
+        return call
+
+
 def open_client(settings: Settings) -> chromadb.api.ClientAPI:
     """A Chroma client: HttpClient when CHROMA_HOST is set, else on disk in the data folder."""
     chroma_settings = chromadb.Settings(anonymized_telemetry=False)
     if settings.chroma_host:
         headers = {"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None
+        where = f"{settings.chroma_host}:{settings.chroma_port}"
         try:
-            return chromadb.HttpClient(
+            client = chromadb.HttpClient(
                 host=settings.chroma_host, port=settings.chroma_port, ssl=settings.chroma_ssl,
                 headers=headers, settings=chroma_settings,
             )
+        except (httpx.TransportError, ConnectionError, ValueError) as exc:  # chromadb: "Could not connect"
+            log.info("the Chroma server at %s is unreachable: %s", where, exc)
+            raise StoreUnavailable(_UNREACHABLE) from exc
         except Exception as exc:
-            raise ConfigError(
-                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}: {exc}"
-            ) from exc
+            raise ConfigError(f"cannot use the Chroma server at {where}: {exc}") from exc
+        return _Guarded(client, where)
     path = settings.data_dir / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)

@@ -44,7 +44,16 @@ _CHAR_MAP: dict[int, str | None] = {
     0x00AD: None,  # soft hyphen
     # other C0/C1 control characters (but not \n) are dropped
     **{cp: None for cp in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F, *range(0x80, 0x85), *range(0x86, 0xA0))},
+    # bidirectional controls (U+202E right-to-left override and the rest) can disguise text in answers
+    **{cp: None for cp in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))},
 }
+# Invisible tag characters (U+E0000 block) and lone surrogates (undecodable bytes, not storable
+# text): removed by ranges (thousands of single characters in _ODD_CHARS made it 8x slower).
+_INVISIBLE = re.compile("[\U000e0000-\U000e007f\ud800-\udfff]")
+# Terminal escape sequences (colour codes such as ESC[31m, titles set with ESC]...BEL): dropped
+# whole, before the ESC alone would be, which left "[31m" behind.
+_TERMINAL_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])"
+                               r"|\x9b[0-?]*[ -/]*[@-~]")
 # str.translate walks every character through a dict; a regex finds the (rare) odd ones fast.
 _ODD_CHARS = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_CHAR_MAP)) + "]")
 _SPACES = re.compile(r"  +")  # (a literal prefix is much faster than " {2,}")
@@ -52,7 +61,13 @@ _MANY_NEWLINES = re.compile(r"\n\n\n+")
 
 
 def normalize(text: str) -> str:
-    """NFC, unified newlines and spaces, stripped lines, at most one blank line in a row."""
+    """NFC, unified newlines and spaces, stripped lines, at most one blank line in a row.
+
+    Control, bidirectional-control and tag characters and terminal escape sequences are removed.
+    """
+    if "\x1b" in text or "\x9b" in text:
+        text = _TERMINAL_ESCAPES.sub("", text)
+    text = _INVISIBLE.sub("", text)
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _ODD_CHARS.sub(lambda m: _CHAR_MAP[ord(m.group())] or "", text)

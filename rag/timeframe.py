@@ -104,7 +104,10 @@ def resolve(question: str, as_of: date) -> Window | None:
     for pattern, window in _RULES:
         m = pattern.search(question)
         if m and (best is None or m.start() < best[0].start()):
-            bounds = window(m, as_of)
+            try:
+                bounds = window(m, as_of)
+            except (OverflowError, ValueError):  # it reaches before 1 January of year 1
+                bounds = (date.min, as_of)
             if bounds is not None:
                 best = (m, bounds)
     if best is None:

@@ -820,3 +820,66 @@ async def test_a_discord_server_error_reaches_the_user_as_a_private_line_with_an
     [record] = [r for r in caplog.records if error_id in r.getMessage()]
     assert record.levelno == logging.ERROR and record.exc_info  # the trace is in the log, under the id
     world.expect_error(discord.HTTPException)
+
+
+# --------------------------------------------------------------------------- long outlet names
+
+
+async def test_a_long_outlet_name_chosen_in_the_autocomplete_filters_its_articles(embeddings, tmp_path):
+    outlet = "The Riverton and Port Aldine Evening Chronicle of Harbour Affairs, Shipping, Ferries " \
+             "and the Coastal Economy (weekend edition)"
+    assert len(outlet) > 100
+    settings = replace(Settings(), corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data")
+    write_corpus(settings.corpus_dir, {**ARTICLES, "ferry.md": {
+        "title": "Ferry fares rise by a fifth", "published": "2024-03-14", "source": outlet,
+        "url": "https://chronicle.example/ferry",
+        "text": "Ferry fares between Riverton and Port Aldine will rise by 20 percent in April, the ferry "
+                "operator announced on Thursday, blaming the price of fuel."}})
+    service = RagService(settings, embeddings=embeddings)
+    service.reindex()
+    async with open_world(service, tmp_path) as world:
+        [choice] = await world.alice.autocomplete(world.channel, "ask", "source", "Evening Chronicle")
+        assert len(choice["value"]) <= 100 and outlet.startswith(choice["value"])
+        result = await world.alice.slash(world.channel, "ask", question="How much will ferry fares rise?",
+                                         source=choice["value"])
+        embed = embed_of(result.response)
+        assert "20 percent" in embed.description and embed.fields
+        assert all("Evening Chronicle" in f.value for f in embed.fields)
+        # An outlet the index does not have: the reply says the filter is the cause.
+        bad = await world.alice.slash(world.channel, "ask", question="How much will ferry fares rise?",
+                                      source="Riverton Morning Star")
+        assert bad.response.ephemeral
+        assert "No outlet in the index is called 'Riverton Morning Star'" in bad.response.content
+        world.expect_error(BadOption)
+
+
+async def test_a_follow_up_on_cooldown_costs_no_llm_call(rag, tmp_path):
+    from .fakes import ScriptedChatModel
+
+    model = ScriptedChatModel.replying(*["The tram line will cost 310 million euros [1]."] * 4)
+    generative = RagService(rag.settings, embeddings=rag.embeddings, client=rag.client, chat_model=model)
+    async with open_world(generative, tmp_path, cooldown_seconds=30) as world:
+        await world.alice.send(world.channel, f"{world.mention} {TRAM_QUESTION}")
+        [thread] = world.channel.threads
+        calls = len(model.sent)
+        assert calls >= 1
+        for _ in range(3):
+            await world.alice.send(thread, f"{world.mention} When will it open?")
+            assert "again in" in thread.history()[-1].content
+        assert len(model.sent) == calls  # no follow-up was condensed by the model
+
+
+async def test_autocompletes_answer_while_slow_answers_hold_every_default_worker_thread(world):
+    release = threading.Event()
+    loop = asyncio.get_running_loop()
+    # Slow answers (an LLM near its timeout) run on the default executor: hold all of its threads.
+    held = [loop.run_in_executor(None, release.wait, SETTLE) for _ in range(min(32, (os.cpu_count() or 1) + 4))]
+    try:
+        sources = await asyncio.wait_for(world.alice.autocomplete(world.channel, "ask", "source", "gazette"), 20)
+        assert [c["value"] for c in sources] == ["riverton-gazette"]
+        articles = await asyncio.wait_for(
+            world.alice.autocomplete(world.channel, "summary", "article", "deep-water"), 20)
+        assert articles and articles[0]["name"].startswith("Port Aldine approves a deep-water terminal")
+    finally:
+        release.set()
+        await asyncio.gather(*held)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -14,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from rag.service import RagService
+from rag.store import StoreUnavailable
 
-from .conftest import ARTICLES, admits, write_article
+from .conftest import ARTICLES, ROOT, admits, write_article
 
 CHROMA = Path(sys.executable).parent / "chroma"
 TRAM_Q = "How much will the new tram line cost?"
@@ -121,6 +123,54 @@ def test_the_index_survives_a_server_restart(remote, embeddings, server):
     after = fresh.ask(TRAM_Q)
     assert after.text == before.text and after.citations == before.citations
     assert remote.ask(TRAM_Q).text == before.text  # the running service reconnects too
+
+
+def test_a_server_outage_is_one_line_in_the_terminal_and_answers_resume_after_it(remote, server, tmp_path):
+    remote.reindex()
+    before = remote.ask(TRAM_Q)
+    env = dict(os.environ, CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(server.port),
+               CHROMA_COLLECTION=remote.settings.collection, DATA_DIR=str(tmp_path / "cli-data"))
+    unreachable = ("error: the index store is unreachable: start the Chroma server, or check CHROMA_HOST "
+                   "and CHROMA_PORT")
+    server.stop()
+    try:
+        with pytest.raises(StoreUnavailable, match="the index store is unreachable"):
+            remote.ask(TRAM_Q)
+        with pytest.raises(StoreUnavailable):
+            remote.stats()
+        for args, stdin in ((["chat"], f"{TRAM_Q}\n\n"), (["ask", TRAM_Q], None), (["stats"], None)):
+            result = subprocess.run([sys.executable, "-m", "rag", *args], cwd=ROOT, env=env, input=stdin,
+                                    capture_output=True, text=True, timeout=300)
+            assert result.returncode == 1, (args, result.stderr)
+            assert result.stderr.strip() == unreachable, args
+    finally:
+        server.start()
+    assert remote.ask(TRAM_Q).text == before.text  # the same service answers again once it is back
+    chat = subprocess.run([sys.executable, "-m", "rag", "chat"], cwd=ROOT, env=env, input=f"{TRAM_Q}\n\n",
+                          capture_output=True, text=True, timeout=300)
+    assert chat.returncode == 0 and "310 million" in chat.stdout, chat.stderr
+
+
+async def test_the_bot_status_says_the_index_store_is_unreachable(remote, server, tmp_path):
+    from .test_bot import embed_of, open_world
+
+    remote.reindex()
+    async with open_world(remote, tmp_path) as world:
+        server.stop()
+        try:
+            result = await world.bob.slash(world.channel, "status")
+            asked = await world.bob.slash(world.channel, "ask", question=TRAM_Q)
+        finally:
+            server.start()
+        assert "The index store is unreachable" in embed_of(result.response).description
+        [note] = asked.followups  # the answer was deferred before the store was asked
+        assert note.ephemeral and note.content.startswith("The index store is unreachable: start the Chroma server")
+        world.expect_error(StoreUnavailable)
+        answer = await world.bob.slash(world.channel, "ask", question=TRAM_Q)
+        assert "310 million euros" in embed_of(answer.response).description
+        healthy = await world.bob.slash(world.channel, "status")
+        fields = {f.name: f.value for f in embed_of(healthy.response).fields}
+        assert fields["Articles"] == str(len(ARTICLES))
 
 
 def test_filters_narrow_and_broad_against_the_server(remote, monkeypatch):

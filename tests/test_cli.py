@@ -91,3 +91,59 @@ def test_missing_corpus_folder(tmp_path):
     result = run("index", "--corpus", str(tmp_path / "nope"), data_dir=tmp_path / "data")
     assert result.returncode == 1
     assert "does not exist" in result.stderr
+
+
+def run_bytes(*args: bytes | str, data_dir, stdin: bytes | None = None,
+              **env: str) -> subprocess.CompletedProcess:
+    """``python -m rag`` with arguments and input that may not be valid UTF-8."""
+    return subprocess.run([sys.executable, "-m", "rag", *args], cwd=ROOT, input=stdin,
+                          env=dict(os.environ, DATA_DIR=str(data_dir), **env), capture_output=True, timeout=300)
+
+
+def test_a_question_with_bytes_that_are_not_utf8_is_answered(cli_index):
+    result = run_bytes("ask", b"What happened at the Faladi\xe9 gendarmerie school\xff?", data_dir=cli_index)
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"Traceback" not in result.stderr and b"Sources:" in result.stdout
+
+
+def test_chat_goes_on_after_a_line_that_is_not_utf8(cli_index):
+    result = run_bytes("chat", data_dir=cli_index,
+                       stdin=b"caf\xe9 \xed\xa0\x80 gendarmerie?\nWho confirmed the withdrawal of US troops from Niger?\n\n")
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"Traceback" not in result.stderr
+    assert result.stdout.count(b"\n? ") == 3  # three prompts: both questions were read
+    assert b"[1]" in result.stdout
+
+
+def test_a_time_window_before_year_one_is_no_error(cli_index):
+    result = run("ask", "What happened this week at the gendarmerie school?", "--as-of", "0001-01-01",
+                 data_dir=cli_index)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "does not cover" in result.stdout
+
+
+@pytest.mark.parametrize("where", ["after", "before"])
+def test_data_dir_is_accepted_before_or_after_the_subcommand(tmp_path, where):
+    data = tmp_path / "elsewhere"
+    args = ["index", "--corpus", str(ROOT / "corpus")]
+    args = [*args, "--data-dir", str(data)] if where == "after" else ["--data-dir", str(data), *args]
+    result = run(*args, data_dir=tmp_path / "from-env")
+    assert result.returncode == 0, result.stderr
+    assert (data / "manifest.json").exists() and not (tmp_path / "from-env").exists()
+    stats = run("stats", "--data-dir", str(data), data_dir=tmp_path / "from-env")
+    assert stats.returncode == 0 and "articles: 1" in stats.stdout
+
+
+def test_an_unexpected_error_is_one_line_and_its_traceback_is_shown_with_verbose(tmp_path):
+    data = tmp_path / "data"
+    assert run("index", "--corpus", str(ROOT / "corpus"), data_dir=data).returncode == 0
+    [fields] = data.glob("lexical/*/fields.json")
+    fields.write_text("{broken", encoding="utf-8")  # a file damaged on disk
+    result = run("ask", "What happened at the Faladie gendarmerie school?", data_dir=data)
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("error: unexpected JSONDecodeError: ")
+    assert result.stderr.strip().endswith("(run again with -v to see where)")
+    verbose = run("ask", "What happened at the Faladie gendarmerie school?", "-v", data_dir=data)
+    assert verbose.returncode == 1 and "Traceback" in verbose.stderr

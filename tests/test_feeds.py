@@ -39,6 +39,7 @@ class Resource:
     status: int = 200
     etag: str = ""
     last_modified: str = ""
+    location: str = ""  # for a redirect (status 3xx)
     delay: float = 0.0
     length: bool = True  # False: no Content-Length, the body ends when the connection closes
 
@@ -96,7 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
             res.last_modified and not res.etag and self.headers.get("If-Modified-Since") == res.last_modified)
         status = 304 if not_modified else res.status
         site.record(Hit(self.path, status, arrived))
-        headers = {"ETag": res.etag, "Last-Modified": res.last_modified}
+        headers = {"ETag": res.etag, "Last-Modified": res.last_modified, "Location": res.location}
         self._send(status, b"" if status == 304 else res.body, res.content_type, headers, res.length)
 
     def _send(self, status: int, body: bytes, content_type: str, headers: dict | None = None,
@@ -215,10 +216,14 @@ RSS_TYPE = "application/rss+xml; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 
 
+# The loopback site is a private address the fetch policy refuses unless the settings allow it.
+LOOPBACK = ("127.0.0.1/32",)
+
+
 def feed_settings(tmp_path: Path, *feeds: str, **overrides) -> Settings:
     return replace(Settings(), **{"corpus_dir": tmp_path / "corpus", "data_dir": tmp_path / "data",
                                   "feeds": tuple(feeds), "feed_timeout": 1.0, "feed_max_page_mb": 0.05,
-                                  "feed_host_delay": 0.0, **overrides})
+                                  "feed_host_delay": 0.0, "feed_allowed_networks": LOOPBACK, **overrides})
 
 
 def make_sync(tmp_path: Path, embeddings, *feeds: str, **overrides) -> FeedSync:
@@ -498,7 +503,8 @@ def test_the_command_line_adds_lists_syncs_and_removes(site, tmp_path):
     feed = site.put("/rss.xml", rss("Harbour Post", [{"title": "Library", "link": page}]), content_type=RSS_TYPE)
     gone = site.url("/gone.xml")
     env = dict(os.environ, CORPUS_DIR=str(tmp_path / "corpus"), DATA_DIR=str(tmp_path / "data"),
-               FEED_HOST_DELAY="0", FEED_TIMEOUT="5", FEEDS="", PYTHONPATH=str(ROOT))
+               FEED_HOST_DELAY="0", FEED_TIMEOUT="5", FEEDS="", FEED_ALLOWED_NETWORKS="127.0.0.1",
+               PYTHONPATH=str(ROOT))
     (tmp_path / "corpus").mkdir()
 
     def rag(*args: str) -> subprocess.CompletedProcess:
@@ -523,3 +529,63 @@ def test_the_command_line_adds_lists_syncs_and_removes(site, tmp_path):
     assert rag("remove", gone).returncode == 0
     again = rag("sync")
     assert again.returncode == 0 and again.stdout.startswith("1 feed checked: 0 new, 0 updated, 1 unchanged")
+
+
+# --------------------------------------------------------------------------- the address policy
+
+
+def test_a_feed_on_a_private_address_is_refused_unless_the_settings_allow_it(site, tmp_path, embeddings):
+    page = site.put("/n/library.html", article_html("Valdoria opens its new central library", LIBRARY))
+    feed = site.put("/rss.xml", rss("Harbour Post", [{"title": "Library", "link": page}]), content_type=RSS_TYPE)
+    sync = make_sync(tmp_path, embeddings, feed, feed_allowed_networks=())
+
+    report = sync.sync()
+
+    assert reasons(report) == {feed: "refused: 127.0.0.1 is a loopback address; to fetch from it, add it to "
+                                     "FEED_ALLOWED_NETWORKS in the settings"}
+    assert site.hits == []  # refused before any request was sent
+    assert {s.url: s.last_error for s in sync.statuses()}[feed].startswith("refused: 127.0.0.1")
+    allowed = make_sync(tmp_path, embeddings, feed, feed_allowed_networks=("127.0.0.0/8",))
+    assert [c.url for c in allowed.sync().new] == [page]
+
+
+def test_article_links_and_redirects_to_private_addresses_are_refused(site, tmp_path, embeddings):
+    """The feed's own server is allowed; links and redirects to other non-public addresses are not."""
+    port = site.base.rsplit(":", 1)[1]
+    good = site.put("/n/library.html", article_html("Valdoria opens its new central library", LIBRARY))
+    targets = {
+        "http://169.254.169.254/latest/meta-data/": "169.254.169.254 is a link-local address",
+        "http://10.0.0.7/admin": "10.0.0.7 is a private address",
+        "http://192.168.1.1/": "192.168.1.1 is a private address",
+        f"http://[::1]:{port}/n/library.html": "::1 is a loopback address",
+        "http://0.0.0.0/": "0.0.0.0 is a reserved address",
+        "http://224.0.0.1/": "224.0.0.1 is a reserved address",
+        "http://100.64.0.1/": "100.64.0.1 is a reserved address",
+    }
+    items = [{"title": f"Link {i}", "link": url} for i, url in enumerate(targets)]
+    hops = {}
+    for i, url in enumerate(targets):  # the same targets behind a redirect from the allowed server
+        hops[site.put(f"/r/{i}", b"", status=302, location=url)] = targets[url]
+    items += [{"title": f"Redirect {i}", "link": url} for i, url in enumerate(hops)]
+    items.append({"title": "Valdoria opens its new central library", "link": good})
+    feed = site.put("/rss.xml", rss("Mixed Wire", items), content_type=RSS_TYPE)
+    sync = make_sync(tmp_path, embeddings, feed)
+
+    report = sync.sync()
+
+    why = reasons(report)
+    for url, expected in {**targets, **hops}.items():
+        assert why[url].startswith("refused: " + expected), (url, why[url])
+        assert why[url].endswith("add it to FEED_ALLOWED_NETWORKS in the settings")
+    assert len(report.failed) == 2 * len(targets)
+    assert [c.url for c in report.new] == [good]
+    assert site.served("/n/library.html") == 1  # only the allowed link reached the server
+    assert sorted(h.path for h in site.hits if h.path.startswith("/r/")) == sorted(f"/r/{i}" for i in range(len(targets)))
+
+
+def test_the_allowed_networks_setting_is_read_and_checked():
+    s = Settings.from_env({"FEED_ALLOWED_NETWORKS": "10.20.0.0/16, 127.0.0.1 fd00::/8"})
+    assert s.feed_allowed_networks == ("10.20.0.0/16", "127.0.0.1/32", "fd00::/8")
+    assert Settings.from_env({}).feed_allowed_networks == ()
+    with pytest.raises(SettingsError, match="FEED_ALLOWED_NETWORKS must be IP networks"):
+        Settings.from_env({"FEED_ALLOWED_NETWORKS": "intranet"})

@@ -256,3 +256,34 @@ def test_written_topic_summary_cites_several_articles(indexed, corpus):
     answer = service_with(indexed, model).summarize_topic("Riverton")
     assert not answer.refused and answer.citations
     assert quotes_match_articles(answer, corpus)
+
+
+def test_a_window_outside_the_filters_is_not_named_in_the_footer(indexed):
+    from datetime import date
+
+    from rag.types import Filters
+
+    model = ScriptedChatModel.replying("The tram line will cost 310 million euros [1].")
+    # "this week" as of 20 March is 13-20 March; the filters end on 5 March: no overlap.
+    filters = Filters(until=date(2024, 3, 5), as_of=date(2024, 3, 20))
+    answer = service_with(indexed, model).ask("How much will the new tram line cost this week?", filters)
+    assert not answer.refused and "310 million" in answer.text
+    assert answer.window == "" and "searched" not in answer.currency()
+
+
+def test_the_unwindowed_retry_shares_the_first_try_s_deadline(indexed):
+    from datetime import date
+
+    from rag.types import Filters
+
+    # Nothing in "this week" according to the model, after 2 s; the retry over every date
+    # has what is left of the 2.5 s, not 2.5 s more.
+    model = SlowChatModel(messages=iter([AIMessage("NOT_COVERED"), AIMessage("It costs 310 million euros [1].")]),
+                          delay=2.0)
+    service = service_with(indexed, model, llm_timeout=2.5)
+    started = time.monotonic()
+    answer = service.ask("How much will the new tram line cost this week?", Filters(as_of=date(2024, 3, 5)))
+    elapsed = time.monotonic() - started
+    assert len(model.sent) >= 2  # the retry was made
+    assert elapsed < 3.6, elapsed  # two full tries take more than 4 s
+    assert answer.mode == "extractive" and "did not answer within 2.5s" in answer.notice

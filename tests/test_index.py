@@ -148,3 +148,105 @@ def test_killed_reindex_leaves_the_previous_index_answering(indexed, corpus, tmp
     report = indexed.reindex()  # the next run cleans up and completes
     assert len(report.added) == 40
     assert indexed.stats().chunks == store_count(indexed)
+
+
+def test_file_names_that_are_not_utf8_are_indexed_and_committed(service, corpus):
+    folder = os.fsencode(corpus)
+    with open(folder + b"/latin\xe9-lighthouse.md", "wb") as fh:
+        fh.write(b"Lighthouse keeper retires\nThe keeper of the Port Aldine lighthouse, Oskar Velde, "
+                 b"retired on Friday after 38 years of service at the lamp.\n")
+    with open(folder + b"/scan\xff.pdf", "wb") as fh:
+        fh.write(b"%PDF-1.4")
+    report = service.reindex()
+    assert len(report.added) == len(ARTICLES) + 1
+    assert [(s.origin, s.reason) for s in report.skipped] == [("scan\\xff.pdf", "unsupported file type .pdf")]
+    manifest = manifest_io.read(service.settings.data_dir)
+    assert "latin\\xe9-lighthouse.md" in {e.origin for e in manifest.articles.values()}
+    answer = service.ask("How many years did the lighthouse keeper Oskar Velde serve?")
+    assert not answer.refused and "38 years" in answer.text
+
+
+def test_a_kill_between_the_commit_and_the_clean_up_is_cleaned_by_the_next_reindex(indexed, corpus, monkeypatch):
+    from rag.indexer import Indexer
+
+    def killed(*args, **kwargs):  # the process dies right after writing the manifest
+        raise KeyboardInterrupt
+
+    write_article(corpus, "tram.md", {**ARTICLES["tram.md"], "text": ARTICLES["tram.md"]["text"] + " Updated."})
+    (corpus / "drought.md").unlink()
+    with monkeypatch.context() as m:
+        m.setattr(Indexer, "_clean_after_commit", killed)
+        with pytest.raises(KeyboardInterrupt):
+            indexed.reindex()
+    committed = manifest_io.read(indexed.settings.data_dir)
+    assert store_count(indexed) > committed.chunk_count  # the superseded chunks are still there
+
+    report = indexed.reindex()  # nothing changed since the commit
+
+    assert report.chunks_embedded == 0
+    assert store_count(indexed) == manifest_io.read(indexed.settings.data_dir).chunk_count
+    assert not indexed.ask("What will the new tram line cost?").refused
+
+
+def test_questions_are_answered_while_another_rebuilds_a_missing_lexical_index(indexed, corpus, monkeypatch):
+    import threading
+
+    from rag import service as service_module
+
+    before = indexed.ask("What will the new tram line cost?")
+    # Another process (the indexer) commits a new generation; its lexical index is missing here,
+    # as when it was written on another machine.
+    write_article(corpus, "ferry.md", {"title": "Ferry strike ends", "published": "2024-03-21",
+                                       "source": "riverton-gazette",
+                                       "text": "The ferry workers' strike in Riverton ended after six days."})
+    RagService(indexed.settings, embeddings=indexed.embeddings).reindex()
+    manifest = manifest_io.read(indexed.settings.data_dir)
+    (indexed.settings.data_dir / manifest.lexical / "fields.json").unlink()
+
+    building, release = threading.Event(), threading.Event()
+    real_build = service_module.build_lexical
+
+    def slow_build(*args, **kwargs):
+        building.set()
+        assert release.wait(60)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(service_module, "build_lexical", slow_build)
+    answers: dict[str, object] = {}
+    loader = threading.Thread(target=lambda: answers.setdefault("loader", indexed.ask(
+        "How long did the ferry strike last?")))
+    loader.start()
+    try:
+        assert building.wait(60)
+        other = threading.Thread(target=lambda: answers.setdefault("other", indexed.ask(
+            "What will the new tram line cost?")))
+        other.start()
+        other.join(30)
+        assert not other.is_alive(), "a question waited for the rebuild of the lexical index"
+        assert answers["other"].text == before.text  # answered from the generation being replaced
+    finally:
+        release.set()
+        loader.join(60)
+    assert "six days" in answers["loader"].text
+    assert "six days" in indexed.ask("How long did the ferry strike last?").text
+
+
+def test_summaries_and_timelines_are_as_of_today_unless_told_otherwise(indexed, corpus):
+    from datetime import date
+
+    from rag.types import Filters
+
+    write_article(corpus, "tram-future.md", {
+        "title": "Riverton tram line opens to passengers", "published": "2999-05-02",
+        "source": "riverton-gazette", "url": "https://gazette.example/tram-opens",
+        "text": "The new Riverton tram line linking the harbour district to the university campus opened to "
+                "passengers on Saturday, the council's transport committee said."})
+    indexed.reindex()
+    future = {"Riverton tram line opens to passengers"}
+
+    timeline = indexed.timeline("Riverton tram line")
+    assert timeline.citations and not future & {c.title for c in timeline.citations}
+    summary = indexed.summarize_topic("Riverton tram line")
+    assert not summary.refused and not future & {c.title for c in summary.citations}
+    later = Filters(as_of=date(2999, 12, 31))  # asked as of a later date, the article is there
+    assert future & {c.title for c in indexed.timeline("Riverton tram line", later).citations}

@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import logging
+import os
 from datetime import date
 from pathlib import Path
 
@@ -387,6 +388,21 @@ def test_bad_jsonl_line_is_skipped_other_lines_load(tmp_path: Path, bad_line: st
     assert skipped[0].reason.startswith(reason)
 
 
+@pytest.mark.parametrize("name,opener", [("a.jsonl", None), ("a.jsonl.gz", gzip.compress)])
+def test_a_jsonl_line_with_a_nul_byte_is_skipped_alone(tmp_path: Path, name: str, opener) -> None:
+    content = (json.dumps(bench_record(1)) + "\n").encode() + b'{"text": "bro\x00ken"}\n' + (
+        json.dumps(bench_record(3)) + "\n").encode()
+    write(tmp_path, name, opener(content) if opener else content)
+    articles, skipped = load_corpus(tmp_path)
+    assert [a.origin for a in articles] == [f"{name}:1", f"{name}:3"]
+    assert skipped == [Skipped(f"{name}:2", "binary data (NUL bytes) in the line")]
+
+
+def test_a_jsonl_file_without_lines_and_with_nul_bytes_is_binary(tmp_path: Path) -> None:
+    write(tmp_path, "a.jsonl", b"\x00\x01\x02" * 100)
+    assert load_corpus(tmp_path) == ([], [Skipped("a.jsonl", "binary file")])
+
+
 def test_non_utf8_jsonl_line_is_skipped(tmp_path: Path) -> None:
     content = (json.dumps(bench_record(1)) + "\n").encode() + b'{"text": "caf\xe9"}\n'
     write(tmp_path, "a.jsonl", content)
@@ -548,3 +564,130 @@ def test_an_undated_article_takes_the_date_of_its_dateline(tmp_path):
     assert dateline("Published 14 Nov 2026. The council met.") == date(2026, 11, 14)
     assert dateline("x" * 300 + " March 3, 2024") is None  # only the top of the text is a dateline
     assert dateline("On February 30, 2024 nothing happened.") is None  # not a real date
+
+
+# --------------------------------------------------------------------------- the path policy
+
+
+def test_symbolic_links_to_outside_the_corpus_are_not_followed(tmp_path: Path) -> None:
+    corpus, outside = tmp_path / "corpus", tmp_path / "outside"
+    write(corpus, "good.txt", GOOD)
+    secret = write(outside, "env.txt", "Settings\nDISCORD_TOKEN=abc.secret.token and more words here.")
+    write(outside, "notes/leak.md", "Leak\nThe vault code is 4711, said the note.")
+    (corpus / "token.txt").symlink_to(secret)
+    (corpus / "shared").symlink_to(outside / "notes", target_is_directory=True)
+    (corpus / "passwd.txt").symlink_to("/etc/passwd")
+    articles, skipped = load_corpus(corpus)
+    assert [a.origin for a in articles] == ["good.txt"]
+    assert not any("secret" in a.text or "4711" in a.text for a in articles)
+    reason = "symbolic link to outside the corpus folder (not followed)"
+    assert {(s.origin, s.reason) for s in skipped} == {
+        ("token.txt", reason), ("shared", reason), ("passwd.txt", reason)}
+
+
+def test_symbolic_links_inside_the_corpus_are_read_under_their_own_name(tmp_path: Path) -> None:
+    write(tmp_path, "a/story.txt", GOOD)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "copy.md").symlink_to(tmp_path / "a" / "story.txt")
+    (tmp_path / "c").symlink_to(tmp_path / "a", target_is_directory=True)
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "missing.txt")
+    articles, skipped = load_corpus(tmp_path)
+    assert sorted(a.origin for a in articles) == ["a/story.txt", "b/copy.md", "c/story.txt"]
+    assert skipped == [Skipped("gone.txt", "broken symbolic link")]
+
+
+def test_a_folder_symlink_loop_is_reported_and_the_rest_loads(tmp_path: Path) -> None:
+    write(tmp_path, "news/story.txt", GOOD)
+    (tmp_path / "news" / "again").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / "news" / "self").symlink_to(".", target_is_directory=True)
+    articles, skipped = load_corpus(tmp_path)
+    assert [a.origin for a in articles] == ["news/story.txt"]
+    loop = "symbolic link loop: the link points to a folder that contains it (not followed)"
+    assert skipped == [Skipped("news/again", loop), Skipped("news/self", loop)]
+
+
+def test_deeply_nested_folders_are_read(tmp_path: Path) -> None:
+    levels = [str(tmp_path)]
+    for _ in range(1500):  # (os.makedirs, pathlib and shutil.rmtree recurse once per level)
+        levels.append(levels[-1] + "/d")
+        os.mkdir(levels[-1])
+    try:
+        write(Path(levels[-1]), "story.txt", GOOD)
+        write(tmp_path, "top.txt", GOOD)
+        articles, skipped = load_corpus(tmp_path)
+        assert skipped == []
+        assert sorted(a.origin for a in articles) == ["d/" * 1500 + "story.txt", "top.txt"]
+    finally:
+        Path(levels[-1], "story.txt").unlink(missing_ok=True)
+        for level in reversed(levels[1:]):
+            os.rmdir(level)
+
+
+def test_a_fifo_is_reported_not_read(tmp_path: Path) -> None:
+    write(tmp_path, "good.txt", GOOD)
+    os.mkfifo(tmp_path / "pipe.md")
+    articles, skipped = load_corpus(tmp_path)  # reading the pipe would block for ever
+    assert [a.origin for a in articles] == ["good.txt"]
+    assert skipped == [Skipped("pipe.md", "not a regular file (a pipe, socket or device)")]
+
+
+def test_a_name_that_is_not_utf8_is_loaded_under_an_escaped_origin(tmp_path: Path) -> None:
+    with open(os.path.join(os.fsencode(tmp_path), b"latin\xe9-name.md"), "wb") as fh:
+        fh.write(b"Harbour reopens\nThe harbour reopened on Monday.")
+    article = load_one(tmp_path)
+    assert article.origin == "latin\\xe9-name.md"
+    assert article.title == "Harbour reopens"
+    article.origin.encode("utf-8")  # storable: no surrogates left
+    assert article.id == sha16("latin\\xe9-name.md")
+
+
+def test_lone_surrogates_in_json_fields_are_dropped(tmp_path: Path) -> None:
+    write(tmp_path, "a.json", '{"text": "Body text.", "title": "Bad \\ud800 title", "url": "https://x.example/\\udce9",'
+                              ' "source": "wire\\udfff"}')
+    article = load_one(tmp_path)
+    assert (article.title, article.url, article.source) == ("Bad title", "https://x.example/", "wire")
+
+
+@pytest.mark.parametrize("swap", ["file", "folder"])
+def test_a_file_swapped_for_a_link_after_the_listing_is_not_followed(tmp_path: Path, monkeypatch, swap: str) -> None:
+    """Between listing the corpus and reading a file, someone replaces it (or its folder) with a link out."""
+    import rag.ingest as ingest
+
+    corpus, outside = tmp_path / "corpus", tmp_path / "outside"
+    write(corpus, "a/story.txt", GOOD)
+    write(corpus, "a/z.txt", GOOD)
+    secret = write(outside, "story.txt", "Secret\nDISCORD_TOKEN=abc.secret.token")
+    listed = ingest._list_files
+
+    def list_then_swap(root: Path):
+        found = listed(root)
+        if swap == "file":
+            (corpus / "a" / "story.txt").unlink()
+            (corpus / "a" / "story.txt").symlink_to(secret)
+        else:
+            (corpus / "a").rename(corpus / "gone")
+            (corpus / "a").symlink_to(outside, target_is_directory=True)
+        return found
+
+    monkeypatch.setattr(ingest, "_list_files", list_then_swap)
+    articles, skipped = load_corpus(corpus)
+    assert not any("secret" in a.text for a in articles)
+    reason = {"file": "symbolic link put in place of the file while the corpus was read (not followed)",
+              "folder": "symbolic link to outside the corpus folder (not followed)"}[swap]
+    assert Skipped("a/story.txt", reason) in skipped
+
+
+def test_chains_of_folder_links_are_read_once_each_not_exponentially(tmp_path: Path) -> None:
+    levels = 24  # two links a level to the next: 2**24 paths if every link were followed every time
+    for i in range(levels):
+        write(tmp_path, f"l{i}/story{i}.txt", GOOD)
+    for i in range(levels - 1):
+        (tmp_path / f"l{i}" / "x").symlink_to(tmp_path / f"l{i + 1}", target_is_directory=True)
+        (tmp_path / f"l{i}" / "y").symlink_to(tmp_path / f"l{i + 1}", target_is_directory=True)
+    articles, skipped = load_corpus(tmp_path)
+    real = {f"l{i}/story{i}.txt" for i in range(levels)}
+    assert real <= {a.origin for a in articles}
+    assert len(articles) < 4 * levels
+    assert skipped and all(s.reason in (
+        "symbolic link to a folder already read through another link (not followed)",
+        "symbolic link loop: the link points to a folder that contains it (not followed)") for s in skipped)

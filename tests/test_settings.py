@@ -77,3 +77,39 @@ def test_bot_settings_are_read_from_the_environment():
 def test_bad_bot_settings_name_the_setting(env, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env)
+
+
+@pytest.mark.parametrize("raw,expected", [("on", True), ("TRUE", True), ("yes", True), ("1", True),
+                                          ("off", False), ("false", False), ("", False)])
+def test_chroma_ssl_reads_like_every_other_boolean(raw, expected):
+    assert Settings.from_env({"CHROMA_SSL": raw}).chroma_ssl is expected
+
+
+@pytest.mark.parametrize("env,message", [
+    ({"CHROMA_SSL": "ture"}, "CHROMA_SSL must be true or false, got 'ture'"),
+    ({"LOG_LEVEL": "verbose"}, "LOG_LEVEL must be one of debug, info, warning, error, critical, got 'verbose'"),
+])
+def test_a_typo_in_a_setting_is_an_error_that_names_it(env, message):
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        Settings.from_env(env)
+
+
+def test_log_level_is_read_in_any_case():
+    assert Settings.from_env({"LOG_LEVEL": "debug"}).log_level == "DEBUG"
+    assert Settings.from_env({}).log_level == "INFO"
+
+
+def test_the_bot_refuses_a_bad_log_level_with_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    env = dict(os.environ, LOG_LEVEL="verbose", DISCORD_TOKEN="", DATA_DIR=str(tmp_path / "data"),
+               PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, str(ROOT / "bot.py")], cwd=tmp_path, env=env, input="",
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip() == ("error: LOG_LEVEL must be one of debug, info, warning, error, critical, "
+                                     "got 'verbose'")

@@ -239,3 +239,23 @@ def test_sentence_spans_round_trip(text: str) -> None:
     for s, e in spans:
         covered.update(range(s, e))
     assert all(text[i].isspace() for i in range(len(text)) if i not in covered)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("\x1b[31mBreaking\x1b[0m news", "Breaking news"),  # terminal colour codes
+        ("\x1b[1;38;5;196mbold red\x1b[m text", "bold red text"),
+        ("\x1b]0;window title\x07Story", "Story"),  # a terminal title sequence
+        ("\x9b32mgreen\x9b0m", "green"),  # the one-byte form of ESC[
+        ("user\u202egnp.exe", "usergnp.exe"),  # right-to-left override
+        ("a\u202ab\u202cc\u2066d\u2069e\u200ff\u061cg", "abcdefg"),  # other bidi controls
+        ("visible\U000e0049\U000e0047\U000e004e\U000e004f\U000e0052\U000e0045 text", "visible text"),  # tags
+        ("lone \ud800surrogate\udce9", "lone surrogate"),
+        ("[31m stays when it is plain text", "[31m stays when it is plain text"),
+    ],
+)
+def test_normalize_removes_what_can_disguise_text(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+    assert clean_text(raw) == expected
+    normalize(raw).encode("utf-8")  # storable

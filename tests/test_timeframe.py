@@ -111,3 +111,10 @@ def test_windows_can_be_turned_off_or_used_as_a_boost(indexed, settings, embeddi
 def test_questions_default_to_today(indexed):
     answer = indexed.ask("What did the Riverton council approve?")
     assert answer.as_of is not None and answer.as_of >= date(2026, 1, 1)
+
+
+@pytest.mark.parametrize("question", ["What happened this week?", "Anything in the past three years?",
+                                      "What happened yesterday?", "News from last year?"])
+def test_a_window_reaching_before_year_one_starts_at_year_one(question):
+    window = resolve(question, date.min)
+    assert window is not None and window.since == date.min and window.until == date.min

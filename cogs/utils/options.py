@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import functools
 import logging
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 import discord
 from discord import app_commands
@@ -15,7 +19,18 @@ from rag.types import Filters
 from .errors import BadOption
 from .format import CHOICE, choice_name, cut
 
+T = TypeVar("T")
+
 log = logging.getLogger(__name__)
+
+# Autocompletes run on threads of their own: Discord gives them 3 s, and the default executor's
+# threads can all be held by slow answers (an LLM answer can take LLM_TIMEOUT).
+_AUTOCOMPLETE_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="autocomplete")
+
+
+async def _quickly(fn: Callable[..., T], *args: object) -> T:
+    """``fn(*args)`` on the autocomplete threads."""
+    return await asyncio.get_running_loop().run_in_executor(_AUTOCOMPLETE_POOL, functools.partial(fn, *args))
 
 
 class DateOption(app_commands.Transformer):
@@ -66,7 +81,7 @@ def make_filters(source: str | None, since: date | None, until: date | None) -> 
 async def source_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     """Outlets in the index whose name contains what was typed, biggest first."""
     try:
-        stats = await asyncio.to_thread(interaction.client.service.stats)
+        stats = await _quickly(interaction.client.service.stats)
     except Exception:  # an autocomplete must answer; the commands themselves report errors
         log.exception("source autocomplete failed")
         return []
@@ -75,10 +90,28 @@ async def source_choices(interaction: discord.Interaction, current: str) -> list
             for name in stats.sources if typed in name.lower()][:25]
 
 
+async def resolve_source(interaction: discord.Interaction, value: str | None) -> str | None:
+    """The outlet a ``source`` option names, or BadOption saying the filter matches no outlet.
+
+    A choice's value holds at most 100 characters: a longer outlet name arrives cut, and is
+    recognised here by its beginning.
+    """
+    if not value:
+        return None
+    sources = (await asyncio.to_thread(interaction.client.service.stats)).sources
+    if value in sources:
+        return value
+    matches = [name for name in sources if name.startswith(value)] if len(value) >= CHOICE else []
+    if len(matches) == 1:
+        return matches[0]
+    raise BadOption(f"no outlet in the index is called {cut(value, 60)!r}, so the source filter would match "
+                    "nothing; pick an outlet from the list the source option offers")
+
+
 async def article_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     """Articles whose title has the typed words; the value is the article id."""
     try:
-        found = await asyncio.to_thread(interaction.client.service.find_articles, current, 25)
+        found = await _quickly(interaction.client.service.find_articles, current, 25)
     except Exception:
         log.exception("article autocomplete failed")
         return []

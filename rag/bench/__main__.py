@@ -14,6 +14,7 @@ Indexes the articles (reusing an index already in DIR), asks every question with
 from __future__ import annotations
 
 import argparse
+import filecmp
 import json
 import logging
 import sys
@@ -22,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..cli import TerminalProgress
+from ..fsutil import place_file
 from ..settings import Settings, load_dotenv_once
 from ..types import Filters
 from .data import WEEK_HALVES, contains_answer, first_hit, load_ids, load_questions, percentile, weeks
@@ -30,15 +32,15 @@ log = logging.getLogger(__name__)
 
 
 def _corpus_folder(data_dir: Path, articles: Path) -> Path:
-    """A corpus folder holding just the articles file (as a link), so ingestion reads it as is."""
+    """A corpus folder holding just the articles file (a hard link to it, or a copy), read as is."""
     folder = data_dir / "corpus"
     folder.mkdir(parents=True, exist_ok=True)
-    link = folder / articles.name
-    if link.is_symlink() or link.exists():
-        if link.resolve() == articles.resolve():
+    placed = folder / articles.name
+    if placed.is_symlink() or placed.exists():
+        if not placed.is_symlink() and filecmp.cmp(placed, articles):  # the same link or an equal copy
             return folder
-        link.unlink()
-    link.symlink_to(articles.resolve())
+        placed.unlink()
+    place_file(articles, placed)
     return folder
 
 

@@ -38,6 +38,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..cli import TerminalProgress
+from ..fsutil import place_file
 from ..settings import Settings, load_dotenv_once
 
 
@@ -65,9 +66,9 @@ def run_tutorial(sample: Path, folder: Path, settings: Settings, progress) -> di
 
 
 def _corpus_of(sample: Path, folder: Path) -> Path:
-    """A new corpus folder ``folder`` holding (a link to) the sample."""
+    """A new corpus folder ``folder`` holding the sample (a hard link to it, or a copy)."""
     folder.mkdir(parents=True)
-    (folder / sample.name).symlink_to(sample.resolve())
+    place_file(sample, folder / sample.name)
     return folder
 
 
