@@ -6,6 +6,7 @@
     python -m rag.bench throughput --articles ARTICLES.jsonl.gz [--sample N] [--rounds N]
     python -m rag.bench scale --chunks N --articles ARTICLES.jsonl.gz --questions QUESTIONS.jsonl
     python -m rag.bench calibrate --articles ... --questions ...
+    python -m rag.bench quotes --articles ... [--sample 40] [--show 30]
 
 Indexes the articles (reusing an index already in DIR), asks every question with
 ``as_of`` = the date it was asked, and prints one row per pipeline.
@@ -258,7 +259,7 @@ def type_table(row: dict) -> str:
     return "\n".join(lines)
 
 
-SUBCOMMANDS = ("throughput", "scale", "calibrate", "verify")
+SUBCOMMANDS = ("throughput", "scale", "calibrate", "verify", "quotes")
 
 
 def main(argv: list[str] | None = None) -> int:
