@@ -435,7 +435,9 @@ def _label(m: Name | Figure | Day) -> str:
         return f"the figure {m.text}"
     if isinstance(m, Day):
         return f"the date {m.text}"
-    return f"{m.text}" if m.kind == "name" else f"the day {m.text}"
+    if m.kind == "name":
+        return m.text
+    return f"the month {m.text}" if m.parts[0] in _MONTHS else f"the day {m.text}"
 
 
 _EDGE = 2  # words either side that make two places in two sentences the same place
@@ -463,11 +465,25 @@ def _swap(claim: list[str], i: int, j: int, passage: list[list[str]]) -> str | N
             for q in range(p + 1, min(len(words) - _EDGE, p + 8) + 1):
                 if words[q:q + _EDGE] == after:
                     theirs = words[p:q]
-                    if set(theirs) <= set(mine) or set(mine) <= set(theirs):
+                    if _same(theirs, mine):
                         return None  # the passage says it in this very place
                     found = found or " ".join(theirs)
                     break
     return found
+
+
+def _same(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Whether two runs of words name the same thing: one holds the other, an alias, an acronym."""
+    if set(a) <= set(b) or set(b) <= set(a):
+        return True
+    pa, pb = " ".join(a), " ".join(b)
+    if any(pa in group and pb in group for group in _ALIASES):
+        return True
+
+    def initials(words: Sequence[str]) -> str:
+        return "".join(w[0] for w in words if w and w not in ("of", "and", "the", "for", "on", "&"))
+
+    return (len(a) == 1 and a[0] == initials(b)) or (len(b) == 1 and b[0] == initials(a))
 
 
 def _places(text: str, named: Sequence[Name | Figure | Day], passage: _Text) -> list[tuple[int, int]]:
@@ -565,7 +581,7 @@ class Verifier:
         if not holding:
             return Claim(text, cites, False, "no sentence of the cited passage holds what this names")
         claim_terms = set(terms([text])[0])
-        given = set(terms([question])[0]) & set(terms([joined])[0]) if question else set()
+        given = set(terms([question])[0]) if question else set()  # the user's own words
         window_terms = terms([w.text for w in holding])
         lexical = [(len(claim_terms & (set(t) | given)) / len(claim_terms)) if claim_terms else 1.0
                    for t in window_terms]
