@@ -101,7 +101,8 @@ _INJECTION = re.compile(
     r"(?:your|the\s+(?:previous|above|prior|earlier|preceding|original)|previous|prior|above|earlier|these|my|"
     r"preceding|other)\s+(?:\w+\s+)?(?:instructions?|rules|prompts?|guidelines|directions|directives|orders)\b"
     r"|\b(?:system prompt|developer message)\b"
-    r"|\b(?:you are now|from now on,? you|you (?:will |must |should |shall )?act as an?|pretend (?:to be|you are) an?)\b"
+    r"|\b(?:you are now|from now on,? you|you (?:will |must |should |shall )?act as an?|"
+    r"pretend (?:to be|you are) an?)\b"
     r"[^.!?\n]{0,30}\b(?:ai|assistant|bot|model)\b",
     re.IGNORECASE,
 )

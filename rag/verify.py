@@ -96,8 +96,8 @@ _WEEKDAYS = {d: d for d in "monday tuesday wednesday thursday friday saturday su
 _WEEKDAYS.update({d[:3]: d for d in list(_WEEKDAYS)})
 _WEEKDAYS.update({"tues": "tuesday", "wed": "wednesday", "thur": "thursday", "thurs": "thursday"})
 
+_POSSESSIVE = re.compile(r"['\u2019]s?$")  # "Pence's Indiana home": a name ends at its possessive
 # Words that join the parts of one name ("Bank of England", "Ursula von der Leyen").
-_POSSESSIVE = re.compile(r"['\u2019]s?$")
 _CONNECTORS = frozenset("of the de del della der den di du da van von la le al el bin ibn y".split())
 # Acronyms are formed over these too: "Food and Drug Administration" / "FDA".
 _ACRONYM_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:(?:of|and|the|for|on|&)\s+)*[A-Z][\w'’-]*)+")
@@ -364,8 +364,8 @@ class _Text:
         self.flat = " " + " ".join(k for k in self.keys if k not in _CONNECTORS) + " "
         acronyms = set()
         for m in _ACRONYM_RUN.finditer(text):
-            words = [w for w in re.split(r"\s+", m.group(0)) if w[:1].isupper() and w.lower() not in ("of", "and", "the", "for", "on")]
-            initials = "".join(_key(w)[0] for w in words if _key(w) and not _ROMAN.match(_key(w)))
+            words = [_key(w) for w in m.group(0).split() if w[:1].isupper()]
+            initials = "".join(w[0] for w in words if w and not _ROMAN.match(w))
             if len(initials) >= 2:
                 acronyms.add(initials)
         self.acronyms = acronyms
@@ -445,7 +445,8 @@ _EDGE = 2  # words either side that make two places in two sentences the same pl
 
 def _slots(text: str) -> list[list[str]]:
     """The keys of each sentence's words, with sentence edges marked."""
-    return [["^"] * _EDGE + [t.key for t in _tokens(text[a:b])] + ["$"] * _EDGE for a, b in split_sentences(text)]
+    return [["^"] * _EDGE + [t.key for t in _tokens(text[a:b])] + ["$"] * _EDGE
+            for a, b in split_sentences(text)]
 
 
 def _swap(claim: list[str], i: int, j: int, passage: list[list[str]]) -> str | None:
@@ -575,7 +576,8 @@ class Verifier:
             other = _swap(keys, i + _EDGE, j + _EDGE, slots)
             if other:
                 mine = " ".join(keys[i + _EDGE:j + _EDGE])
-                return Claim(text, cites, False, f"the cited passage says \u201c{other}\u201d where this says \u201c{mine}\u201d")
+                return Claim(text, cites, False,
+                             f"the cited passage says \u201c{other}\u201d where this says \u201c{mine}\u201d")
         # Sentence by sentence: only windows that hold everything the claim names.
         holding = [w for w in windows if all(_Text(w.text).has(m) for m in named)]
         if not holding:

@@ -5,8 +5,8 @@
 
 Uses the index `python -m rag.bench` built in DIR. For each question whose answer is in one of
 the passages retrieved for it (as of the day it was asked, k=8), the first such passage with a
-sentence that says something besides the answer (not a bare list line) is the cited passage, and four kinds of claim are judged against it (rag.verify.Verifier.judge, with the
-question):
+sentence that says something besides the answer (not a bare list line) is the cited passage,
+and four kinds of claim are judged against it (rag.verify.Verifier.judge, with the question):
 
 - own: the passage's own sentence that holds the answer (must be accepted);
 - swapped: that sentence with the answer replaced by each wrong quiz choice (must be rejected),
