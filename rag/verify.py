@@ -99,7 +99,8 @@ _WEEKDAYS.update({"tues": "tuesday", "wed": "wednesday", "thur": "thursday", "th
 _POSSESSIVE = re.compile(r"['\u2019]s?$")  # "Pence's Indiana home": a name ends at its possessive
 # Words that join the parts of one name ("Bank of England", "Ursula von der Leyen").
 _CONNECTORS = frozenset("of the de del della der den di du da van von la le al el bin ibn y".split())
-# Acronyms are formed over these too: "Food and Drug Administration" / "FDA".
+# Acronyms skip these words: "Food and Drug Administration" / "FDA".
+_JOINERS = frozenset("of and the for on &".split())
 _ACRONYM_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:(?:of|and|the|for|on|&)\s+)*[A-Z][\w'’-]*)+")
 # Titles before a name: "President Biden" names Biden.
 _TITLES = frozenset("""
@@ -364,7 +365,7 @@ class _Text:
         self.flat = " " + " ".join(k for k in self.keys if k not in _CONNECTORS) + " "
         acronyms = set()
         for m in _ACRONYM_RUN.finditer(text):
-            words = [_key(w) for w in m.group(0).split() if w[:1].isupper()]
+            words = [_key(w) for w in m.group(0).split() if w[:1].isupper() and _key(w) not in _JOINERS]
             initials = "".join(w[0] for w in words if w and not _ROMAN.match(w))
             if len(initials) >= 2:
                 acronyms.add(initials)
@@ -482,7 +483,7 @@ def _same(a: Sequence[str], b: Sequence[str]) -> bool:
         return True
 
     def initials(words: Sequence[str]) -> str:
-        return "".join(w[0] for w in words if w and w not in ("of", "and", "the", "for", "on", "&"))
+        return "".join(w[0] for w in words if w and w not in _JOINERS)
 
     return (len(a) == 1 and a[0] == initials(b)) or (len(b) == 1 and b[0] == initials(a))
 
