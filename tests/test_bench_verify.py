@@ -11,7 +11,7 @@ import pytest
 
 from rag.bench.__main__ import _ours_folder
 from rag.bench.data import Question, load_questions
-from rag.bench.verify import main, split_weeks, summarise, swap, trials
+from rag.bench.verify import main, summarise, swap, trials
 from rag.service import RagService
 from rag.settings import Settings
 from rag.types import Filters
@@ -98,13 +98,6 @@ def test_the_command_needs_the_bench_index(tmp_path, bench, capsys):
             "--data-dir", str(tmp_path)]
     assert main(args) == 1
     assert "no bench index" in capsys.readouterr().err
-
-
-def test_weeks_split_at_the_median_day():
-    qs = [Question(str(i), date(2023, 1, 1 + i), "q", "a") for i in range(5)]
-    first, second = split_weeks(qs, "first-half"), split_weeks(qs, "second-half")
-    assert [q.id for q in first] == ["0", "1"] and [q.id for q in second] == ["2", "3", "4"]
-    assert split_weeks(qs, "all") == qs
 
 
 def test_swap_replaces_every_occurrence_in_any_case():

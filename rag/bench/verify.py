@@ -34,7 +34,7 @@ from ..settings import Settings, load_dotenv_once
 from ..text import split_sentences
 from ..types import Filters, Passage
 from ..verify import Claim, Verifier, _figures
-from .data import Question, contains_answer, load_questions
+from .data import WEEK_HALVES, Question, contains_answer, load_questions, weeks
 
 log = logging.getLogger(__name__)
 
@@ -146,15 +146,6 @@ def table(rows: Sequence[dict]) -> str:
     return "\n".join(lines)
 
 
-def split_weeks(questions: Sequence[Question], weeks: str) -> list[Question]:
-    """The questions asked before the median day (first-half), from it on (second-half), or all."""
-    if weeks == "all" or not questions:
-        return list(questions)
-    days = sorted(q.asked for q in questions)
-    median = days[len(days) // 2]
-    return [q for q in questions if (q.asked < median) == (weeks == "first-half")]
-
-
 def main(argv: list[str] | None = None) -> int:
     from .__main__ import _ours_folder
 
@@ -165,8 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir", type=Path, default=Path("bench-data"),
                    help="where `python -m rag.bench` built its index (default ./bench-data)")
     p.add_argument("--limit", type=int, help="only the first N questions (after --weeks)")
-    p.add_argument("--weeks", choices=("first-half", "second-half", "all"), default="all",
-                   help="questions asked before the median day, from it on, or all (default)")
+    p.add_argument("--weeks", choices=WEEK_HALVES, default="all",
+                   help="only the questions of the first or second half of the weeks (default: all)")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     p.add_argument("--show", type=int, default=0, help="also print N wrong verdicts of each kind")
     args = p.parse_args(argv)
@@ -186,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..service import RagService
 
     service = RagService(settings)
-    questions = split_weeks(load_questions(args.questions), args.weeks)
+    questions = weeks(load_questions(args.questions), args.weeks)
     if args.limit:
         questions = questions[:args.limit]
     results, usable = trials(questions, lambda q: service.search(q.question, Filters(as_of=q.asked), k=K),
