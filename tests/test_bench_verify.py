@@ -11,7 +11,7 @@ import pytest
 
 from rag.bench.__main__ import _ours_folder
 from rag.bench.data import Question, load_questions
-from rag.bench.verify import main, summarise, swap, trials
+from rag.bench.verify import main, reasons, summarise, swap, trials
 from rag.service import RagService
 from rag.settings import Settings
 from rag.types import Filters
@@ -79,6 +79,7 @@ def test_own_sentences_are_accepted_and_swaps_rejected(bench, embeddings):
     assert rows[("own", "all")]["rate"] == 1.0
     assert rows[("swapped", "names")]["rate"] == rows[("swapped", "numbers")]["rate"] == 0.0
     assert rows[("evidence", "all")]["claims"] == 2
+    assert sum(reasons(results, "swapped").values()) == 9
 
 
 def test_the_command_prints_rates_from_the_index(bench, capsys):
@@ -90,6 +91,7 @@ def test_the_command_prints_rates_from_the_index(bench, capsys):
     assert "3 questions (all), 3 with the answer in a retrieved passage" in out
     assert "| swapped | names | 6 | 0.0% | <= 5% |" in out
     assert "| own | all | 3 | 100.0% | >= 100% |" in out
+    assert "swapped rejected: " in out
 
 
 def test_the_command_needs_the_bench_index(tmp_path, bench, capsys):

@@ -139,6 +139,21 @@ def summarise(results: Sequence[Trial]) -> list[dict]:
     return rows
 
 
+_WHY = (("does not name", "names what the passage does not"), ("where this says", "swaps a name or figure"),
+        ("quotation", "misquotes"), ("holds what this names", "names things no sentence holds together"),
+        ("does not say this", "too far from every sentence"))
+
+
+def reasons(results: Sequence[Trial], kind: str) -> dict[str, int]:
+    """Why claims of one kind were rejected, by the verifier's reason."""
+    out: dict[str, int] = {}
+    for t in results:
+        if t.kind == kind and not t.accepted:
+            label = next((label for key, label in _WHY if key in t.reason), t.reason or "other")
+            out[label] = out.get(label, 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
 def table(rows: Sequence[dict]) -> str:
     lines = ["| claim | answer | claims | accepted | target |", "|---|---|---|---|---|"]
     for r in rows:
@@ -184,10 +199,15 @@ def main(argv: list[str] | None = None) -> int:
                              Verifier(service.embeddings))
     rows = summarise(results)
     if args.json:
-        print(json.dumps({"questions": len(questions), "answer_retrieved": usable, "rows": rows}, indent=2))
+        print(json.dumps({"questions": len(questions), "answer_retrieved": usable, "rows": rows,
+                          "rejected": {k: reasons(results, k) for k in KINDS}}, indent=2))
     else:
         print(f"{len(questions)} questions ({args.weeks}), {usable} with the answer in a retrieved passage\n")
         print(table(rows))
+        for kind in ("evidence", "swapped"):
+            why = reasons(results, kind)
+            if why:
+                print(f"\n{kind} rejected: " + ", ".join(f"{label} {n}" for label, n in why.items()))
     for kind, want in (("own", True), ("swapped", False), ("evidence", True), ("evidence, other passage", False)):
         wrong = [t for t in results if t.kind == kind and t.accepted != want][:args.show]
         for t in wrong:
