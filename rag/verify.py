@@ -563,7 +563,8 @@ class Verifier:
         joined = "\n".join(w.text for run in _sentences(sources) for w in run)
         whole = _Text(joined)
         for quoted in _QUOTE.findall(text):
-            if _flat(quoted) not in _flat(joined):
+            # A quotation's own closing punctuation ("... goodwill,\u201d the company said") is the writer's.
+            if _flat(quoted.strip(" ,.;:!?\u2026")) not in _flat(joined):
                 return Claim(text, cites, False, "a quotation is not verbatim from the cited passage")
         asked = _Text(question) if question else None
         named = [m for m in mentions(text) if not (asked and asked.has(m))]

@@ -74,6 +74,15 @@ def test_invented_names_figures_and_days_are_rejected(verifier, claim, passage, 
     assert why.lower() in verdict.reason.lower()
 
 
+def test_quotations_must_be_verbatim(verifier):
+    passage = "Passengers will receive miles as a \u201cgesture of goodwill\u201d after the cancellations, Southwest said."
+    assert verifier.judge("Southwest is giving passengers miles as a \u201cgesture of goodwill,\u201d the airline said.",
+                          passage).supported
+    verdict = verifier.judge("Southwest is giving passengers miles as a \u201cgesture of apology,\u201d the airline said.",
+                             passage)
+    assert not verdict.supported and "quotation" in verdict.reason
+
+
 def test_what_the_question_names_need_not_be_repeated(verifier):
     passage = "The Bills safety, 24, collapsed on the field during Monday's game and was taken to hospital."
     question = "Which team does Damar Hamlin play for?"
