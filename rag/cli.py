@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import RagError
+from .links import defang
 from .settings import Settings, SettingsError, load_dotenv_once
 from .types import Answer, Filters, IndexReport
 
@@ -84,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def format_answer(answer: Answer) -> str:
-    """Plain-text rendering of an answer and its sources."""
+    """Plain-text rendering of an answer and its sources; only the cited articles' URLs stay links."""
     lines = [answer.text]
     if answer.notice:
         lines += ["", f"({answer.notice})"]
@@ -103,18 +104,18 @@ def format_answer(answer: Answer) -> str:
                 lines.append(f"    also in: {', '.join(c.outlets)}")
             for q in quoted:
                 lines.append(f"    \u201c{' '.join(q.quote.split())}\u201d")
-    return "\n".join(lines)
+    return defang("\n".join(lines), (c.url for c in answer.citations))
 
 
 def format_timeline(timeline: Timeline) -> str:
-    """Plain-text rendering of a timeline: its dated lines, then its sources."""
+    """Plain-text rendering of a timeline: its dated lines, then its sources (the only links)."""
     lines = [timeline.text]
     if timeline.citations:
         lines += ["", "Sources:"]
         for c in timeline.citations:
             meta = ", ".join(x for x in (c.source, c.published.isoformat() if c.published else "undated") if x)
             lines.append(f"[{c.n}] {c.title} ({meta})" + (f" {c.url}" if c.url else ""))
-    return "\n".join(lines)
+    return defang("\n".join(lines), (c.url for c in timeline.citations))
 
 
 class TerminalProgress:

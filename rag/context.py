@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .instructions import instruction_spans
 from .text import split_sentences
 from .tokens import count_tokens
 from .types import Passage
 
+__all__ = ["REMOVED", "Numbered", "PassageBook", "fit", "instruction_spans", "neutralise", "render", "render_one"]
 
-# Sentences in article text that address an AI rather than report news. They are kept out of
-# what the model reads and out of the evidence the verifier accepts.
-_INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+)?(?:of\s+)?"
-    r"(?:your|the\s+(?:previous|above|prior|earlier)|previous|prior|above|earlier|these|my)\s+"
-    r"(?:\w+\s+)?(?:instructions?|rules|prompts?|guidelines|directions)\b"
-    r"|\b(?:system prompt|developer message|jailbreak)\b"
-    r"|\b(?:you are now|from now on you|act as an?|pretend to be an?)\b[^.!?\n]{0,30}\b(?:ai|assistant|bot|model)\b"
-    r"|\b(?:dear|attention|note to( the)?)\s+(?:ai|assistant|chatbot|language model)s?\b"
-    r"|\b(?:ai|assistant|chatbot|language model)s?\s*(?:reading this|must|should)\b",
-    re.IGNORECASE,
-)
+
 REMOVED = "[text addressed to AI systems removed]"
 
 
-def instruction_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of sentences that read as instructions to an AI system (prompt injection)."""
-    return [(a, b) for a, b in split_sentences(text) if _INSTRUCTION.search(text[a:b])]
-
-
 def neutralise(text: str) -> str:
-    """The text with instruction-like sentences replaced by a marker."""
+    """The text with the sentences that give orders (see :mod:`rag.instructions`) replaced by a marker.
+
+    They are kept out of what the model reads and out of the evidence the verifier accepts.
+    """
     for a, b in reversed(instruction_spans(text)):
         text = text[:a] + REMOVED + text[b:]
     return text

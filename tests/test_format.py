@@ -48,8 +48,9 @@ def test_cut_never_exceeds_the_limit(limit):
     ("ask <@123456789012345678>", "ask <@\u200b123456789012345678>"),
     ("**Refunds** paid", "\\*\\*Refunds\\*\\* paid"),
     ("a __big__ ~~deal~~ ||secret||", "a \\_\\_big\\_\\_ \\~\\~deal\\~\\~ \\|\\|secret\\|\\|"),
-    ("click [here](https://evil.example)", "click \\[here](https:\u200b//evil.example)"),
-    ("see https://evil.example/x", "see https:\u200b//evil.example/x"),
+    ("click [here](https://evil.example)", "click \\[here](hxxps://evil[.]example)"),
+    ("see https://evil.example/x", "see hxxps://evil[.]example/x"),
+    ("at www.evil.example/refund_now.", "at www[.]evil[.]example/refund\\_now."),
 ])
 def test_safe_makes_text_inert(raw, inert):
     assert fmt.safe(raw) == inert

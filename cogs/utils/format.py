@@ -2,8 +2,8 @@
 
 Everything here is pure: values in, ``discord.Embed`` or text out, always within Discord's
 limits (a long text is cut after a sentence, with an ellipsis), with article and user text
-made inert (markdown, mentions and bare links escaped). Links come only from the ``url`` the
-corpus gives an article.
+made inert (markdown and mentions escaped, links defanged by :mod:`rag.links`). Links come only
+from the ``url`` the corpus gives an article.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 import discord
 
 from rag.feedback import FeedbackCounts
+from rag.links import defang
 from rag.text import split_sentences
 from rag.types import Answer, Citation, IndexReport, Passage
 
@@ -51,7 +52,6 @@ COLOUR_ADMIN = discord.Colour.dark_gold()
 # Citation markers right after a sentence belong to it: "... in 2027. [2]" is cut after "[2]".
 _MARKERS = re.compile(r"(?:[ \t]*\[\d+\])+")
 _SPACE = re.compile(r"\s")
-_BARE_LINK = re.compile(r"(?i)\b(https?|ftp|steam)://")
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.:/-])(?:[A-Za-z]:\\|/)(?:[\w.-]+[/\\])+[\w.-]*")
 
 
@@ -82,11 +82,14 @@ def cut(text: str, limit: int) -> str:
 
 
 def safe(text: str) -> str:
-    """Article, answer or user text made inert: markdown, mentions and bare links escaped."""
+    """Article, answer or user text made inert: markdown, mentions and links escaped.
+
+    Every address in the text is defanged (:func:`rag.links.defang`): in Discord an article's
+    own URL is linked only from its byline, never from text.
+    """
+    text = defang(text)
     text = discord.utils.escape_markdown(text)
-    text = discord.utils.escape_mentions(text)
-    # A zero-width space after the scheme keeps the text readable but not a link.
-    return _BARE_LINK.sub(lambda m: f"{m.group(1)}:\u200b//", text)
+    return discord.utils.escape_mentions(text)
 
 
 def scrub(text: str) -> str:

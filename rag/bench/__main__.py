@@ -6,6 +6,7 @@
     python -m rag.bench throughput --articles ARTICLES.jsonl.gz [--sample N] [--rounds N]
     python -m rag.bench scale --chunks N --articles ARTICLES.jsonl.gz --questions QUESTIONS.jsonl
     python -m rag.bench calibrate --articles ... --questions ...
+    python -m rag.bench verify --articles ... --questions ... [--weeks first-half|second-half|all]
     python -m rag.bench quotes --articles ... [--sample 40] [--show 30]
 
 Indexes the articles (reusing an index already in DIR), asks every question with

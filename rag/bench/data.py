@@ -15,10 +15,11 @@ class Question:
     question: str
     answer: str
     evidence: str = ""
+    choices: tuple[str, ...] = ()  # the quiz's choices, the answer among them
 
 
 def load_questions(path: Path, limit: int | None = None) -> list[Question]:
-    """Questions from a JSON Lines file with id, asked, question, answer."""
+    """Questions from a JSON Lines file with id, asked, question, answer (and evidence, choices)."""
     out = []
     with path.open(encoding="utf-8") as fh:
         for line in fh:
@@ -26,7 +27,7 @@ def load_questions(path: Path, limit: int | None = None) -> list[Question]:
                 continue
             d = json.loads(line)
             out.append(Question(d["id"], date.fromisoformat(d["asked"]), d["question"], d["answer"],
-                                d.get("evidence") or ""))
+                                d.get("evidence") or "", tuple(d.get("choices") or ())))
     if limit:
         out = out[:limit]
     return out
