@@ -28,7 +28,8 @@ from langchain_core.embeddings import Embeddings
 from . import extract
 from .lexical import _stemmer, terms
 from .retrieval import jaccard, shingles
-from .sentences import SENTENCE, SHORT
+from .instructions import is_instruction
+from .sentences import INSTRUCTION, SENTENCE, SHORT
 from .types import Answer, Citation, Passage
 
 log = logging.getLogger(__name__)
@@ -318,6 +319,8 @@ class ExtractiveAnswerer:
             heading = ""
             for s, e, kind in p.chunk.units():
                 sentence = text[s:e]
+                if kind in (SENTENCE, SHORT) and is_instruction(sentence):
+                    kind = INSTRUCTION  # also for indexes marked by an older detector
                 if kind == SENTENCE and MIN_SENTENCE_CHARS <= len(sentence) <= MAX_SENTENCE_CHARS:
                     out.append(_Candidate(p, rank, s, e, sentence))
                 elif kind == SHORT and short_lines and len(sentence) <= MAX_SENTENCE_CHARS:

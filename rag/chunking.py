@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .context import instruction_spans
+from .instructions import instruction_spans
 from .sentences import clip, mark
 from .text import split_sentences
 from .tokens import encoding

@@ -20,6 +20,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from .retrieval import jaccard, shingles
+from .instructions import is_instruction
 from .sentences import SENTENCE
 from .types import Answer, Chunk, Citation
 
@@ -108,7 +109,7 @@ class ExtractiveSummarizer:
 
     def summarize(self, subject: str, sentences: Sequence[Sentence], topic: str | None = None) -> Answer:
         """A summary of ``sentences``; with ``topic``, favouring sentences about it."""
-        quotable = [s for s in sentences if s.kind == SENTENCE]
+        quotable = [s for s in sentences if s.kind == SENTENCE and not is_instruction(s.text)]
         usable = [s for s in quotable if MIN_SENTENCE_CHARS <= len(s.text) <= MAX_SENTENCE_CHARS]
         if not usable:
             usable = [s for s in quotable if s.text.strip()]
