@@ -878,7 +878,7 @@ async def test_autocompletes_answer_while_slow_answers_hold_every_default_worker
         sources = await asyncio.wait_for(world.alice.autocomplete(world.channel, "ask", "source", "gazette"), 20)
         assert [c["value"] for c in sources] == ["riverton-gazette"]
         articles = await asyncio.wait_for(
-            world.alice.autocomplete(world.channel, "summary", "article", "deep-water"), 20)
+            world.alice.autocomplete(world.channel, "summary article", "article", "deep-water"), 20)
         assert articles and articles[0]["name"].startswith("Port Aldine approves a deep-water terminal")
     finally:
         release.set()
