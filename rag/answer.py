@@ -115,6 +115,10 @@ class _Short:
     def occurrences(self) -> list[tuple[float, _Candidate, extract.Span]]:
         return sorted(self.best.values(), key=lambda v: -v[0])
 
+    def quotable(self) -> _Candidate | None:
+        """Its best occurrence in a sentence of prose, if any."""
+        return next((c for _, c, _ in self.occurrences() if c.kind == SENTENCE), None)
+
 
 def figures(text: str) -> dict[str, set[str]]:
     """Numbers in a sentence by the word that follows them: {"people": {"42"}, "%": {"3.5"}}."""
@@ -141,10 +145,23 @@ def _flat(text: str) -> str:
 
 
 def missing_names(question: str, passages: Sequence[Passage]) -> list[str]:
-    """Names the question gives that no passage (text or title) mentions."""
+    """Names the question gives that no passage (text or title) mentions, in full or word by word.
+
+    A capitalised word opening a sentence of the question is not taken for a name ("Huge crowds")."""
     seen = " ".join(f"{p.chunk.title}\n{p.chunk.text}" for p in passages).lower()
-    names = dict.fromkeys(s.text for s in extract.spans(question) if s.kind == extract.NAME)
-    return [n for n in names if n.lower() not in seen]
+    seen_words = set(re.findall(r"\w+", seen))
+    starts = {m.end() for m in re.finditer(r"(?:^|[.!?:]\s+)[\"“‘']?", question)}
+    out = []
+    for span in extract.spans(question):
+        if span.kind != extract.NAME or span.text in out:
+            continue
+        words = re.findall(r"\w+", span.text.lower())
+        if len(words) == 1 and span.start in starts:
+            continue
+        if span.text.lower() in seen or all(w in seen_words for w in words):
+            continue
+        out.append(span.text)
+    return out
 
 
 def not_covered(passages: Sequence[Passage], limit: int = 3, missing: Sequence[str] = ()) -> str:
@@ -283,8 +300,9 @@ class ExtractiveAnswerer:
     def _without_short(self, question: str, shorts: list[_Short], sentences: list[_Candidate],
                        passages: Sequence[Passage]) -> Answer:
         """No clear winner: the candidates the passages name, and what they say closest to the question."""
-        named = shorts[:NAMED_CANDIDATES]
-        picks = [sentences[0]] + [s.occurrences()[0][1] for s in named] + sentences[1:]
+        # Candidates are named with a sentence of prose that gives them (never a bare list line).
+        named = [s for s in shorts if s.quotable() is not None][:NAMED_CANDIDATES]
+        picks = [sentences[0]] + [s.quotable() for s in named] + sentences[1:]
         chosen = self._choose([c for c in picks if c.kind == SENTENCE], ranked=False)
         rival, notice = self._rival(chosen[0], sentences)
         if rival is not None and all(rival is not c for c in chosen):
@@ -389,8 +407,8 @@ class ExtractiveAnswerer:
                 published=chunk.published, url=chunk.url, quote=c.text,
                 start=chunk.start + c.start, end=chunk.start + c.end, outlets=c.passage.outlets,
             ))
-        for s in named:  # a candidate named without its sentence quoted still cites the line it is in
-            c = s.occurrences()[0][1]
+        for s in named:  # a candidate named without its sentence quoted still cites that sentence
+            c = s.quotable()
             if c.passage.chunk.article_id not in {x.article_id for x in citations}:
                 chunk = c.passage.chunk
                 citations.append(Citation(
@@ -401,7 +419,7 @@ class ExtractiveAnswerer:
         if short:
             text = " ".join([lead, *parts])
         elif named:
-            names = [f"{_flat(s.text)} [{n_of(s.occurrences()[0][1])}]" for s in named]
+            names = [f"{_flat(s.text)} [{n_of(s.quotable())}]" for s in named]
             mentioned = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
             text = f"The sources do not settle this; they mention {mentioned}. " + " ".join(parts)
         else:

@@ -71,17 +71,22 @@ def recall_curve(ranks: list[int | None]) -> list[float]:
 
 
 def _quote_kinds(answer) -> list[str]:
-    """The kind each quoted sentence of an answer has by the furniture rules, marked afresh on its passage."""
+    """What each quoted sentence of an answer is by the furniture rules, marked afresh on its passage:
+    "s" a sentence, "h" a short line backing the short answer (allowed), "f" furniture, "i" an
+    instruction, or "h!" a short line quoted without a short answer (counted as furniture)."""
     from ..sentences import mark
 
     kinds = []
-    chunks = {p.chunk.article_id: p.chunk for p in answer.passages}
     for c in answer.citations:
-        chunk = chunks.get(c.article_id)
-        if chunk is None:
-            continue
-        units = {(chunk.start + a, chunk.start + b): k for a, b, k in mark(chunk.text)}
-        kinds.append(units.get((c.start, c.end), "?"))
+        for p in answer.passages:
+            chunk = p.chunk
+            if chunk.article_id == c.article_id and chunk.start <= c.start and c.end <= chunk.end:
+                units = {(chunk.start + a, chunk.start + b): k for a, b, k in mark(chunk.text)}
+                kind = units.get((c.start, c.end), "?")
+                kinds.append("h!" if kind == "h" and not answer.short else kind)
+                break
+        else:
+            kinds.append("?")
     return kinds
 
 
@@ -160,7 +165,8 @@ def measures(records: list[dict], answers: bool = True) -> dict:
         "ask_p50_ms": percentile([r["ask_ms"] for r in records], 50),
         "ask_p95_ms": percentile([r["ask_ms"] for r in records], 95),
         "quoted_sentences": len(kinds),
-        "furniture_share": (sum(k != "s" for k in kinds) / len(kinds)) if kinds else None,
+        "furniture_share": (sum(k in ("f", "i", "h!") for k in kinds) / len(kinds)) if kinds else None,
+        "unmatched_quotes": sum(k == "?" for k in kinds),
         "written_sentences": written,
         "rejected_share": sum(r["rejected"] for r in records) / written if written else None,
         "extractive_fallbacks": sum(r["fallback"] for r in records),
