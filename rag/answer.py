@@ -214,6 +214,8 @@ class ExtractiveAnswerer:
         if missing and sentences[0].score < MISSING_NAME_EVIDENCE:
             return refusal(question, not_covered(passages, missing=missing))
         qtype = extract.analyse(question)
+        if not qtype.factoid:  # "What happened ...?", "Why ...?": the sentences that say it best
+            return self._sentences_only(question, sentences, passages)
         shorts = self._shorts(question, qtype, scored)
         if shorts and (len(shorts) == 1 or shorts[0].score >= CLEAR_MARGIN * shorts[1].score):
             return self._with_short(question, shorts[0], sentences, passages)
@@ -308,6 +310,13 @@ class ExtractiveAnswerer:
         if rival is not None and all(rival is not c for c in chosen):
             chosen = [chosen[0], rival, *chosen[1:MAX_SENTENCES - 1]]
         return self._compose(question, chosen, passages, named=named, notice=notice)
+
+    def _sentences_only(self, question: str, sentences: list[_Candidate], passages: Sequence[Passage]) -> Answer:
+        chosen = self._choose(sentences)
+        rival, notice = self._rival(chosen[0], sentences)
+        if rival is not None and all(rival is not c for c in chosen):
+            chosen = [chosen[0], rival, *chosen[1:MAX_SENTENCES - 1]]
+        return self._compose(question, chosen, passages, notice=notice)
 
     # --- sentences -----------------------------------------------------------------------------
 

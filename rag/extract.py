@@ -74,6 +74,11 @@ class QuestionType:
     preposition: str = ""  # the one before the question word: "since" in "Since when ...?"
 
     @property
+    def factoid(self) -> bool:
+        """Whether it asks for a name, a date, a number or an X, rather than what happened, why or how."""
+        return self.kind != THING or bool(self.focus)
+
+    @property
     def expected(self) -> str:
         """Words for the kind of thing asked for, to compare candidates with ("country", "person")."""
         if self.focus:
