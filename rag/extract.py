@@ -61,6 +61,13 @@ _FUNCTION = frozenset(
     recently reportedly this week last next new who whom whose which what when where why how
     """.split())
 _WORD = re.compile(r"[A-Za-z][\w'’-]*|\d[\d,.]*")
+# Verbs that follow "what" in questions about events rather than things.
+_VERBS = frozenset(
+    """
+    happen happens happened happening cause causes caused led leads lead made makes make prompted prompt
+    prompts triggered trigger triggers went go goes came come comes said say says told tell tells brought
+    bring took take takes became become changed change changes killed kill left remains remain went
+    """.split())
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,8 @@ def analyse(question: str) -> QuestionType:
     focus: list[str] = []
     for w in after[:4]:
         base = w[:-2] if w.endswith(("'s", "’s")) else w
+        if not focus and base in _VERBS:  # "What happened", "what caused": no X is named
+            break
         if base in _FUNCTION or (focus and w.endswith(("ed", "ing")) and base not in _NAME_NOUNS):
             break
         focus.append(base)
