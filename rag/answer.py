@@ -217,7 +217,9 @@ class ExtractiveAnswerer:
         if not qtype.factoid:  # "What happened ...?", "Why ...?": the sentences that say it best
             return self._sentences_only(question, sentences, passages)
         shorts = self._shorts(question, qtype, scored)
-        if shorts and (len(shorts) == 1 or shorts[0].score >= CLEAR_MARGIN * shorts[1].score):
+        # A clear winner beats the runner-up by CLEAR_MARGIN; a lone candidate must beat the floor so.
+        runner_up = max(shorts[1].score if len(shorts) > 1 else 0.0, CANDIDATE_FLOOR)
+        if shorts and shorts[0].score >= CLEAR_MARGIN * runner_up:
             return self._with_short(question, shorts[0], sentences, passages)
         return self._without_short(question, shorts, sentences, passages)
 
