@@ -144,6 +144,10 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+# Capitalised adjectives of nations and peoples ("European", "Canadian", "British", "Chinese").
+_ADJECTIVE = re.compile(r"(?:ean|ian|ish|ese)$")
+
+
 def missing_names(question: str, passages: Sequence[Passage]) -> list[str]:
     """Names the question gives that no passage (text or title) mentions, in full or word by word.
 
@@ -155,9 +159,9 @@ def missing_names(question: str, passages: Sequence[Passage]) -> list[str]:
     for span in extract.spans(question):
         if span.kind != extract.NAME or span.text in out:
             continue
-        words = re.findall(r"\w+", span.text.lower())
-        if len(words) == 1 and span.start in starts:
-            continue
+        words = [w for w in re.findall(r"\w+", span.text.lower()) if len(w) > 2]  # not "U", "S"
+        if not words or (len(words) == 1 and (span.start in starts or _ADJECTIVE.search(words[0]))):
+            continue  # "Huge crowds ...", "European", "British": not a name to look for
         if span.text.lower() in seen or all(w in seen_words for w in words):
             continue
         out.append(span.text)

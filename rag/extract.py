@@ -31,7 +31,7 @@ _NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve
 # Words for X in "which X" that ask for a date, a number, or a name.
 _DATE_NOUNS = frozenset("year years day days date month months decade century season time".split())
 _NUMBER_NOUNS = frozenset(
-    "number amount percentage percent share age price cost total figure sum rate count score".split())
+    "number amount percentage percent share age price cost total sum rate count score".split())
 _PERSON_NOUNS = frozenset(
     """
     person man woman boy girl actor actress singer rapper player quarterback pitcher golfer driver
@@ -168,7 +168,7 @@ _DATE_RE = re.compile(
 )
 _NUM_WORD = "|".join(_NUMBER_WORDS)
 _NUMBER_RE = re.compile(
-    rf"(?<![\w.\-–/])(?:[$£€]\s?)?(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|(?:{_NUM_WORD})(?:[- ](?:{_NUM_WORD}))?)(?![\w.\-]\w)"
+    rf"(?<![\w.\-–/])(?:[$£€]\s?)?(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?:m|bn|k)?|\d+(?:\.\d+)?(?:m|bn|k)?|(?:{_NUM_WORD})(?:[- ](?:{_NUM_WORD}))?)(?![\w.\-]\w)"
     rf"(?:\s?%|\s?(?:percent(?:age points?)?|per cent)\b"
     rf"|(?:\s?(?:million|billion|trillion|thousand|hundred)\b)?"
     rf"(?:\s+(?!(?:of|the|and|or|to|in|on|at|by|for|a|an|is|was|were|are|p|a\.m|p\.m)\b)(?-i:[a-z][\w-]+))?)",
