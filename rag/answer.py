@@ -310,7 +310,8 @@ class ExtractiveAnswerer:
         """No clear winner: the candidates the passages name, and what they say closest to the question."""
         # Candidates are named with a sentence of prose that gives them (never a bare list line).
         named = [s for s in shorts if s.quotable() is not None][:NAMED_CANDIDATES]
-        picks = [sentences[0]] + [s.quotable() for s in named] + sentences[1:]
+        # A sentence that gives a candidate leads; one that only restates the question does not.
+        picks = [s.quotable() for s in named] + sentences
         chosen = self._choose([c for c in picks if c.kind == SENTENCE], ranked=False)
         rival, notice = self._rival(chosen[0], sentences)
         if rival is not None and all(rival is not c for c in chosen):
