@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -24,7 +25,7 @@ from langchain_core.messages import AIMessage
 from rag import llm
 from rag import manifest as manifest_io
 from rag.service import RagService
-from rag.store import ChunkStore
+from rag.store import ChunkStore, StoreUnavailable
 
 from .conftest import ARTICLES, ROOT, write_article
 from .fakes import FailingChatModel, ScriptedChatModel, SlowChatModel
@@ -219,6 +220,88 @@ def test_sigkill_at_random_points_and_between_commit_and_clean_up(settings, corp
     print(f"  {kills} kills in {rounds + 1} reindexes ({commits} after the commit); "
           "after each the index answered as before and the next reindex left no superseded chunks")
     assert kills >= rounds  # at most one random kill may come too late, when the run had ended
+
+
+# --------------------------------------------------------------------------- Chroma server restarts
+
+
+async def test_chroma_server_restarted_while_questions_are_asked(settings, embeddings, corpus, tmp_path):
+    from .test_bot import embed_of, open_world
+    from .test_chroma_server import ChromaServer
+
+    server = ChromaServer(tmp_path / "chroma-server")
+    server.start()
+    try:
+        remote = RagService(replace(settings, chroma_host="127.0.0.1", chroma_port=server.port,
+                                    collection=f"news-{uuid.uuid4().hex[:8]}"), embeddings=embeddings)
+        remote.reindex()
+        expected = remote.ask(TRAM_Q)
+        outcomes: list[tuple[float, str]] = []  # (when, "answer" | "unreachable"); anything else fails
+        wrong: list[BaseException | str] = []
+        stop = threading.Event()
+
+        def asker() -> None:
+            while not stop.is_set():
+                try:
+                    answer = remote.ask(TRAM_Q)
+                except StoreUnavailable as exc:
+                    if "\n" in str(exc) or not str(exc).startswith("the index store is unreachable"):
+                        wrong.append(str(exc))
+                    outcomes.append((time.monotonic(), "unreachable"))
+                except Exception as exc:  # noqa: BLE001 - any other error is a failure of the test
+                    wrong.append(exc)
+                    outcomes.append((time.monotonic(), "error"))
+                else:
+                    if answer.text != expected.text or answer.citations != expected.citations:
+                        wrong.append(f"a different answer: {answer.text[:200]!r}")
+                    outcomes.append((time.monotonic(), "answer"))
+                stop.wait(0.05)
+
+        def wait_for(kind: str, since: float, timeout: float = 60) -> float:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                hits = [t for t, k in list(outcomes) if k == kind and t > since]
+                if len(hits) >= 2:
+                    return hits[0]
+                assert not wrong, wrong
+                stop.wait(0.05)
+            raise AssertionError(f"no {kind!r} outcome within {timeout}s of the last change")
+
+        restarts = 3
+        print(f"\nChroma server restarts: {restarts}, with questions asked through the service and the bot")
+        bot_notes: list[str] = []
+        thread = threading.Thread(target=asker, name="asker", daemon=True)
+        async with open_world(remote, tmp_path) as world:
+            thread.start()
+            try:
+                for _ in range(restarts):
+                    wait_for("answer", time.monotonic())
+                    stopped = time.monotonic()
+                    server.stop()
+                    wait_for("unreachable", stopped)
+                    asked = await world.bob.slash(world.channel, "ask", question=TRAM_Q)
+                    [note] = asked.followups
+                    assert note.ephemeral and "\n" not in note.content
+                    assert note.content.startswith("The index store is unreachable: start the Chroma server")
+                    bot_notes.append(note.content)
+                    world.expect_error(StoreUnavailable)
+                    started = time.monotonic()
+                    server.start()
+                    back = wait_for("answer", started)
+                    answer = await world.bob.slash(world.channel, "ask", question=TRAM_Q)
+                    assert "310 million euros" in embed_of(answer.response).description
+                    print(f"  restart: answers resumed {back - started:.1f}s after `chroma run` was started")
+            finally:
+                stop.set()
+                thread.join(60)
+        assert not wrong, wrong
+        counts = {k: sum(1 for _, kind in outcomes if kind == k) for k in ("answer", "unreachable")}
+        print(f"  {restarts} restarts; questions through the service: {counts['answer']} "
+              f"answered, {counts['unreachable']} told the index store is unreachable, 0 other errors; "
+              f"through the bot: {len(bot_notes)} outage notes of one line, {restarts} answers after restarts")
+        assert counts["unreachable"] >= 2 * restarts and counts["answer"] >= 2 * restarts
+    finally:
+        server.stop()
 
 
 # --------------------------------------------------------------------------- hung, slow and failing models
