@@ -1,6 +1,7 @@
 """Fault injection with real parts: SIGKILLed reindexes, a Chroma server that goes away, models
-that hang, crawl or fail. Each test prints its figures, so `pytest -s -m slow tests/test_faults.py`
-shows how many faults were injected and what they hit.
+that hang, crawl or fail, a host whose DNS answer changes between the check and the connection.
+The slow ones print their figures, so `pytest -s -m slow tests/test_faults.py` shows how many
+faults were injected and what they hit.
 
 Set FAULT_SEED to replay the random kill points of a run (every run prints its seed).
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -29,8 +31,6 @@ from rag.store import ChunkStore, StoreUnavailable
 
 from .conftest import ARTICLES, ROOT, write_article
 from .fakes import FailingChatModel, ScriptedChatModel, SlowChatModel
-
-pytestmark = pytest.mark.slow
 
 TRAM_Q = "How much will the new tram line cost?"
 
@@ -158,6 +158,7 @@ def run_and_kill(cmd: list[str], env: dict[str, str], after_line: int, delay: fl
     return lines, status, status == -signal.SIGKILL
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_points_and_between_commit_and_clean_up(settings, corpus):
     seed = int(os.environ.get("FAULT_SEED", random.randrange(1_000_000)))
     rng = random.Random(seed)
@@ -225,6 +226,7 @@ def test_sigkill_at_random_points_and_between_commit_and_clean_up(settings, corp
 # --------------------------------------------------------------------------- Chroma server restarts
 
 
+@pytest.mark.slow
 async def test_chroma_server_restarted_while_questions_are_asked(settings, embeddings, corpus, tmp_path):
     from .test_bot import embed_of, open_world
     from .test_chroma_server import ChromaServer
@@ -320,6 +322,7 @@ class HungChatModel(ScriptedChatModel):
         raise TimeoutError("released at the end of the test")
 
 
+@pytest.mark.slow
 def test_hung_slow_and_failing_models_still_get_answers_in_time(indexed):
     timeout, margin = 1.0, 4.0
     release = threading.Event()
@@ -394,3 +397,76 @@ def test_hung_slow_and_failing_models_still_get_answers_in_time(indexed):
           f"slowest answer by kind: " + ", ".join(f"{k} {v:.2f}s" for k, v in slowest.items())
           + f"; with {abandoned} abandoned calls hanging, a question was answered without the model "
           f"in {refused_in:.2f}s")
+
+
+# --------------------------------------------------------------------------- DNS rebinding
+
+
+@pytest.fixture
+def local_site():
+    """An HTTP server on 127.0.0.1 answering every GET with a page, recording the Host headers."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    hosts: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            hosts.append(self.headers.get("Host", ""))
+            body = b"<html><body><p>Internal admin page.</p></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1], hosts
+    server.shutdown()
+    server.server_close()
+
+
+def fake_dns(monkeypatch, answers: dict[str, list[str]]) -> list[str]:
+    """Resolve the named hosts to their next answer (the last one repeats); the names asked, in order."""
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host not in answers:
+            return real(host, port, *args, **kwargs)
+        asked.append(host)
+        queue = answers[host]
+        address = queue.pop(0) if len(queue) > 1 else queue[0]
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+def test_a_host_that_rebinds_to_loopback_after_the_check_is_refused(local_site, monkeypatch):
+    from rag.feeds import FetchError, Fetcher, outbound_client
+
+    port, hosts = local_site
+    # Public for the first answer (the check before the request), loopback from then on.
+    asked = fake_dns(monkeypatch, {"news.rebind.test": ["93.184.216.34", "127.0.0.1"]})
+    fetcher = Fetcher(outbound_client(5.0), timeout=5.0, max_mb=1, host_delay=0)
+    with pytest.raises(FetchError, match=r"refused: news.rebind.test \(127.0.0.1\) is a loopback address"):
+        fetcher.get(f"http://news.rebind.test:{port}/admin")
+    assert hosts == []  # nothing reached the loopback server
+    assert len(asked) == 2  # checked before the request, and again for the connection
+
+
+def test_the_connection_goes_to_the_checked_address_with_the_url_s_host(local_site, monkeypatch):
+    from rag.feeds import Fetcher, outbound_client
+
+    port, hosts = local_site
+    asked = fake_dns(monkeypatch, {"feeds.intranet.test": ["127.0.0.1"]})
+    fetcher = Fetcher(outbound_client(5.0, ("127.0.0.1/32",)), timeout=5.0, max_mb=1, host_delay=0)
+    page = fetcher.get(f"http://feeds.intranet.test:{port}/news")
+    assert b"Internal admin page" in page.body
+    assert hosts == [f"feeds.intranet.test:{port}"]  # the Host header names the URL's host
+    assert asked == ["feeds.intranet.test", "feeds.intranet.test"]  # no other lookup connected it
