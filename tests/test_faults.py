@@ -242,6 +242,47 @@ def test_a_running_service_answers_after_a_reindex_by_another_process(indexed, c
 # --------------------------------------------------------------------------- Chroma server restarts
 
 
+class Chat:
+    """A `python -m rag chat` process: questions written to its stdin, replies read up to the next prompt."""
+
+    PROMPT = b"\n? "
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "rag", "chat"], cwd=ROOT, env=env,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._out = bytearray()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self._wait(1)
+
+    def _read(self) -> None:
+        while chunk := os.read(self.proc.stdout.fileno(), 65536):
+            self._out += chunk
+
+    def _wait(self, prompts: int, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while bytes(self._out).count(self.PROMPT) < prompts:
+            assert self.proc.poll() is None, f"the chat ended: {self.proc.stderr.read().decode()}"
+            assert time.monotonic() < deadline, f"no prompt within {timeout}s: {bytes(self._out)[-500:]!r}"
+            time.sleep(0.02)
+
+    def ask(self, question: str) -> str:
+        seen = bytes(self._out).count(self.PROMPT)
+        start = len(self._out)
+        self.proc.stdin.write(question.encode() + b"\n")
+        self.proc.stdin.flush()
+        self._wait(seen + 1)
+        return bytes(self._out[start:]).rsplit(self.PROMPT, 1)[0].decode().strip()
+
+    def close(self) -> tuple[int, str]:
+        """End the chat with an empty line; its exit status and what it wrote to stderr."""
+        self.proc.stdin.write(b"\n")
+        self.proc.stdin.flush()
+        status = self.proc.wait(timeout=60)
+        self._reader.join(10)
+        return status, self.proc.stderr.read().decode()
+
+
 @pytest.mark.slow
 async def test_chroma_server_restarted_while_questions_are_asked(settings, embeddings, corpus, tmp_path):
     from .test_bot import embed_of, open_world
@@ -286,8 +327,14 @@ async def test_chroma_server_restarted_while_questions_are_asked(settings, embed
             raise AssertionError(f"no {kind!r} outcome within {timeout}s of the last change")
 
         restarts = 3
-        print(f"\nChroma server restarts: {restarts}, with questions asked through the service and the bot")
+        print(f"\nChroma server restarts: {restarts}, with questions asked through the service, the chat "
+              "and the bot")
         bot_notes: list[str] = []
+        chat_replies: list[str] = []
+        chat = Chat(dict(os.environ, CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(server.port),
+                         CHROMA_COLLECTION=remote.settings.collection, DATA_DIR=str(tmp_path / "chat-data")))
+        unreachable = ("error: the index store is unreachable: start the Chroma server, or check CHROMA_HOST "
+                       "and CHROMA_PORT")
         thread = threading.Thread(target=asker, name="asker", daemon=True)
         async with open_world(remote, tmp_path) as world:
             thread.start()
@@ -297,6 +344,8 @@ async def test_chroma_server_restarted_while_questions_are_asked(settings, embed
                     stopped = time.monotonic()
                     server.stop()
                     wait_for("unreachable", stopped)
+                    chat_replies.append(chat.ask(TRAM_Q))
+                    assert chat_replies[-1] == unreachable
                     asked = await world.bob.slash(world.channel, "ask", question=TRAM_Q)
                     [note] = asked.followups
                     assert note.ephemeral and "\n" not in note.content
@@ -308,14 +357,20 @@ async def test_chroma_server_restarted_while_questions_are_asked(settings, embed
                     back = wait_for("answer", started)
                     answer = await world.bob.slash(world.channel, "ask", question=TRAM_Q)
                     assert "310 million euros" in embed_of(answer.response).description
+                    chat_replies.append(chat.ask(TRAM_Q))
+                    assert "310 million euros" in chat_replies[-1]
                     print(f"  restart: answers resumed {back - started:.1f}s after `chroma run` was started")
             finally:
                 stop.set()
                 thread.join(60)
+                status, stderr = chat.close()
         assert not wrong, wrong
+        assert status == 0 and "Traceback" not in stderr, stderr
         counts = {k: sum(1 for _, kind in outcomes if kind == k) for k in ("answer", "unreachable")}
         print(f"  {restarts} restarts; questions through the service: {counts['answer']} "
               f"answered, {counts['unreachable']} told the index store is unreachable, 0 other errors; "
+              f"through the chat: {chat_replies.count(unreachable)} one-line errors, "
+              f"{sum('310 million' in r for r in chat_replies)} answers after restarts; "
               f"through the bot: {len(bot_notes)} outage notes of one line, {restarts} answers after restarts")
         assert counts["unreachable"] >= 2 * restarts and counts["answer"] >= 2 * restarts
     finally:
