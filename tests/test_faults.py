@@ -39,8 +39,9 @@ TRAM_Q = "How much will the new tram line cost?"
 # --------------------------------------------------------------------------- SIGKILL during reindexes
 #
 # The indexer and the readers are separate processes here, as when `python -m rag index` runs
-# beside the bot: the store (embedded Chroma in DATA_DIR) is only ever opened by the child
-# processes, each one new (see probe()).
+# beside the bot. The store (embedded Chroma in DATA_DIR) is only ever opened by child processes,
+# each one new (see probe()): a process that keeps the embedded store open does not find the
+# chunks another process adds (see test_a_running_service_answers_after_a_reindex_by_another_process).
 
 
 def superseded_chunks(service: RagService) -> list[str]:
