@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+import httpcore
 import httpx
 
 from .errors import ConfigError, RagError, ReindexBusy
@@ -277,17 +278,22 @@ class AddressPolicy:
     ``FEED_ALLOWED_NETWORKS``. A feed from the internet cannot make the bot read
     ``http://127.0.0.1:...``, a cloud metadata service (169.254.169.254) or a host on the
     local network and index the reply for anyone to ask about.
+
+    The connection itself is made to an address the policy has just checked (see
+    :class:`_CheckedBackend`), so a host whose DNS answers a public address for the check and
+    a private one a moment later (DNS rebinding) is still refused.
     """
 
     def __init__(self, allowed: Iterable[str] = ()) -> None:
         self._allowed = tuple(ipaddress.ip_network(n, strict=False) for n in allowed)
 
-    def check(self, host: str, port: int) -> None:
-        """FetchError unless every address of ``host`` is public or allowed."""
+    def check(self, host: str, port: int) -> list[str]:
+        """The addresses of ``host``, in the resolver's order; FetchError unless each is public or allowed."""
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as e:
             raise FetchError(f"cannot resolve {host}: {getattr(e, 'strerror', None) or e}") from None
+        addresses: list[str] = []
         for info in infos:
             address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
             if address.version == 6 and address.ipv4_mapped is not None:
@@ -297,6 +303,9 @@ class AddressPolicy:
                 shown = host if host == str(address) else f"{host} ({address})"
                 raise FetchError(f"refused: {shown} is {kind}; to fetch from it, add it to "
                                  "FEED_ALLOWED_NETWORKS in the settings")
+            if str(info[4][0]) not in addresses:
+                addresses.append(str(info[4][0]))
+        return addresses
 
     def __call__(self, request: httpx.Request) -> None:
         """httpx request hook: runs before the first request and before each redirect is followed."""
@@ -319,11 +328,55 @@ def _non_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
     return ""
 
 
+class _CheckedBackend(httpcore.SyncBackend):
+    """Opens each connection to an address the policy checked in the same step.
+
+    httpx would resolve the host again when it connects, after the request hook's check, and
+    a second DNS answer could point somewhere else. Here the host is resolved once, every
+    address checked, and the socket connected to one of those addresses. TLS still verifies
+    and names (SNI) the URL's host, and the Host header stays the URL's: httpcore takes both
+    from the request's origin, not from the address connected to.
+    """
+
+    def __init__(self, policy: AddressPolicy) -> None:
+        self._policy = policy
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        error: Exception | None = None
+        for address in self._policy.check(host, port):
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as e:
+                error = e
+        assert error is not None  # check() resolves to one address at least, or raises
+        raise error
+
+
+def _checked_transport(policy: AddressPolicy) -> httpx.HTTPTransport:
+    """httpx's own transport, its connection pool opening connections through :class:`_CheckedBackend`.
+
+    HTTPTransport takes no network backend, so its pool is replaced by the same pool with one
+    (httpx 0.28 builds it with these arguments from its defaults; the tests fetch through it).
+    """
+    transport = httpx.HTTPTransport()
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(), max_connections=100, max_keepalive_connections=20,
+        keepalive_expiry=5.0, network_backend=_CheckedBackend(policy))
+    return transport
+
+
 def outbound_client(timeout: float, allowed_networks: Iterable[str] = ()) -> httpx.Client:
-    """The HTTP client every feed and page is fetched with, under the :class:`AddressPolicy`."""
+    """The HTTP client every feed and page is fetched with, under the :class:`AddressPolicy`.
+
+    The request hook refuses a request before it is sent; the transport connects only to the
+    addresses it checks again. Proxies from the environment (HTTP_PROXY and the like) are not
+    used: through a proxy, the address checked would not be the one fetched from.
+    """
+    policy = AddressPolicy(allowed_networks)
     return httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=True, max_redirects=5,
-                        headers={"User-Agent": USER_AGENT},
-                        event_hooks={"request": [AddressPolicy(allowed_networks)]})
+                        headers={"User-Agent": USER_AGENT}, transport=_checked_transport(policy),
+                        event_hooks={"request": [policy]})
 
 
 @dataclass(frozen=True)
