@@ -214,8 +214,8 @@ def _names(sentence: str) -> list[Span]:
     for m in _NAME_RUN.finditer(sentence):
         text = m.group(0).rstrip(".'’-&")
         words = text.split()
-        while words and words[0].lower().strip(".") in _NOT_NAMES:  # "In Paris" -> "Paris"
-            words = words[1:]
+        while words and (words[0].lower().strip(".") in _NOT_NAMES or words[0][0].isdigit()):
+            words = words[1:]  # "In Paris" -> "Paris", "No. 3 LSU" -> "LSU"
         while words and words[-1].lower() in ("of", "the", "and", "&", "for", "on", "in", "at"):
             words = words[:-1]
         if not words:
