@@ -189,7 +189,9 @@ def chat(service, filters: Filters, stdin=sys.stdin, stdout=sys.stdout) -> None:
     if hasattr(stdin, "reconfigure"):
         stdin.reconfigure(errors="replace")  # an undecodable byte must not end the chat
     stats = service.stats()
-    stdout.write(f"Ask about {stats.articles} articles ({stats.chunks} passages). "
+    articles = f"{stats.articles} article{'s' if stats.articles != 1 else ''}"
+    passages = f"{stats.chunks} passage{'s' if stats.chunks != 1 else ''}"
+    stdout.write(f"Ask about {articles} ({passages}). "
                  "Empty line or Ctrl-D to quit.\n")
     while True:
         stdout.write("\n? ")
