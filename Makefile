@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 install: $(STAMP)
 
 $(STAMP): requirements.txt requirements-nodeps.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is needed (found %d.%d): run make with PYTHON=python3.11" % sys.version_info[:2])'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
