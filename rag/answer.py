@@ -297,7 +297,7 @@ class ExtractiveAnswerer:
             if any(jaccard(shingles(c.text), shingles(o.text)) > 0.5 for o in support):
                 continue
             support.append(c)
-        shown = short.text
+        shown = _full_name(short.text, [c for _, c, _ in short.occurrences()])
         notes = []
         rival, notice = self._rival(support[0], sentences) if support[0].kind == SENTENCE else (None, "")
         if rival is not None:
@@ -483,6 +483,20 @@ def _distance(sentence: str, span: extract.Span, positions: list[int]) -> float:
         gap = sentence[span.end:p] if p >= span.end else sentence[p:span.start]
         gaps.append(len(gap.split()))
     return float(min(gaps, default=20))
+
+
+def _full_name(name: str, where: Sequence[_Candidate]) -> str:
+    """A one-word name in the full form the supporting passages give it ("Bucks" -> "Milwaukee Bucks")."""
+    if len(name.split()) != 1 or not name[:1].isupper():
+        return name
+    counts: dict[str, int] = {}
+    for c in where:
+        for text in (c.passage.chunk.title, c.passage.chunk.text):
+            for span in extract.spans(text):
+                words = span.text.split()
+                if span.kind == extract.NAME and 1 < len(words) <= 4 and name in words:
+                    counts[span.text] = counts.get(span.text, 0) + 1
+    return max(counts, key=lambda k: (counts[k], -len(k))) if counts else name
 
 
 def _merge_aliases(shorts) -> list[_Short]:

@@ -192,3 +192,19 @@ def test_cli_json_has_the_short_answer(awards, settings, capsys, monkeypatch):
     out = json.loads(capsys.readouterr().out)
     assert out["short_answer"]["text"] == "April 18" and out["short_answer"]["n"] == 1
     assert out["answer"].startswith("**April 18** [1]")
+
+
+def test_a_one_word_winner_is_shown_in_its_full_form(service, settings):
+    write_corpus(settings.corpus_dir, {
+        "bucks.md": {"title": "Milwaukee Bucks clinch a playoff spot", "published": "2023-03-20",
+                     "source": "hoops-daily", "url": "https://hoops.example/bucks",
+                     "text": "The Bucks are the first team in the league to reach 50 wins this season.\n"
+                             "Giannis Antetokounmpo scored 38 points in the win over Indiana."},
+        "bucks-wire.md": {"title": "Bucks first to 50 wins", "published": "2023-03-20", "source": "wire-news",
+                          "url": "https://wire.example/bucks",
+                          "text": "The Bucks became the first team to reach 50 wins on Sunday night."},
+    })
+    service.reindex()
+    answer = service.ask("Which team was the first to reach 50 wins this season?")
+    assert answer.short == "Milwaukee Bucks"
+    assert answer.text.startswith("**Milwaukee Bucks** [1] —")
