@@ -417,21 +417,11 @@ class ExtractiveAnswerer:
             n = n_of(c)
             label = f"{_flat(c.context)}: " if c.kind == SHORT and c.context else ""
             parts.append(f"{label}“{_flat(c.text)}” [{n}]" if short else f"{_flat(c.text)} [{n}]")
-            chunk = c.passage.chunk
-            citations.append(Citation(
-                n=n, article_id=chunk.article_id, title=chunk.title, source=chunk.source,
-                published=chunk.published, url=chunk.url, quote=c.text,
-                start=chunk.start + c.start, end=chunk.start + c.end, outlets=c.passage.outlets,
-            ))
+            citations.append(_cite(c, n))
         for s in named:  # a candidate named without its sentence quoted still cites that sentence
             c = s.quotable()
             if c.passage.chunk.article_id not in {x.article_id for x in citations}:
-                chunk = c.passage.chunk
-                citations.append(Citation(
-                    n=n_of(c), article_id=chunk.article_id, title=chunk.title, source=chunk.source,
-                    published=chunk.published, url=chunk.url, quote=c.text,
-                    start=chunk.start + c.start, end=chunk.start + c.end, outlets=c.passage.outlets,
-                ))
+                citations.append(_cite(c, n_of(c)))
         if short:
             text = " ".join([lead, *parts])
         elif named:
@@ -442,6 +432,14 @@ class ExtractiveAnswerer:
             text = " ".join(parts)
         return Answer(question=question, text=text, refused=False, citations=tuple(citations),
                       mode="extractive", passages=tuple(passages), notice=notice, short=_flat(short))
+
+
+def _cite(c: _Candidate, n: int) -> Citation:
+    """The citation of a quoted sentence, its span in the article."""
+    chunk = c.passage.chunk
+    return Citation(n=n, article_id=chunk.article_id, title=chunk.title, source=chunk.source,
+                    published=chunk.published, url=chunk.url, quote=c.text,
+                    start=chunk.start + c.start, end=chunk.start + c.end, outlets=c.passage.outlets)
 
 
 _HEADING_WORDS = frozenset("a an the of in on at by for or and to with from".split())
