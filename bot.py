@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 
 from rag.cli import chat
@@ -52,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     service = RagService(settings)
     if not settings.discord_token:
+        if "LOG_LEVEL" not in os.environ:  # the chat's own output, without the bot's progress log
+            logging.getLogger().setLevel(logging.WARNING)
         print("DISCORD_TOKEN is not set: starting the terminal chat on the same answering code "
               "(set it in .env to run the Discord bot; see 'Run it in your server' in the README).", file=sys.stderr)
         try:

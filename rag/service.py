@@ -190,8 +190,8 @@ class RagService:
             retriever = Retriever(store, lexical, manifest, self.embeddings, groups)
             snap = _Snapshot(manifest, retriever, stamp)
             self._snapshot = snap
-            log.info("serving index generation %d (%d articles)", manifest.generation,
-                     len(manifest.articles))
+            log.info("serving index generation %d (%d article%s)", manifest.generation,
+                     len(manifest.articles), "" if len(manifest.articles) == 1 else "s")
             return snap
         finally:
             self._lock.release()
