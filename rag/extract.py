@@ -171,7 +171,8 @@ _NUMBER_RE = re.compile(
     rf"(?<![\w.\-–/])(?:[$£€]\s?)?(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?:m|bn|k)?|\d+(?:\.\d+)?(?:m|bn|k)?|(?:{_NUM_WORD})(?:[- ](?:{_NUM_WORD}))?)(?![\w.\-]\w)"
     rf"(?:\s?%|\s?(?:percent(?:age points?)?|per cent)\b"
     rf"|(?:\s?(?:million|billion|trillion|thousand|hundred)\b)?"
-    rf"(?:\s+(?!(?:of|the|and|or|to|in|on|at|by|for|a|an|is|was|were|are|p|a\.m|p\.m)\b)(?-i:[a-z][\w-]+))?)",
+    rf"(?:\s+(?!(?:of|the|and|or|to|in|on|at|by|for|a|an|is|was|were|are|p|a\.m|p\.m|each|single|other|more|less"
+    rf"|than|about|per|so|too|as|from|with|that|this|who|which)\b)(?-i:[a-z][\w-]+))?)",
     re.IGNORECASE,
 )
 # Capitalised words that open sentences or are common enough not to be a name on their own.
@@ -190,6 +191,9 @@ _NOT_NAMES = frozenset(
     some several few much many most every each another what's here's there's it's that's
     did does do is are was were has have had will would can could should shall may might must
     """.split())
+
+
+_TRAILING_ROLES = frozenset("CEO CFO COO CTO MP GOP Inc. spokesperson".split())  # "Twitter CEO" -> "Twitter"
 
 
 @dataclass(frozen=True)
@@ -216,7 +220,10 @@ def _names(sentence: str) -> list[Span]:
         words = text.split()
         while words and (words[0].lower().strip(".") in _NOT_NAMES or words[0][0].isdigit()):
             words = words[1:]  # "In Paris" -> "Paris", "No. 3 LSU" -> "LSU"
-        while words and words[-1].lower() in ("of", "the", "and", "&", "for", "on", "in", "at"):
+        if words and re.search(r"-[a-z]", words[-1]):  # "Pulitzer Prize-winning" -> "Pulitzer Prize"
+            words[-1] = words[-1][:re.search(r"-[a-z]", words[-1]).start()]
+        while words and (words[-1].lower() in ("of", "the", "and", "&", "for", "on", "in", "at")
+                         or words[-1] in _TRAILING_ROLES):
             words = words[:-1]
         if not words:
             continue
@@ -245,7 +252,9 @@ def spans(sentence: str, focus: tuple[str, ...] = ()) -> list[Span]:
         if not any(a <= n.start < b for a, b in taken) and n.text.lower().strip(".") not in _MONTHS:
             out.append(n)
     for m in _QUOTED.finditer(sentence):
-        out.append(Span(m.start(1), m.end(1), m.group(1), THING))
+        title = m.group(1).rstrip(",.;:!? ")  # “No Country for Old Men,” -> No Country for Old Men
+        if title:
+            out.append(Span(m.start(1), m.start(1) + len(title), title, THING))
     if focus:
         out.extend(_qualifiers(sentence, focus))
     return out
