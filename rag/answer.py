@@ -73,7 +73,8 @@ TYPE_WEIGHT = 1.0
 TYPE_CHECKED = 12
 CLEAR_MARGIN = 1.5  # the winner's score over the runner-up's for a short answer
 SUPPORT_SENTENCES = 2
-NAMED_CANDIDATES = 3  # without a clear winner, the answer names this many candidates
+NAMED_CANDIDATES = 3
+HINTED_CANDIDATES = 5  # candidates listed for a model writing the answer  # without a clear winner, the answer names this many candidates
 MAX_CANDIDATES_PER_SENTENCE = 12
 # A question naming something no retrieved passage mentions is refused unless its best sentence
 # scores at least this (MIN_EVIDENCE is the floor for every question). Chosen with
@@ -226,6 +227,21 @@ class ExtractiveAnswerer:
         if shorts and shorts[0].score >= CLEAR_MARGIN * runner_up:
             return self._with_short(question, shorts[0], sentences, passages)
         return self._without_short(question, shorts, sentences, passages)
+
+    def hints(self, question: str, passages: Sequence[Passage]) -> str:
+        """For a written answer: what the question asks for and the candidates the passages give."""
+        qtype = extract.analyse(question)
+        if not qtype.factoid:
+            return ""
+        scored = self.evidence(question, passages, short_lines=True)
+        self._window = None
+        names = [s.text for s in self._shorts(question, qtype, scored)[:HINTED_CANDIDATES]]
+        kind = {extract.NAME: "a name", extract.DATE: "a date", extract.NUMBER: "a number"}.get(qtype.kind, "")
+        asked = " ".join(x for x in (kind, f"({qtype.expected})" if qtype.expected else "") if x) or qtype.expected
+        line = f"The question asks for {asked}."
+        if names:
+            line += " Candidates the passages give, most supported first: " + "; ".join(names) + "."
+        return line + "\n"
 
     # --- short answers -------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ notice, never in an exception or a hang past the timeout.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -121,11 +122,13 @@ class GenerativeAnswerer:
     def _single_pass(self, question: str, passages: Sequence[Passage], book: PassageBook,
                      deadline: float) -> str:
         system = self._prompts.render("answer_system", max_sentences=MAX_SENTENCES)
-        frame = self._prompts.render("answer_user", passages="", question=question)
+        hints = self._extractive.hints(question, passages)
+        frame = self._prompts.render("answer_user", passages="", question=question, hints=hints)
         items = fit(book.add(passages), self._budget(system, frame))
         book.shown(items)
         messages = [SystemMessage(system),
-                    HumanMessage(self._prompts.render("answer_user", passages=render(items), question=question))]
+                    HumanMessage(self._prompts.render("answer_user", passages=render(items), question=question,
+                                                      hints=hints))]
         reply = self._invoke(self._model, messages, deadline)
         return _text(reply)
 
@@ -179,6 +182,7 @@ class GenerativeAnswerer:
                 passages: Sequence[Passage] | None = None) -> Answer:
         if NOT_COVERED in text or not text.strip():
             return refusal(question)
+        short, text = _short_answer(text)
         claims = self._verifier.check(text, book)
         kept = [c for c in claims if c.supported]
         flag = self._settings.unsupported_sentences == "flag"
@@ -188,7 +192,7 @@ class GenerativeAnswerer:
                                       "the sources; showing an extractive answer instead", passages)
             return replace(fallback, **counts)
         shown = claims if flag else kept
-        answer = replace(_compose(question, shown, book), **counts)
+        answer = _with_short(replace(_compose(question, shown, book), **counts), short)
         dropped = len(claims) - len(kept)
         if dropped and not flag:
             answer = replace(answer, notice=f"{dropped} unsupported sentence(s) removed")
@@ -294,6 +298,29 @@ def _text(reply: AIMessage) -> str:
     if isinstance(content, list):  # content blocks
         content = "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
     return str(content).strip()
+
+
+_SHORT = re.compile(r"^\s*\*\*([^*\n]{1,120})\*\*\s*(?:\[\d+(?:\s*[,;]\s*\d+)*\])?\s*[—–:-]?\s*")
+
+
+def _short_answer(text: str) -> tuple[str, str]:
+    """A bold short answer the model opened with, and the rest of its text."""
+    m = _SHORT.match(text)
+    if not m or not text[m.end():].strip():
+        return "", text
+    return " ".join(m.group(1).split()), text[m.end():]
+
+
+def _with_short(answer: Answer, short: str) -> Answer:
+    """The answer opened by the model's short answer, if a quoted supporting sentence spells it
+    exactly (any other short answer is dropped: the model may have invented it)."""
+    if not short:
+        return answer
+    for c in answer.citations:
+        if short.lower() in " ".join(c.quote.split()).lower():
+            return replace(answer, text=f"**{short}** [{c.n}] — {answer.text}", short=short)
+    log.info("short answer %r is not in a supporting sentence: dropped", short)
+    return answer
 
 
 def _compose(question: str, claims: Sequence[Claim], book: PassageBook) -> Answer:

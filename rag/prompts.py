@@ -13,7 +13,7 @@ PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 # Each template and the placeholders the code fills in.
 PLACEHOLDERS: dict[str, frozenset[str]] = {
     "answer_system": frozenset({"max_sentences"}),
-    "answer_user": frozenset({"passages", "question"}),
+    "answer_user": frozenset({"passages", "question", "hints"}),
     "agent_system": frozenset({"max_searches", "max_sentences"}),
     "condense": frozenset({"history", "question"}),
     "summarize_article": frozenset({"passages", "title", "max_sentences"}),

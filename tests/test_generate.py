@@ -318,3 +318,19 @@ def test_the_unwindowed_retry_shares_the_first_try_s_deadline(indexed):
     assert len(model.sent) >= 2  # the retry was made
     assert elapsed < 3.6, elapsed  # two full tries take more than 4 s
     assert answer.mode == "extractive" and "did not answer within 2.5s" in answer.notice
+
+
+def test_the_model_is_told_what_is_asked_and_the_candidates(indexed):
+    model = ScriptedChatModel.replying("**310 million euros** [1] — The tram line will cost 310 million euros [1].")
+    answer = service_with(indexed, model).ask(TRAM_Q)
+    user = str(model.sent[0][1].content)
+    assert "The question asks for a number" in user and "310 million euros" in user.split("</passages>")[1]
+    assert answer.short == "310 million euros"
+    assert answer.text.startswith("**310 million euros** [1] — The tram line will cost 310 million euros.")
+
+
+def test_a_written_short_answer_the_sources_do_not_spell_is_dropped(indexed):
+    model = ScriptedChatModel.replying("**500 million euros** [1] — The tram line will cost 310 million euros [1].")
+    answer = service_with(indexed, model).ask(TRAM_Q)
+    assert answer.short == "" and "500" not in answer.text
+    assert "310 million euros" in answer.text
