@@ -116,3 +116,31 @@ def test_the_model_alone_row_has_no_articles_per_second_and_is_explained(tmp_pat
     assert "| int8 alone | 100 | 100.0 | n/a | 5.00x |" in text and "the ceiling for the job" in text
     plain = write_report(tmp_path / "plain", [], throughput=[tutorial, ours]).read_text()
     assert "the ceiling for the job" not in plain
+
+
+def test_weeks_split_at_the_median_asking_date():
+    from datetime import date, timedelta
+
+    from rag.bench.data import Question, weeks
+
+    questions = [Question(str(i), date(2023, 1, 2) + timedelta(weeks=i // 3), f"q{i}", "a") for i in range(12)]
+    first, second = weeks(questions, "first-half"), weeks(questions, "second-half")
+    assert len(first) == len(second) == 6
+    assert max(q.asked for q in first) < min(q.asked for q in second)
+    assert weeks(questions, "all") == questions
+
+
+def test_measures_count_short_answers_types_and_furniture():
+    from rag.bench.__main__ import measures
+
+    def record(i, correct, short_correct, kinds, kind="name"):
+        return {"id": str(i), "rank": 1 if correct else None, "timed": False, "search_ms": 10.0, "ask_ms": 50.0,
+                "refused": False, "text": "", "short": "x" if short_correct else "", "correct": correct,
+                "short_correct": short_correct, "written": 0, "rejected": 0, "quote_kinds": kinds,
+                "fallback": False, "type": kind}
+
+    m = measures([record(1, True, True, ["s", "h"]), record(2, True, False, ["s", "f"], "date"),
+                  record(3, False, False, ["h!", "i"], "date"), record(4, False, False, ["s"])])
+    assert m["accuracy"] == 0.5 and m["short_accuracy"] == 0.25 and m["short_answered"] == 0.25
+    assert m["furniture_share"] == 3 / 7  # "f", "h!" and "i"; a short line under a short answer is allowed
+    assert m["by_type"]["date"] == {"questions": 2, "recall@5": 0.5, "accuracy": 0.5, "short_accuracy": 0.0}
