@@ -212,11 +212,11 @@ class RagService:
         return q
 
     def search(self, query: str, filters: Filters = Filters(), k: int | None = None,
-               complete: bool = True) -> list[Passage]:
+               complete: bool = True, recent: bool = False) -> list[Passage]:
         """The best passages for a query, hybrid-ranked, duplicates collapsed (see Retriever.search),
         reordered by the RERANKER if there is one."""
         k = k or self.settings.top_k
-        return self._reranked(query, self._fused(query, filters, k, complete), k)
+        return self._reranked(query, self._fused(query, filters, k, complete, recent), k)
 
     @property
     def reranker(self) -> Reranker | None:
@@ -227,11 +227,12 @@ class RagService:
             self._reranker = Reranker(scorer, self.settings.rerank_timeout)
         return self._reranker
 
-    def _fused(self, query: str, filters: Filters, k: int, complete: bool = True) -> list[Passage]:
+    def _fused(self, query: str, filters: Filters, k: int, complete: bool = True,
+               recent: bool = False) -> list[Passage]:
         """The fused passages, as many as the reranker reorders when there is one."""
         snap = self._refresh()
         n = max(k, self.settings.rerank_candidates) if self.reranker else k
-        return snap.retriever.search(query, n, filters, self.settings.candidates, complete)
+        return snap.retriever.search(query, n, filters, self.settings.candidates, complete, recent)
 
     def _reranked(self, query: str, passages: list[Passage], k: int) -> list[Passage]:
         if self.reranker is None:
@@ -286,7 +287,7 @@ class RagService:
         passages and the window that was actually used.
         """
         if window is None:
-            return self.search(question, filters, k=k), None
+            return self.search(question, filters, k=k, recent=True), None
         narrowed = _narrow(filters, window)
         if self.settings.time_windows == "filter":
             inside = self.search(window.query, narrowed, k=k) if narrowed else []
