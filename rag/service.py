@@ -283,11 +283,15 @@ class RagService:
 
         ``filter`` searches inside the window only (the whole range when the window holds
         nothing); ``boost`` fuses the search inside the window with the unrestricted one,
-        so passages from the window rank first without excluding the rest. Returns the
-        passages and the window that was actually used.
+        so passages from the window rank first without excluding the rest. Without a window,
+        a question that names no time favours newer passages (the retriever's recency prior).
+        Returns the passages and the window that was actually used.
         """
         if window is None:
-            return self.search(question, filters, k=k, recent=True), None
+            # A question that does not say when usually means the latest story (with
+            # TIME_WINDOWS=off, one that does say when gets no window and no prior either).
+            undated = resolve_window(question, filters.as_of or today()) is None
+            return self.search(question, filters, k=k, recent=undated), None
         narrowed = _narrow(filters, window)
         if self.settings.time_windows == "filter":
             inside = self.search(window.query, narrowed, k=k) if narrowed else []
