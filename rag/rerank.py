@@ -60,7 +60,8 @@ class EndpointScorer:
         self.api_key = api_key
 
     def scores(self, query: str, texts: Sequence[str], timeout: float) -> list[float]:
-        payload: dict = {"query": query, "texts": list(texts), "documents": list(texts)}
+        # TEI refuses inputs longer than its model reads unless asked to truncate them.
+        payload: dict = {"query": query, "texts": list(texts), "documents": list(texts), "truncate": True}
         if self.model:
             payload["model"] = self.model
         headers = {"Content-Type": "application/json"}

@@ -90,7 +90,7 @@ def test_the_endpoint_reorders_the_fused_candidates(indexed, embeddings, endpoin
     service = with_reranker(indexed, embeddings, reranker=server.url, reranker_model="bge-reranker")
     assert ids(service.search(QUERY, k=3)) == ids(fused[::-1][:3])
     request = server.requests[-1]
-    assert request["query"] == QUERY and request["model"] == "bge-reranker"
+    assert request["query"] == QUERY and request["model"] == "bge-reranker" and request["truncate"] is True
     assert request["texts"] == request["documents"] == [embedding_text(p.chunk) for p in fused]
 
 
