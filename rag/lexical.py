@@ -108,6 +108,11 @@ class LexicalIndex:
         rows = [self._rows.get(cid) for cid in ids]
         return [r is not None and (mask is None or bool(mask[r])) for r in rows]
 
+    def day(self, chunk_id: str) -> int | None:
+        """The published day number of an indexed chunk (UNDATED when it has none), None if not indexed."""
+        row = self._rows.get(chunk_id)
+        return None if row is None else int(self._days[row])
+
     def search(self, query: str, k: int, filters: Filters = Filters()) -> list[LexicalHit]:
         """Top chunks by BM25 for the query, within the filters."""
         if self._retriever is None or k <= 0:

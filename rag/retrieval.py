@@ -23,7 +23,7 @@ from .chunking import article_of
 from .dedup import Groups
 from .lexical import LexicalIndex
 from .manifest import Manifest
-from .store import ChunkStore, DenseHit
+from .store import UNDATED, ChunkStore, DenseHit
 from .types import Chunk, Filters, Passage
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,14 @@ ID_LIST_LIMIT = 5000  # a narrow filter passing at most this many chunks is sear
 # tests/test_dedup.py, 200-token chunks), while other parts of the story share only the chunk
 # overlap with it (0.07 at most there).
 VERSION_JACCARD = 0.2
+# A question without explicit time usually means the latest story: the fused score of a passage
+# published ``age`` days before the question's latest date is multiplied by
+# 1 + RECENCY_STRENGTH * 0.5 ** (age / RECENCY_HALF_LIFE). Chosen on the first half of the
+# bench weeks (half-lives 3-30 days, strengths 0.3-4 tried) and checked on the second; see the
+# ablation in README.md. Rank fusion scores are close together, so this mostly reorders
+# passages that both searches found about equally good.
+RECENCY_HALF_LIFE = 7.0  # days
+RECENCY_STRENGTH = 2.0
 
 _WORD = re.compile(r"\w+")
 
@@ -164,15 +172,18 @@ class Retriever:
         self._chunks = _Recent(RECENT_CHUNKS)  # chunk id -> (chunk, stored vector)
 
     def search(self, query: str, k: int = 5, filters: Filters = Filters(),
-               candidates: int = 40, complete: bool = True) -> list[Passage]:
+               candidates: int = 40, complete: bool = True, recent: bool = False) -> list[Passage]:
         """The ``k`` best passages for ``query`` within ``filters``.
+
+        With ``recent``, newer passages are favoured, relative to ``filters.latest``
+        (see RECENCY_HALF_LIFE): for questions that do not say when.
 
         With ``complete=False`` a narrow filter's dense candidates are only those among the
         query's WINDOW_NEAREST nearest chunks overall (the best of them in the filter, in
         order, but perhaps fewer than asked): enough to favour a date window's passages, at
         a fraction of the cost of an exact search inside the window.
         """
-        return self.search_vector(query, self.query_vector(query), k, filters, candidates, complete)
+        return self.search_vector(query, self.query_vector(query), k, filters, candidates, complete, recent)
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's embedding; the last few are kept, as one question is often searched twice
@@ -184,10 +195,12 @@ class Retriever:
         return qvec
 
     def search_vector(self, query: str, qvec: np.ndarray, k: int, filters: Filters,
-                      candidates: int, complete: bool = True) -> list[Passage]:
+                      candidates: int, complete: bool = True, recent: bool = False) -> list[Passage]:
         dense = self._dense(query, qvec, candidates, filters, complete)
         lexical = self._lexical.search(query, candidates, filters)
         fused = rrf([[h.chunk_id for h in dense], [h.chunk_id for h in lexical]])
+        if recent and filters.latest:
+            fused = self._recency(fused, filters.latest.toordinal())
         similarity = {h.chunk_id: h.similarity for h in dense}
         bm25 = {h.chunk_id: h.score for h in lexical}
         ranked = sorted(fused, key=lambda c: -fused[c])
@@ -207,6 +220,16 @@ class Retriever:
             if len(kept) >= k:
                 break
         return [self._with_outlets(p, filters) for p in kept]
+
+    def _recency(self, fused: dict[str, float], latest: int) -> dict[str, float]:
+        """Fused scores raised by the recency prior (undated chunks keep theirs)."""
+        out = {}
+        for cid, score in fused.items():
+            day = self._lexical.day(cid)
+            if day is not None and day != UNDATED:
+                score *= 1.0 + RECENCY_STRENGTH * 0.5 ** (max(0, latest - day) / RECENCY_HALF_LIFE)
+            out[cid] = score
+        return out
 
     def _with_outlets(self, p: Passage, filters: Filters) -> Passage:
         """The passage with the other outlets that ran its story: its article's copies and collapsed passages'."""

@@ -17,6 +17,7 @@ from langchain_core.language_models import BaseChatModel
 from . import dedup
 from . import manifest as manifest_io
 from .answer import ExtractiveAnswerer
+from .chunking import embedding_text
 from .conversation import Turn, condense
 from .embeddings import make_embeddings, spec_for
 from .errors import IndexMissing, NotFound, QuestionError, RagError
@@ -27,6 +28,7 @@ from .llm import describe as describe_llm
 from .llm import make_chat_model
 from .manifest import BuildSpec, Manifest, ManifestStore
 from .prompts import load_prompts
+from .rerank import Reranker, make_scorer
 from .retrieval import Retriever, rrf
 from .settings import Settings
 from .store import ChunkStore, open_client
@@ -94,6 +96,7 @@ class RagService:
         self._lock = threading.Lock()
         self._snapshot: _Snapshot | None = None
         self._dimension: int | None = None
+        self._reranker: Reranker | None = None
 
     # Collaborators are built on first use, so constructing the service is cheap.
     @property
@@ -209,10 +212,32 @@ class RagService:
         return q
 
     def search(self, query: str, filters: Filters = Filters(), k: int | None = None,
-               complete: bool = True) -> list[Passage]:
-        """The best passages for a query, hybrid-ranked, duplicates collapsed (see Retriever.search)."""
+               complete: bool = True, recent: bool = False) -> list[Passage]:
+        """The best passages for a query, hybrid-ranked, duplicates collapsed (see Retriever.search),
+        reordered by the RERANKER if there is one."""
+        k = k or self.settings.top_k
+        return self._reranked(query, self._fused(query, filters, k, complete, recent), k)
+
+    @property
+    def reranker(self) -> Reranker | None:
+        """The RERANKER, built on first use (a model folder is loaded when it first scores)."""
+        if self._reranker is None and self.settings.reranker.lower() != "none":
+            scorer = make_scorer(self.settings.reranker, self.settings.reranker_model,
+                                 self.settings.reranker_api_key)
+            self._reranker = Reranker(scorer, self.settings.rerank_timeout)
+        return self._reranker
+
+    def _fused(self, query: str, filters: Filters, k: int, complete: bool = True,
+               recent: bool = False) -> list[Passage]:
+        """The fused passages, as many as the reranker reorders when there is one."""
         snap = self._refresh()
-        return snap.retriever.search(query, k or self.settings.top_k, filters, self.settings.candidates, complete)
+        n = max(k, self.settings.rerank_candidates) if self.reranker else k
+        return snap.retriever.search(query, n, filters, self.settings.candidates, complete, recent)
+
+    def _reranked(self, query: str, passages: list[Passage], k: int) -> list[Passage]:
+        if self.reranker is None:
+            return passages[:k]
+        return self.reranker.rerank(query, passages, [embedding_text(p.chunk) for p in passages])[:k]
 
     def ask(self, question: str, filters: Filters = Filters()) -> Answer:
         """Answer a question from the corpus, citing passages, or say the corpus does not cover it.
@@ -258,27 +283,33 @@ class RagService:
 
         ``filter`` searches inside the window only (the whole range when the window holds
         nothing); ``boost`` fuses the search inside the window with the unrestricted one,
-        so passages from the window rank first without excluding the rest. Returns the
-        passages and the window that was actually used.
+        so passages from the window rank first without excluding the rest. Without a window,
+        a question that names no time favours newer passages (the retriever's recency prior).
+        Returns the passages and the window that was actually used.
         """
         if window is None:
-            return self.search(question, filters, k=k), None
+            # A question that does not say when usually means the latest story (with
+            # TIME_WINDOWS=off, one that does say when gets no window and no prior either).
+            undated = resolve_window(question, filters.as_of or today()) is None
+            return self.search(question, filters, k=k, recent=undated), None
         narrowed = _narrow(filters, window)
         if self.settings.time_windows == "filter":
             inside = self.search(window.query, narrowed, k=k) if narrowed else []
             if inside:
                 return inside, window
             return self.search(question, filters, k=k), None
+        n = max(k, self.settings.rerank_candidates) if self.reranker else k
         # Inside the window first: its nearest-neighbour list, the longer one, then serves the
         # search over every date too (the retriever keeps it, and the chunks fetched). The window's
         # passages are looked for among the question's nearest chunks overall, not exhaustively:
         # they only need to be found when they are close to the question.
-        inside = self.search(window.query, narrowed, k=k, complete=False) if narrowed else []
-        everywhere = self.search(window.query, filters, k=k)
+        # With a reranker, the fused passages of both searches are reranked once, together.
+        inside = self._fused(window.query, narrowed, n, complete=False) if narrowed else []
+        everywhere = self._fused(window.query, filters, n)
         fused = rrf([[p.chunk.id for p in inside], [p.chunk.id for p in everywhere]])
         by_id = {p.chunk.id: p for p in everywhere + inside}
-        ranked = sorted(by_id, key=lambda cid: -fused[cid])[:k]
-        return [by_id[cid] for cid in ranked], window if inside else None
+        ranked = sorted(by_id, key=lambda cid: -fused[cid])[:n]
+        return self._reranked(window.query, [by_id[cid] for cid in ranked], k), window if inside else None
 
     def _generative(self) -> GenerativeAnswerer:
         return GenerativeAnswerer(self.chat_model, self.prompts, self.settings,

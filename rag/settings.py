@@ -158,6 +158,11 @@ class Settings:
     min_relevance: float = 0.40  # cosine similarity a passage needs to count as on topic (summaries)
     time_windows: str = "boost"  # boost | filter | off: what "this week" in a question does (bench: boost)
     min_evidence: float = 0.45  # score the best answer sentence needs; below it: "does not cover"
+    reranker: str = "none"  # none | a CrossEncoder model folder | an http(s) /rerank endpoint URL
+    reranker_model: str = ""  # the "model" field of endpoint requests (vLLM, Jina); empty = not sent
+    reranker_api_key: str = ""
+    rerank_timeout: float = 2.0  # seconds; slower or failed reranking keeps the fused order
+    rerank_candidates: int = 20  # fused passages the reranker reorders
 
     # LLM answer mode (LLM_PROVIDER=none keeps the extractive answers)
     llm_provider: str = "none"  # none | openai | anthropic | ollama | any init_chat_model provider
@@ -228,6 +233,11 @@ class Settings:
             min_relevance=_float(env, "MIN_RELEVANCE", d.min_relevance),
             time_windows=_choice(env, "TIME_WINDOWS", d.time_windows, ("filter", "boost", "off")),
             min_evidence=_float(env, "MIN_EVIDENCE", d.min_evidence),
+            reranker=env.get("RERANKER", "").strip() or d.reranker,
+            reranker_model=env.get("RERANKER_MODEL", "").strip(),
+            reranker_api_key=env.get("RERANKER_API_KEY", "").strip(),
+            rerank_timeout=_float(env, "RERANK_TIMEOUT", d.rerank_timeout),
+            rerank_candidates=_int(env, "RERANK_CANDIDATES", d.rerank_candidates, minimum=1),
             llm_provider=env.get("LLM_PROVIDER", "").strip().lower() or d.llm_provider,
             llm_model=env.get("LLM_MODEL", "").strip(),
             llm_base_url=env.get("LLM_BASE_URL", "").strip(),
@@ -272,11 +282,29 @@ class Settings:
             raise SettingsError(f"LLM_PROVIDER={self.llm_provider} needs LLM_MODEL")
         if self.llm_timeout <= 0:
             raise SettingsError("LLM_TIMEOUT must be positive")
+        if self.rerank_timeout <= 0:
+            raise SettingsError("RERANK_TIMEOUT must be positive")
+        self._check_reranker()
         if self.feed_timeout <= 0:
             raise SettingsError("FEED_TIMEOUT must be positive")
         if self.feed_max_page_mb <= 0:
             raise SettingsError("FEED_MAX_PAGE_MB must be positive")
         return self
+
+    def _check_reranker(self) -> None:
+        from urllib.parse import urlsplit
+
+        value = self.reranker
+        if value.lower() == "none":
+            return
+        if value.lower().startswith(("http://", "https://")):
+            if not urlsplit(value).hostname:
+                raise SettingsError(f"RERANKER must be none, a CrossEncoder model folder or an http(s) URL "
+                                    f"of a /rerank endpoint, got {value!r}")
+            return
+        if not (Path(value).expanduser() / "config.json").is_file():
+            raise SettingsError(f"RERANKER={value} is not a CrossEncoder model folder (no config.json there); "
+                                "set it to none, a model folder or an http(s) /rerank URL")
 
     @property
     def max_file_bytes(self) -> int:

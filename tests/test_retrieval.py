@@ -104,3 +104,45 @@ def test_a_search_among_the_nearest_chunks_returns_the_head_of_the_exact_ranking
         assert found == exact[:len(found)], nearest
         heads.append(len(found))
     assert heads[0] < len(exact) and heads[-1] == len(exact)
+
+
+# The same council decides the same thing twice, weeks apart; the older report repeats the question's words more.
+TARIFF = {
+    "tariff-jan.md": {
+        "title": "Riverton council sets the water tariff",
+        "published": "2024-01-10", "source": "riverton-gazette", "url": "https://gazette.example/tariff-jan",
+        "text": ("The Riverton council set the water tariff at 2.10 euros per cubic metre on Monday. The water "
+                 "tariff set by the council applies to every household in Riverton."),
+    },
+    "tariff-apr.md": {
+        "title": "Riverton raises water prices again",
+        "published": "2024-04-08", "source": "riverton-gazette", "url": "https://gazette.example/tariff-apr",
+        "text": ("Riverton's council raised the price of water to 2.45 euros per cubic metre on Monday, "
+                 "the second increase this year."),
+    },
+}
+
+
+def test_a_question_without_time_favours_the_latest_story(settings, embeddings):
+    from dataclasses import replace as with_
+    from datetime import date
+
+    from rag.service import RagService
+    from rag.types import Filters
+
+    from .conftest import write_corpus
+
+    write_corpus(settings.corpus_dir, TARIFF)
+    service = RagService(settings, embeddings=embeddings)
+    service.reindex()
+    question = "What did the Riverton council set the water tariff at?"
+    filters = Filters(as_of=date(2024, 4, 12))
+    retriever = service._refresh().retriever
+    plain = retriever.search(question, 2, filters)
+    assert plain[0].chunk.published == date(2024, 1, 10)  # without the prior, the older report ranks first
+    passages, window = service.retrieve(question, filters, k=2)
+    assert window is None
+    assert passages[0].chunk.published == date(2024, 4, 8)
+    # Asked in January, before the second story, the prior has nothing newer to prefer.
+    early, _ = service.retrieve(question, with_(filters, as_of=date(2024, 1, 20)), k=2)
+    assert [p.chunk.published for p in early] == [date(2024, 1, 10)]
