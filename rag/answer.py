@@ -79,7 +79,7 @@ MAX_CANDIDATES_PER_SENTENCE = 12
 # A question naming something no retrieved passage mentions is refused unless its best sentence
 # scores at least this (MIN_EVIDENCE is the floor for every question). Chosen with
 # `python -m rag.bench calibrate` on even weeks (false refusals 1.1%, unanswerable questions
-# refused 30.3%: the knee of the curve) and checked on odd weeks (2.7%, 39.1%).
+# refused 27.3%: the most refused before false refusals rise) and checked on odd weeks (2.6%, 39.1%).
 MISSING_NAME_EVIDENCE = 0.75
 # Sentences scoring under this are not searched for candidates (independent of MIN_EVIDENCE, the
 # refusal threshold, which is calibrated on its own).
