@@ -65,7 +65,8 @@ PROXIMITY_WEIGHT = 0.4
 UNIT_BONUS = 0.2  # "how many states": a number followed by "states"
 PREPOSITION_BONUS = 0.3  # "Since when": a date right after "since"
 PERSON_BONUS = 0.15  # "who": a name shaped like a person's ("Michelle Yeoh", not a film title)
-WINDOW_BONUS = 1.0  # "this week": a candidate from an article dated in that week
+WINDOW_BONUS = 1.0
+TITLE_BONUS = 0.5  # a candidate its passage's headline names (chosen on the first half of the weeks)
 QUESTION_SHARE = 0.5  # a candidate with more of its words in the question restates it
 # "Which country": how much a candidate's fit to the X (cosine of their embeddings, "country" and
 # "New Zealand" against "Jacinda Ardern") counts; only the best TYPE_CHECKED candidates are embedded.
@@ -275,6 +276,8 @@ class ExtractiveAnswerer:
                     support *= 1 + PREPOSITION_BONUS
                 if self._in_window(c.passage):
                     support *= 1 + WINDOW_BONUS
+                if f" {k} " in f" {extract.key(c.passage.chunk.title)} ":
+                    support *= 1 + TITLE_BONUS  # the headline names it
                 if qtype.person and extract.person_like(span.text):
                     support *= 1 + PERSON_BONUS
                 short = found.setdefault(k, _Short(k, span.text))
