@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from rag.bench.__main__ import _ours_folder
+from rag.bench.index import ours_folder
 from rag.bench.data import Question, load_questions
 from rag.bench.verify import main, reasons, summarise, swap, trials
 from rag.service import RagService
@@ -51,7 +51,7 @@ def bench(tmp_path_factory, embeddings):
     (root / "questions.jsonl").write_text("".join(json.dumps(q) + "\n" for q in QUESTIONS), encoding="utf-8")
     settings = replace(Settings(), llm_provider="none")
     data = root / "data"
-    service = RagService(replace(settings, data_dir=data / _ours_folder(settings)), embeddings=embeddings)
+    service = RagService(replace(settings, data_dir=data / ours_folder(settings)), embeddings=embeddings)
     service.reindex(corpus)
     return root, data, service
 

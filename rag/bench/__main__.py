@@ -16,7 +16,6 @@ Indexes the articles (reusing an index already in DIR), asks every question with
 from __future__ import annotations
 
 import argparse
-import filecmp
 import json
 import logging
 import sys
@@ -25,30 +24,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..cli import TerminalProgress
-from ..fsutil import place_file
 from ..settings import Settings, load_dotenv_once
 from ..types import Filters
+from .index import add_data_arguments, corpus_folder, ours_folder
 from .data import WEEK_HALVES, contains_answer, first_hit, load_ids, load_questions, percentile, weeks
 
 log = logging.getLogger(__name__)
-
-
-def _corpus_folder(data_dir: Path, articles: Path) -> Path:
-    """A corpus folder holding just the articles file (a hard link to it, or a copy), read as is."""
-    folder = data_dir / "corpus"
-    folder.mkdir(parents=True, exist_ok=True)
-    placed = folder / articles.name
-    if placed.is_symlink() or placed.exists():
-        if not placed.is_symlink() and filecmp.cmp(placed, articles):  # the same link or an equal copy
-            return folder
-        placed.unlink()
-    place_file(articles, placed)
-    return folder
-
-
-def _ours_folder(settings: Settings) -> str:
-    """One bench index per embedding runtime: their vectors differ."""
-    return "ours" if settings.embedding_runtime == "torch" else f"ours-{settings.embedding_runtime}"
 
 
 K_MAX = 20  # passages retrieved per question: recall@k is reported for k = 1..20
@@ -97,7 +78,7 @@ def run_ours(settings: Settings, articles: Path, questions, progress, answers: b
     from ..timeframe import resolve
 
     service = RagService(settings)
-    report = service.reindex(_corpus_folder(settings.data_dir, articles), progress=progress)
+    report = service.reindex(corpus_folder(settings.data_dir, articles), progress=progress)
     stats = service.stats()
     records = []
     for i, q in enumerate(questions, start=1):
@@ -277,10 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         return importlib.import_module(f"{__package__}.{argv[0]}").main(argv[1:])
     p = argparse.ArgumentParser(prog="python -m rag.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--articles", type=Path, required=True, help="articles (.jsonl or .jsonl.gz)")
-    p.add_argument("--questions", type=Path, required=True, help="questions (.jsonl)")
-    p.add_argument("--data-dir", type=Path, default=Path("bench-data"),
-                   help="where the bench indexes live (default ./bench-data; reused between runs)")
+    add_data_arguments(p)
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument("--weeks", choices=WEEK_HALVES, default="all",
                    help="only the questions of the first or second half of the weeks (the corpus stays whole)")
@@ -306,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     load_dotenv_once()
     settings = Settings.from_env()
-    settings = replace(settings, data_dir=args.data_dir / _ours_folder(settings))
+    settings = replace(settings, data_dir=args.data_dir / ours_folder(settings))
     if not args.llm:
         settings = replace(settings, llm_provider="none")
     elif not settings.llm_enabled:

@@ -20,17 +20,16 @@ import argparse
 import gzip
 import json
 import sys
-from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
 from ..answer import MISSING_NAME_EVIDENCE, ExtractiveAnswerer, missing_names
 from ..context import Numbered, PassageBook
-from ..settings import Settings
 from ..text import split_sentences
 from ..types import Filters
 from ..verify import Verifier
 from .data import contains_answer, load_questions
+from .index import add_data_arguments, open_index
 
 SHIFT = timedelta(days=120)
 
@@ -142,18 +141,11 @@ def calibrate_verifier(service, questions) -> dict:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m rag.bench.calibrate", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--articles", type=Path, required=True)
-    p.add_argument("--questions", type=Path, required=True)
-    p.add_argument("--data-dir", type=Path, default=Path("bench-data"))
+    add_data_arguments(p)
     p.add_argument("--limit", type=int, help="use about N questions, spread over the whole set")
     p.add_argument("--json", action="store_true", help="print everything as JSON")
     args = p.parse_args(argv)
-    from ..service import RagService
-
-    from . import __main__ as bench
-
-    settings = Settings.from_env()
-    service = RagService(replace(settings, data_dir=args.data_dir / bench._ours_folder(settings), llm_provider="none"))
+    service = open_index(args.data_dir)
     questions = load_questions(args.questions)
     if args.limit:
         questions = questions[::max(1, len(questions) // args.limit)]

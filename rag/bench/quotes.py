@@ -14,13 +14,11 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-from dataclasses import replace
-from pathlib import Path
 
 from ..ingest import load_corpus
 from ..sentences import SENTENCE, mark
-from ..settings import Settings, load_dotenv_once
 from ..types import Citation, Filters
+from .index import add_data_arguments, corpus_folder, open_index
 
 
 def kind_of(citation: Citation, text: str) -> str:
@@ -34,23 +32,17 @@ def kind_of(citation: Citation, text: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m rag.bench quotes", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--articles", type=Path, required=True, help="the articles the bench index was built from")
-    p.add_argument("--data-dir", type=Path, default=Path("bench-data"))
+    add_data_arguments(p, questions=False)
     p.add_argument("--sample", type=int, default=40, help="articles sampled (default 40)")
     p.add_argument("--show", type=int, default=30, help="quoted sentences printed to read by eye (default 30)")
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args(argv)
-    from ..service import RagService
-    from . import __main__ as bench
-
-    load_dotenv_once()
-    settings = Settings.from_env()
-    service = RagService(replace(settings, data_dir=args.data_dir / bench._ours_folder(settings), llm_provider="none"))
+    service = open_index(args.data_dir)
     refs = service.find_articles("", limit=10 ** 9)
     rng = random.Random(args.seed)
     chosen = rng.sample(refs, min(args.sample, len(refs)))
     quotes: list[tuple[str, str, str]] = []  # (where, kind, quote)
-    articles, _ = load_corpus(bench._corpus_folder(service.settings.data_dir, args.articles))
+    articles, _ = load_corpus(corpus_folder(service.settings.data_dir, args.articles))
     texts = {a.id: a.text for a in articles}  # the cleaned text, as indexed: quotes' spans index into it
 
     def article_text(article_id: str) -> str:

@@ -27,14 +27,13 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 
-from ..settings import Settings, load_dotenv_once
 from ..text import split_sentences
 from ..types import Filters, Passage
 from ..verify import Claim, Verifier, _figures
 from .data import WEEK_HALVES, Question, contains_answer, load_questions, weeks
+from .index import add_data_arguments, open_index
 
 log = logging.getLogger(__name__)
 
@@ -162,14 +161,9 @@ def table(rows: Sequence[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .__main__ import _ours_folder
-
     p = argparse.ArgumentParser(prog="python -m rag.bench verify", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--articles", type=Path, required=True, help="articles (.jsonl or .jsonl.gz)")
-    p.add_argument("--questions", type=Path, required=True, help="questions (.jsonl) with choices")
-    p.add_argument("--data-dir", type=Path, default=Path("bench-data"),
-                   help="where `python -m rag.bench` built its index (default ./bench-data)")
+    add_data_arguments(p)
     p.add_argument("--limit", type=int, help="only the first N questions (after --weeks)")
     p.add_argument("--weeks", choices=WEEK_HALVES, default="all",
                    help="only the questions of the first or second half of the weeks (default: all)")
@@ -181,17 +175,13 @@ def main(argv: list[str] | None = None) -> int:
         if not f.is_file():
             print(f"error: {f} is not a file", file=sys.stderr)
             return 1
-    load_dotenv_once()
-    settings = Settings.from_env()
-    settings = replace(settings, data_dir=args.data_dir / _ours_folder(settings), llm_provider="none")
+    service = open_index(args.data_dir)
+    settings = service.settings
     if not (settings.data_dir / "manifest.json").is_file():
         print(f"error: no bench index in {settings.data_dir}; build it first with "
               f"`python -m rag.bench --articles {args.articles} --questions {args.questions} "
               f"--data-dir {args.data_dir} --retrieval-only`", file=sys.stderr)
         return 1
-    from ..service import RagService
-
-    service = RagService(settings)
     questions = weeks(load_questions(args.questions), args.weeks)
     if args.limit:
         questions = questions[:args.limit]
