@@ -202,16 +202,15 @@ class ExtractiveAnswerer:
         candidates = self._candidates(passages, short_lines)
         return self._score(question, candidates) if candidates else []
 
-    def covered(self, question: str, passages: Sequence[Passage]) -> bool:
-        """Whether the passages hold a sentence close enough to the question to answer it."""
-        scored = self.evidence(question, passages)
-        return bool(scored) and scored[0].score >= self._min_evidence
+    def covers(self, scored: Sequence[_Candidate]) -> bool:
+        """Whether scored evidence (from :meth:`evidence`) holds a sentence close enough to answer."""
+        best = next((c for c in scored if c.kind == SENTENCE), None)
+        return best is not None and best.score >= self._min_evidence
 
     def answer(self, question: str, passages: Sequence[Passage],
                window: tuple[date | None, date] | None = None) -> Answer:
         """The answer from ``passages``; ``window`` is the (since, until) the question's own time
         words ask about ("this week"): candidates from articles dated in it count more."""
-        self._window = window
         scored = self.evidence(question, passages, short_lines=True)
         sentences = [c for c in scored if c.kind == SENTENCE]
         missing = missing_names(question, passages)
@@ -222,20 +221,19 @@ class ExtractiveAnswerer:
         qtype = extract.analyse(question)
         if not qtype.factoid:  # "What happened ...?", "Why ...?": the sentences that say it best
             return self._sentences_only(question, sentences, passages)
-        shorts = self._shorts(question, qtype, scored)
+        shorts = self._shorts(question, qtype, scored, window)
         # A clear winner beats the runner-up by CLEAR_MARGIN; a lone candidate must beat the floor so.
         runner_up = max(shorts[1].score if len(shorts) > 1 else 0.0, CANDIDATE_FLOOR)
         if shorts and shorts[0].score >= CLEAR_MARGIN * runner_up:
             return self._with_short(question, shorts[0], sentences, passages)
         return self._without_short(question, shorts, sentences, passages)
 
-    def hints(self, question: str, passages: Sequence[Passage]) -> str:
-        """For a written answer: what the question asks for and the candidates the passages give."""
+    def hints(self, question: str, scored: Sequence[_Candidate]) -> str:
+        """For a written answer: what the question asks for and the candidates the scored evidence
+        (:meth:`evidence` with short lines) gives."""
         qtype = extract.analyse(question)
         if not qtype.factoid:
             return ""
-        scored = self.evidence(question, passages, short_lines=True)
-        self._window = None
         names = [s.text for s in self._shorts(question, qtype, scored)[:HINTED_CANDIDATES]]
         kind = {extract.NAME: "a name", extract.DATE: "a date", extract.NUMBER: "a number"}.get(qtype.kind, "")
         asked = " ".join(x for x in (kind, f"({qtype.expected})" if qtype.expected else "") if x) or qtype.expected
@@ -246,7 +244,8 @@ class ExtractiveAnswerer:
 
     # --- short answers -------------------------------------------------------------------------
 
-    def _shorts(self, question: str, qtype: extract.QuestionType, scored: list[_Candidate]) -> list[_Short]:
+    def _shorts(self, question: str, qtype: extract.QuestionType, scored: Sequence[_Candidate],
+                window: tuple[date | None, date] | None = None) -> list[_Short]:
         """Candidate short answers of the kind the question asks for, best first."""
         asked = _words(question)
         qterms = set(terms([extract.question_part(question)])[0]) or set(terms([question])[0])
@@ -274,7 +273,7 @@ class ExtractiveAnswerer:
                 if qtype.preposition and re.search(rf"\b{qtype.preposition}\s+(?:the\s+)?$",
                                                    c.text[:span.start], re.IGNORECASE):
                     support *= 1 + PREPOSITION_BONUS
-                if self._in_window(c.passage):
+                if _in_window(c.passage, window):
                     support *= 1 + WINDOW_BONUS
                 if f" {k} " in f" {extract.key(c.passage.chunk.title)} ":
                     support *= 1 + TITLE_BONUS  # the headline names it
@@ -298,14 +297,6 @@ class ExtractiveAnswerer:
             s.weight = 1 + TYPE_WEIGHT * float(fit)
         return sorted(top, key=lambda s: -s.score) + shorts[TYPE_CHECKED:]
 
-    def _in_window(self, passage: Passage) -> bool:
-        window = getattr(self, "_window", None)
-        published = passage.chunk.published
-        if window is None or published is None:
-            return False
-        since, until = window
-        return (since is None or published >= since) and published <= until
-
     def _with_short(self, question: str, short: _Short, sentences: list[_Candidate],
                     passages: Sequence[Passage]) -> Answer:
         """``**short** [n] — the one or two sentences that support it``."""
@@ -317,12 +308,10 @@ class ExtractiveAnswerer:
                 continue
             support.append(c)
         shown = _full_name(short.text, [c for _, c, _ in short.occurrences()])
-        notes = []
         rival, notice = self._rival(support[0], sentences) if support[0].kind == SENTENCE else (None, "")
         if rival is not None:
             support = [support[0], rival]
-            notes.append(notice)
-        return self._compose(question, support, passages, short=shown, notice="; ".join(notes))
+        return self._compose(question, support, passages, short=shown, notice=notice)
 
     def _without_short(self, question: str, shorts: list[_Short], sentences: list[_Candidate],
                        passages: Sequence[Passage]) -> Answer:
@@ -331,18 +320,20 @@ class ExtractiveAnswerer:
         named = [s for s in shorts if s.quotable() is not None][:NAMED_CANDIDATES]
         # A sentence that gives a candidate leads; one that only restates the question does not.
         picks = [s.quotable() for s in named] + sentences
-        chosen = self._choose([c for c in picks if c.kind == SENTENCE], ranked=False)
-        rival, notice = self._rival(chosen[0], sentences)
-        if rival is not None and all(rival is not c for c in chosen):
-            chosen = [chosen[0], rival, *chosen[1:MAX_SENTENCES - 1]]
+        chosen, notice = self._with_rival(self._choose([c for c in picks if c.kind == SENTENCE], ranked=False),
+                                          sentences)
         return self._compose(question, chosen, passages, named=named, notice=notice)
 
     def _sentences_only(self, question: str, sentences: list[_Candidate], passages: Sequence[Passage]) -> Answer:
-        chosen = self._choose(sentences)
+        chosen, notice = self._with_rival(self._choose(sentences), sentences)
+        return self._compose(question, chosen, passages, notice=notice)
+
+    def _with_rival(self, chosen: list[_Candidate], sentences: list[_Candidate]) -> tuple[list[_Candidate], str]:
+        """The chosen sentences with another outlet's differing figure second, and the notice saying so."""
         rival, notice = self._rival(chosen[0], sentences)
         if rival is not None and all(rival is not c for c in chosen):
             chosen = [chosen[0], rival, *chosen[1:MAX_SENTENCES - 1]]
-        return self._compose(question, chosen, passages, notice=notice)
+        return chosen, notice
 
     # --- sentences -----------------------------------------------------------------------------
 
@@ -451,6 +442,15 @@ class ExtractiveAnswerer:
             text = " ".join(parts)
         return Answer(question=question, text=text, refused=False, citations=tuple(citations),
                       mode="extractive", passages=tuple(passages), notice=notice, short=_flat(short))
+
+
+def _in_window(passage: Passage, window: tuple[date | None, date] | None) -> bool:
+    """Whether the passage's article is dated inside the (since, until) window."""
+    published = passage.chunk.published
+    if window is None or published is None:
+        return False
+    since, until = window
+    return (since is None or published >= since) and published <= until
 
 
 def _cite(c: _Candidate, n: int) -> Citation:

@@ -106,9 +106,10 @@ class GenerativeAnswerer:
                 # One search serves both the model (the best few) and a fallback (all of them).
                 passages = self._search(question, filters, max(self._settings.top_k, 8))
                 shown = passages[:self._settings.top_k + 1]
-                if not self._extractive.covered(question, shown):
+                scored = self._extractive.evidence(question, shown, short_lines=True)  # embedded once
+                if not self._extractive.covers(scored):
                     return refusal(question)
-                text = self._single_pass(question, shown, book, deadline)
+                text = self._single_pass(question, shown, book, deadline, self._extractive.hints(question, scored))
         except LLMUnavailable as exc:
             return self._fallback(question, filters, f"{exc}; showing an extractive answer instead", passages)
         return self._finish(question, filters, text, book, passages)
@@ -120,9 +121,8 @@ class GenerativeAnswerer:
         return self._settings.llm_context_tokens - used - self._settings.llm_max_output_tokens - _MARGIN
 
     def _single_pass(self, question: str, passages: Sequence[Passage], book: PassageBook,
-                     deadline: float) -> str:
+                     deadline: float, hints: str = "") -> str:
         system = self._prompts.render("answer_system", max_sentences=MAX_SENTENCES)
-        hints = self._extractive.hints(question, passages)
         frame = self._prompts.render("answer_user", passages="", question=question, hints=hints)
         items = fit(book.add(passages), self._budget(system, frame))
         book.shown(items)
