@@ -7,7 +7,6 @@ service and the command line.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import pytest
 
@@ -85,7 +84,12 @@ AWARDS = {
 
 @pytest.fixture
 def awards(service, settings):
-    write_corpus(settings.corpus_dir, AWARDS)
+    return indexed_with(service, settings, AWARDS)
+
+
+def indexed_with(service, settings, articles: dict):
+    """The service over just these articles, indexed."""
+    write_corpus(settings.corpus_dir, articles)
     service.reindex()
     return service
 
@@ -147,13 +151,12 @@ def test_one_number_per_article(awards):
 
 
 def test_without_a_clear_winner_no_short_answer_is_claimed(service, settings):
-    write_corpus(settings.corpus_dir, {
+    indexed_with(service, settings, {
         "chair.md": {"title": "Council to name a transport chair", "published": "2024-05-01", "source": "gazette",
                      "url": "https://a.example/1",
                      "text": "Either Ana Ruiz or Tomas Brekke will chair the new transport committee of the "
                              "Riverton council, the mayor said on Monday."},
     })
-    service.reindex()
     answer = service.ask("Who will chair the new transport committee of the Riverton council?")
     assert not answer.refused
     assert answer.short == "" and not answer.text.startswith("**")
@@ -161,13 +164,12 @@ def test_without_a_clear_winner_no_short_answer_is_claimed(service, settings):
 
 
 def test_a_refusal_says_what_was_found_and_what_to_try(service, settings):
-    write_corpus(settings.corpus_dir, {
+    indexed_with(service, settings, {
         "a.md": {"title": "Cup final preview", "published": "2024-05-01", "source": "sports-a",
                  "url": "https://a.example/1",
                  "text": "Riverton Rovers and Port Aldine meet in the cup final on Saturday. Both teams are "
                          "unbeaten this season and the match is sold out."},
     })
-    service.reindex()
     answer = service.ask("Did Lumetra open its battery factory in Valdoria?")  # named nowhere in the corpus
     assert answer.refused and not answer.citations
     assert "“Cup final preview”" in answer.text and "date range" in answer.text
@@ -195,7 +197,7 @@ def test_cli_json_has_the_short_answer(awards, settings, capsys, monkeypatch):
 
 
 def test_a_one_word_winner_is_shown_in_its_full_form(service, settings):
-    write_corpus(settings.corpus_dir, {
+    indexed_with(service, settings, {
         "bucks.md": {"title": "Milwaukee Bucks clinch a playoff spot", "published": "2023-03-20",
                      "source": "hoops-daily", "url": "https://hoops.example/bucks",
                      "text": "The Bucks are the first team in the league to reach 50 wins this season.\n"
@@ -204,7 +206,6 @@ def test_a_one_word_winner_is_shown_in_its_full_form(service, settings):
                           "url": "https://wire.example/bucks",
                           "text": "The Bucks became the first team to reach 50 wins on Sunday night."},
     })
-    service.reindex()
     answer = service.ask("Which team was the first to reach 50 wins this season?")
     assert answer.short == "Milwaukee Bucks"
     assert answer.text.startswith("**Milwaukee Bucks** [1] —")
