@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .fsutil import SqliteFile
 from .types import Answer
 
 log = logging.getLogger(__name__)
@@ -60,17 +61,11 @@ class FeedbackStore:
     def __init__(self, path: Path, salt: bytes | None = None) -> None:
         self.path = Path(path)
         self._salt = salt
-        self._ready = False
-        self._setup = threading.Lock()
+        self._setup = threading.Lock()  # the salt is made once
+        self._db = SqliteFile(self.path, _SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
-        with self._setup:
-            if not self._ready:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with closing(sqlite3.connect(self.path, timeout=10)) as conn, conn:
-                    conn.execute(_SCHEMA)
-                self._ready = True
-        return sqlite3.connect(self.path, timeout=10)
+        return self._db.connect()
 
     def salt(self) -> bytes:
         """The per-install salt, created on first use."""

@@ -1,10 +1,13 @@
-"""Writing corpus and state files so that a crash leaves the old file or the new one, never half of one."""
+"""Files written so that a crash leaves the old file or the new one, never half of one; SQLite files set up on first use."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import tempfile
+import threading
+from contextlib import closing
 from pathlib import Path
 
 
@@ -33,3 +36,23 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+class SqliteFile:
+    """One SQLite file whose schema is created on first use; a connection per call, so any
+    thread may use it."""
+
+    def __init__(self, path: Path, schema: str) -> None:
+        self.path = Path(path)
+        self._schema = schema
+        self._ready = False
+        self._setup = threading.Lock()
+
+    def connect(self) -> sqlite3.Connection:
+        with self._setup:
+            if not self._ready:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with closing(sqlite3.connect(self.path, timeout=10)) as conn, conn:
+                    conn.executescript(self._schema)
+                self._ready = True
+        return sqlite3.connect(self.path, timeout=10)

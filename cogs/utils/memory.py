@@ -12,7 +12,6 @@ import json
 import logging
 import secrets
 import sqlite3
-import threading
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, fields
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.conversation import MAX_TURNS, Turn
+from rag.fsutil import SqliteFile
 from rag.types import Answer, Chunk, Citation, Passage
 
 log = logging.getLogger(__name__)
@@ -117,17 +117,10 @@ class _Database:
     def __init__(self, path: Path, clock: Callable[[], datetime] | None = None) -> None:
         self.path = Path(path)
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._ready = False
-        self._setup = threading.Lock()
+        self._file = SqliteFile(self.path, _SCHEMA)
 
     def connect(self) -> sqlite3.Connection:
-        with self._setup:
-            if not self._ready:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with closing(sqlite3.connect(self.path, timeout=10)) as conn, conn:
-                    conn.executescript(_SCHEMA)
-                self._ready = True
-        return sqlite3.connect(self.path, timeout=10)
+        return self._file.connect()
 
     def now(self) -> str:
         return self._clock().isoformat(timespec="seconds")
