@@ -14,7 +14,7 @@ $(STAMP): requirements.txt requirements-nodeps.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
-	$(PY) -m rag.quantized prepare
+	$(PY) -m rag.index.quantized prepare
 	touch $(STAMP)
 
 # Index corpus/ (incrementally), then start the bot, or the terminal chat without DISCORD_TOKEN.

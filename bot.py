@@ -9,10 +9,10 @@ import os
 import sys
 
 from rag.cli import chat
-from rag.errors import RagError
+from rag.core.errors import RagError
 from rag.service import RagService
-from rag.settings import Settings, SettingsError, load_dotenv_once
-from rag.types import Filters
+from rag.core.settings import Settings, SettingsError, load_dotenv_once
+from rag.core.types import Filters
 
 log = logging.getLogger("bot")
 

@@ -21,12 +21,12 @@ from cogs.utils.errors import report_interaction_error
 from cogs.utils.memory import AnswerMemory, ThreadMemory
 from cogs.utils.visibility import log_trap
 from cogs.utils.views import AnswerButton
-from rag.errors import RagError
-from rag.feedback import FeedbackStore
-from rag.fsutil import atomic_write
+from rag.core.errors import RagError
+from rag.answer.feedback import FeedbackStore
+from rag.core.fsutil import atomic_write
 from rag.service import RagService
-from rag.settings import Settings
-from rag.tokens import count_tokens
+from rag.core.settings import Settings
+from rag.core.tokens import count_tokens
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from rag.errors import RagError, ReindexBusy
-from rag.feeds import feed_statuses
+from rag.core.errors import RagError, ReindexBusy
+from rag.sources.feeds import feed_statuses
 
 from .utils import format as fmt
 from .utils.checks import admin_only, member_is_admin
@@ -23,7 +23,7 @@ from .utils.visibility import trap_notes
 if TYPE_CHECKING:
     from newsbot import NewsBot
     from rag.service import RagService
-    from rag.types import IndexReport
+    from rag.core.types import IndexReport
 
 log = logging.getLogger(__name__)
 

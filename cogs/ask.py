@@ -11,8 +11,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from rag.conversation import Turn
-from rag.types import Filters
+from rag.answer.conversation import Turn
+from rag.core.types import Filters
 
 from .help import asks_for_help
 from .utils import format as fmt

@@ -1,6 +1,6 @@
 """Feed subscriptions: /feeds add, remove, list and sync (admins only), and the periodic sync.
 
-The work is done by the core's ``rag.feeds.FeedSync`` in a worker thread. A sync (from the
+The work is done by the core's ``rag.sources.feeds.FeedSync`` in a worker thread. A sync (from the
 loop or /feeds sync) holds ``bot.reindexing``, the lock /reindex and /ingest take, so a
 feed sync and a reindex never run at the same time in this bot; the core's file locks cover
 other processes (``python -m rag index``, ``python -m rag feeds sync``).
@@ -16,8 +16,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from rag.errors import RagError, ReindexBusy
-from rag.feeds import FeedError, FeedSync
+from rag.core.errors import RagError, ReindexBusy
+from rag.sources.feeds import FeedError, FeedSync
 
 from .admin import show_report
 from .utils import format as fmt

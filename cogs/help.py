@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from rag.errors import RagError
+from rag.core.errors import RagError
 
 from .utils import format as fmt
 from .utils.checks import member_is_admin
@@ -18,7 +18,7 @@ from .utils.checks import member_is_admin
 if TYPE_CHECKING:
     from newsbot import NewsBot
     from rag.service import IndexStats
-    from rag.types import ArticleRef
+    from rag.core.types import ArticleRef
 
 log = logging.getLogger(__name__)
 

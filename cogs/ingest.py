@@ -10,8 +10,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from rag.errors import ReindexBusy
-from rag.uploads import REJECTED, SUFFIXES, Upload, UploadReport, check_upload, save_uploads
+from rag.core.errors import ReindexBusy
+from rag.sources.uploads import REJECTED, SUFFIXES, Upload, UploadReport, check_upload, save_uploads
 
 from .admin import run_reindex, show_report
 from .utils import format as fmt
@@ -27,7 +27,7 @@ _FILE = f"An article file ({', '.join(SUFFIXES)})"
 
 
 class Ingest(commands.Cog):
-    """Uploads through the core's ``rag.uploads``, then the same incremental reindex as /reindex."""
+    """Uploads through the core's ``rag.sources.uploads``, then the same incremental reindex as /reindex."""
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot

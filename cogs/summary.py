@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from rag.types import Answer
+from rag.core.types import Answer
 
 from .utils import format as fmt
 from .utils.options import Day, Question, article_choices, check_question, make_filters

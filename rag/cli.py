@@ -12,13 +12,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import RagError
-from .links import defang
-from .settings import Settings, SettingsError, load_dotenv_once
-from .types import Answer, Filters, IndexReport
+from .core.errors import RagError
+from .core.links import defang
+from .core.settings import Settings, SettingsError, load_dotenv_once
+from .core.types import Answer, Filters, IndexReport
 
 if TYPE_CHECKING:
-    from .timeline import Timeline
+    from .answer.timelines import Timeline
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ def feeds_command(args: argparse.Namespace, settings: Settings, service) -> int:
     """`python -m rag feeds sync|list|add|remove`; the exit status."""
     from dataclasses import asdict
 
-    from .feeds import FeedSync, format_statuses, format_sync_report
+    from .sources.feeds import FeedSync, format_statuses, format_sync_report
 
     feeds = FeedSync(settings, service)
     if args.feeds_command == "add":

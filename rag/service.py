@@ -14,32 +14,32 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
-from . import dedup
-from . import manifest as manifest_io
-from .answer import ExtractiveAnswerer
-from .chunking import embedding_text
-from .conversation import Turn, condense
-from .embeddings import make_embeddings, spec_for
-from .errors import IndexMissing, NotFound, QuestionError, RagError
-from .generate import GenerativeAnswerer
-from .indexer import Indexer, Progress, no_progress, build_lexical
-from .lexical import LexicalIndex
-from .llm import describe as describe_llm
-from .llm import make_chat_model
-from .manifest import BuildSpec, Manifest, ManifestStore
-from .prompts import load_prompts
-from .rerank import Reranker, make_scorer
-from .retrieval import Retriever, rrf
-from .settings import Settings
-from .store import ChunkStore, open_client
-from .tokens import count_tokens
-from .timeframe import Window
-from .timeframe import resolve as resolve_window
-from .timeline import Timeline, build_timeline
-from .summarize import (TOPIC_ARTICLES, TOPIC_NOT_COVERED, ExtractiveSummarizer, Sentence, distinct_articles,
+from .index import dedup
+from .index import manifest as manifest_io
+from .answer.extractive import ExtractiveAnswerer
+from .index.chunking import embedding_text
+from .answer.conversation import Turn, condense
+from .index.embeddings import make_embeddings, spec_for
+from .core.errors import IndexMissing, NotFound, QuestionError, RagError
+from .answer.generative import GenerativeAnswerer
+from .index.indexer import Indexer, Progress, no_progress, build_lexical
+from .index.lexical import LexicalIndex
+from .answer.llm import describe as describe_llm
+from .answer.llm import make_chat_model
+from .index.manifest import BuildSpec, Manifest, ManifestStore
+from .answer.prompts import load_prompts
+from .search.rerank import Reranker, make_scorer
+from .search.retrieval import Retriever, rrf
+from .core.settings import Settings
+from .index.store import ChunkStore, open_client
+from .core.tokens import count_tokens
+from .search.timeframe import Window
+from .search.timeframe import resolve as resolve_window
+from .answer.timelines import Timeline, build_timeline
+from .answer.summaries import (TOPIC_ARTICLES, TOPIC_NOT_COVERED, ExtractiveSummarizer, Sentence, distinct_articles,
                         sentences_of)
-from .types import Answer, ArticleRef, Filters, IndexReport, Passage
-from .verify import Verifier
+from .core.types import Answer, ArticleRef, Filters, IndexReport, Passage
+from .answer.verify import Verifier
 
 log = logging.getLogger(__name__)
 

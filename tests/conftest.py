@@ -11,11 +11,11 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from rag.embeddings import make_embeddings  # noqa: E402
+from rag.index.embeddings import make_embeddings  # noqa: E402
 from rag.service import RagService  # noqa: E402
-from rag.settings import Settings  # noqa: E402
-from rag.store import day_number  # noqa: E402
-from rag.types import Chunk, Filters  # noqa: E402
+from rag.core.settings import Settings  # noqa: E402
+from rag.index.store import day_number  # noqa: E402
+from rag.core.types import Chunk, Filters  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import discord
 from discord import app_commands
 
-from rag.settings import Settings
+from rag.core.settings import Settings
 
 
 class NotAdmin(app_commands.CheckFailure):

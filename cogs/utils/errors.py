@@ -15,7 +15,7 @@ import secrets
 import discord
 from discord import app_commands
 
-from rag.errors import (
+from rag.core.errors import (
     ConfigError,
     IndexMismatch,
     IndexMissing,

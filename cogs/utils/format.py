@@ -2,7 +2,7 @@
 
 Everything here is pure: values in, ``discord.Embed`` or text out, always within Discord's
 limits (a long text is cut after a sentence, with an ellipsis), with article and user text
-made inert (markdown and mentions escaped, links defanged by :mod:`rag.links`). Links come only
+made inert (markdown and mentions escaped, links defanged by :mod:`rag.core.links`). Links come only
 from the ``url`` the corpus gives an article.
 """
 
@@ -16,16 +16,16 @@ from urllib.parse import quote, urlsplit
 
 import discord
 
-from rag.feedback import FeedbackCounts
-from rag.links import defang
-from rag.text import split_sentences
-from rag.types import Answer, Citation, IndexReport, Passage
+from rag.answer.feedback import FeedbackCounts
+from rag.core.links import defang
+from rag.core.text import split_sentences
+from rag.core.types import Answer, Citation, IndexReport, Passage
 
 if TYPE_CHECKING:
-    from rag.feeds import FeedStatus, SyncReport
+    from rag.sources.feeds import FeedStatus, SyncReport
     from rag.service import IndexStats
-    from rag.timeline import Timeline
-    from rag.uploads import UploadReport
+    from rag.answer.timelines import Timeline
+    from rag.sources.uploads import UploadReport
 
 # Discord's limits (characters).
 CONTENT = 2000
@@ -84,7 +84,7 @@ def cut(text: str, limit: int) -> str:
 def safe(text: str) -> str:
     """Article, answer or user text made inert: markdown, mentions and links escaped.
 
-    Every address in the text is defanged (:func:`rag.links.defang`): in Discord an article's
+    Every address in the text is defanged (:func:`rag.core.links.defang`): in Discord an article's
     own URL is linked only from its byline, never from text.
     """
     text = defang(text)

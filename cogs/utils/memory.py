@@ -19,9 +19,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from rag.conversation import MAX_TURNS, Turn
-from rag.fsutil import SqliteFile
-from rag.types import Answer, Chunk, Citation, Passage
+from rag.answer.conversation import MAX_TURNS, Turn
+from rag.core.fsutil import SqliteFile
+from rag.core.types import Answer, Chunk, Citation, Passage
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ class AnswerMemory:
 
 
 class ThreadMemory:
-    """The last turns of each thread the bot opened, as ``rag.conversation.Conversations`` keeps them."""
+    """The last turns of each thread the bot opened, as ``rag.answer.conversation.Conversations`` keeps them."""
 
     def __init__(self, path: Path, keep: int = KEEP_THREADS, max_turns: int = MAX_TURNS,
                  clock: Callable[[], datetime] | None = None) -> None:

@@ -13,8 +13,8 @@ from typing import TypeVar
 import discord
 from discord import app_commands
 
-from rag.errors import QuestionError
-from rag.types import Filters
+from rag.core.errors import QuestionError
+from rag.core.types import Filters
 
 from .errors import BadOption
 from .format import CHOICE, choice_name, cut

@@ -14,8 +14,8 @@ import re
 
 import discord
 
-from rag.feedback import HELPFUL, UNHELPFUL
-from rag.types import Answer
+from rag.answer.feedback import HELPFUL, UNHELPFUL
+from rag.core.types import Answer
 
 from .errors import report_interaction_error
 from .format import passages_embed

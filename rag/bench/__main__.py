@@ -24,8 +24,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..cli import TerminalProgress
-from ..settings import Settings, load_dotenv_once
-from ..types import Filters
+from ..core.settings import Settings, load_dotenv_once
+from ..core.types import Filters
 from .index import add_data_arguments, corpus_folder, ours_folder
 from .data import WEEK_HALVES, contains_answer, first_hit, load_ids, load_questions, percentile, weeks
 
@@ -55,7 +55,7 @@ def _quote_kinds(answer) -> list[str]:
     """What each quoted sentence of an answer is by the furniture rules, marked afresh on its passage:
     "s" a sentence, "h" a short line backing the short answer (allowed), "f" furniture, "i" an
     instruction, or "h!" a short line quoted without a short answer (counted as furniture)."""
-    from ..sentences import mark
+    from ..index.sentences import mark
 
     kinds = []
     for c in answer.citations:
@@ -73,9 +73,9 @@ def _quote_kinds(answer) -> list[str]:
 
 def run_ours(settings: Settings, articles: Path, questions, progress, answers: bool = True,
              subset: set[str] | None = None, misses: int = 0) -> dict:
-    from ..extract import analyse
+    from ..answer.extract import analyse
     from ..service import RagService
-    from ..timeframe import resolve
+    from ..search.timeframe import resolve
 
     service = RagService(settings)
     report = service.reindex(corpus_folder(settings.data_dir, articles), progress=progress)
@@ -163,7 +163,7 @@ def measures(records: list[dict], answers: bool = True) -> dict:
 
 
 def run_tutorial(settings: Settings, articles: Path, questions, progress, subset: set[str] | None = None) -> dict:
-    from ..embeddings import make_embeddings
+    from ..index.embeddings import make_embeddings
     from .baseline import TutorialPipeline
 
     # The tutorial runs the model as sentence-transformers does, unquantised.
@@ -239,7 +239,7 @@ def table(rows: list[dict], subset: str = "") -> str:
 
 
 def type_table(row: dict) -> str:
-    """Accuracy by the kind of answer a question asks for (rag.extract)."""
+    """Accuracy by the kind of answer a question asks for (rag.answer.extract)."""
     lines = ["| question type | questions | recall@5 | accuracy | short-answer accuracy |", "|---|---|---|---|---|"]
     for t, m in row.get("by_type", {}).items():
         lines.append(f"| {t} | {m['questions']} | {_cell(m['recall@5'], True)} | {_cell(m['accuracy'], True)} "

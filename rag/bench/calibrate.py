@@ -9,7 +9,7 @@ question set, never single questions:
   the retrieved passages (should be answered) against questions asked with ``as_of`` moved
   120 days back, when no article then published contains the answer (should be refused),
   printed as a curve over thresholds for alternate weeks (choose on one, check on the other);
-- verification (rag/verify.py): each question's ``evidence`` sentence, written by the quiz's
+- verification (rag/answer/verify.py): each question's ``evidence`` sentence, written by the quiz's
   own source, checked against the best retrieved passage that contains the answer (a
   supported paraphrase) and against the best one that does not (unsupported).
 """
@@ -23,11 +23,11 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from ..answer import MISSING_NAME_EVIDENCE, ExtractiveAnswerer, missing_names
-from ..context import Numbered, PassageBook
-from ..text import split_sentences
-from ..types import Filters
-from ..verify import Verifier
+from ..answer.extractive import MISSING_NAME_EVIDENCE, ExtractiveAnswerer, missing_names
+from ..answer.context import Numbered, PassageBook
+from ..core.text import split_sentences
+from ..core.types import Filters
+from ..answer.verify import Verifier
 from .data import contains_answer, load_questions
 from .index import add_data_arguments, open_index
 

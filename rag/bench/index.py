@@ -7,8 +7,8 @@ import filecmp
 from dataclasses import replace
 from pathlib import Path
 
-from ..fsutil import place_file
-from ..settings import Settings, load_dotenv_once
+from ..core.fsutil import place_file
+from ..core.settings import Settings, load_dotenv_once
 
 
 def corpus_folder(data_dir: Path, articles: Path) -> Path:

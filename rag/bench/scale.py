@@ -57,9 +57,9 @@ def build_corpus(articles: Path, chunks: int, out: Path) -> tuple[int, int]:
     written is chunked as the indexer will chunk it, so the count is exact. Returns
     (articles, chunks).
     """
-    from ..chunking import chunk_article
-    from ..ingest import parse_record
-    from ..types import Article
+    from ..index.chunking import chunk_article
+    from ..sources.ingest import parse_record
+    from ..core.types import Article
 
     opener = gzip.open if articles.suffix == ".gz" else open
     with opener(articles, "rt", encoding="utf-8") as fh:
@@ -96,8 +96,8 @@ def probe(data: Path, questions: Path, limit: int) -> dict:
     from dataclasses import replace
 
     from ..service import RagService
-    from ..settings import Settings
-    from ..types import Filters
+    from ..core.settings import Settings
+    from ..core.types import Filters
     from .data import load_questions, percentile
 
     qs = load_questions(questions, limit)
@@ -120,7 +120,7 @@ def index_child(corpus: Path, data: Path) -> dict:
 
     from ..cli import TerminalProgress
     from ..service import RagService
-    from ..settings import Settings
+    from ..core.settings import Settings
 
     service = RagService(replace(Settings.from_env(), corpus_dir=corpus, data_dir=data, llm_provider="none"))
     terminal = TerminalProgress()
@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the answering process failed: {answer.stderr.strip()[-2000:]}", file=sys.stderr)
         return 1
     measured = json.loads(answer.stdout.strip().splitlines()[-1])
-    from ..settings import Settings
+    from ..core.settings import Settings
 
     settings = Settings.from_env()
     row = {

@@ -38,8 +38,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..cli import TerminalProgress
-from ..fsutil import place_file
-from ..settings import Settings, load_dotenv_once
+from ..core.fsutil import place_file
+from ..core.settings import Settings, load_dotenv_once
 
 
 def sample_articles(articles: Path, n: int, out: Path) -> int:
@@ -55,7 +55,7 @@ def sample_articles(articles: Path, n: int, out: Path) -> int:
 
 
 def run_tutorial(sample: Path, folder: Path, settings: Settings, progress) -> dict:
-    from ..embeddings import make_embeddings
+    from ..index.embeddings import make_embeddings
     from .baseline import TutorialPipeline
 
     embeddings = make_embeddings(replace(settings, embedding_runtime="torch"))
@@ -84,10 +84,10 @@ def run_ours(sample: Path, folder: Path, settings: Settings, runtime: str, progr
 
 
 def run_model_only(sample: Path, folder: Path, settings: Settings, runtime: str) -> dict:
-    from ..chunking import chunk_article, embedding_text
-    from ..embeddings import make_embeddings
-    from ..indexer import write_batch_size
-    from ..ingest import load_corpus
+    from ..index.chunking import chunk_article, embedding_text
+    from ..index.embeddings import make_embeddings
+    from ..index.indexer import write_batch_size
+    from ..sources.ingest import load_corpus
 
     articles, _ = load_corpus(_corpus_of(sample, folder), settings.max_file_bytes)
     texts = [embedding_text(c) for a in articles

@@ -6,7 +6,7 @@
 Uses the index `python -m rag.bench` built in DIR. For each question whose answer is in one of
 the passages retrieved for it (as of the day it was asked, k=8), the first such passage with a
 sentence that says something besides the answer (not a bare list line) is the cited passage,
-and four kinds of claim are judged against it (rag.verify.Verifier.judge, with the question):
+and four kinds of claim are judged against it (rag.answer.verify.Verifier.judge, with the question):
 
 - own: the passage's own sentence that holds the answer (must be accepted);
 - swapped: that sentence with the answer replaced by each wrong quiz choice (must be rejected),
@@ -29,9 +29,9 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..text import split_sentences
-from ..types import Filters, Passage
-from ..verify import Claim, Verifier, _figures
+from ..core.text import split_sentences
+from ..core.types import Filters, Passage
+from ..answer.verify import Claim, Verifier, _figures
 from .data import WEEK_HALVES, Question, contains_answer, load_questions, weeks
 from .index import add_data_arguments, open_index
 

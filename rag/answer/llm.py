@@ -1,0 +1,104 @@
+"""Chat models through LangChain, chosen by settings; calls bounded by a hard deadline."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from langchain_core.language_models import BaseChatModel
+
+from ..core.errors import ConfigError, RagError
+from ..core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Each call runs in a thread of its own, abandoned at the deadline. (On a shared pool a hung
+# call kept its worker, since a running future cannot be cancelled: four of them filled the
+# pool and every later question timed out in its queue.) Abandoned calls end when the
+# provider's own timeout fires; while too many are still hanging, new calls are refused at once.
+MAX_HUNG_CALLS = 16
+_hung: set[threading.Thread] = set()
+_hung_lock = threading.Lock()
+
+
+class LLMUnavailable(RagError):
+    """The model failed, timed out or answered in a form that cannot be used."""
+
+
+def make_chat_model(settings: Settings) -> BaseChatModel | None:
+    """The chat model the settings ask for, or None in extractive mode."""
+    provider = settings.llm_provider
+    if provider == "none":
+        return None
+    common = dict(temperature=settings.llm_temperature, timeout=settings.llm_timeout,
+                  max_retries=settings.llm_max_retries, max_tokens=settings.llm_max_output_tokens)
+    if provider == "openai":
+        from langchain_openai import ChatOpenAI
+
+        # Local OpenAI-compatible servers (vLLM, llama.cpp, LM Studio, Ollama) accept any key.
+        return ChatOpenAI(model=settings.llm_model, base_url=settings.llm_base_url or None,
+                          api_key=settings.llm_api_key or "not-needed", **common)
+    from langchain.chat_models import init_chat_model
+
+    extra = {}
+    if settings.llm_base_url:
+        extra["base_url"] = settings.llm_base_url
+    if settings.llm_api_key:
+        extra["api_key"] = settings.llm_api_key
+    try:
+        return init_chat_model(settings.llm_model, model_provider=provider, **common, **extra)
+    except ImportError as exc:
+        raise ConfigError(f"LLM_PROVIDER={provider} needs its LangChain package: {exc}") from exc
+    except ValueError as exc:
+        raise ConfigError(f"LLM_PROVIDER={provider}: {exc}") from exc
+
+
+def describe(settings: Settings) -> str:
+    if not settings.llm_enabled:
+        return "extractive (no LLM)"
+    where = f" at {settings.llm_base_url}" if settings.llm_base_url else ""
+    return f"generative ({settings.llm_provider}:{settings.llm_model}{where})"
+
+
+def call_with_deadline(fn: Callable[[], T], seconds: float, limit: float | None = None) -> T:
+    """Run ``fn`` and give up after ``seconds``: a slow provider never holds up an answer.
+
+    ``limit`` is the configured timeout named in the message (default: ``seconds``).
+    """
+    with _hung_lock:
+        _hung.difference_update([t for t in _hung if not t.is_alive()])
+        if len(_hung) >= MAX_HUNG_CALLS:
+            raise LLMUnavailable(f"the language model has not answered {len(_hung)} earlier calls; "
+                                 "answering without it until they end")
+    future: concurrent.futures.Future = concurrent.futures.Future()
+
+    def run() -> None:
+        future.set_running_or_notify_cancel()
+        try:
+            future.set_result(fn())
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+            future.set_exception(exc)
+
+    worker = threading.Thread(target=run, name="llm-call", daemon=True)
+    worker.start()
+    try:
+        return future.result(timeout=seconds)
+    except concurrent.futures.TimeoutError as exc:
+        if not future.done():
+            with _hung_lock:
+                _hung.add(worker)
+            raise LLMUnavailable(
+                f"the language model did not answer within {limit or seconds:g}s") from None
+        # The provider itself raised a timeout error.
+        log.warning("language model call failed: %s", exc)
+        raise LLMUnavailable(f"the language model failed ({type(exc).__name__})") from exc
+    except RagError:
+        raise
+    except Exception as exc:  # provider errors: rate limits, connection errors, bad requests
+        log.warning("language model call failed: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
+        raise LLMUnavailable(f"the language model failed ({type(exc).__name__})") from exc

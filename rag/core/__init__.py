@@ -1,0 +1,1 @@
+"""Shared foundations: value types, errors, settings, tokens, text helpers, files, the link and instruction rules."""

@@ -1,0 +1,1 @@
+"""Indexing: sentences marked, chunks, embeddings, the Chroma store, BM25, duplicates, the manifest, reindexing."""

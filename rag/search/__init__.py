@@ -1,0 +1,1 @@
+"""Search: hybrid retrieval over the live index, time windows, optional reranking."""

@@ -1,0 +1,1 @@
+"""Where articles come from: the corpus folder, uploads, RSS/Atom feeds."""

@@ -1,0 +1,1 @@
+"""Tools beside the bot: a local OpenAI-compatible server for the small packaged LLM."""

@@ -1,0 +1,211 @@
+"""Answers that say the answer: a short answer of the kind the question asks for, in bold, cited.
+
+Small real-looking corpora, indexed with the real model and Chroma on disk, asked through the
+service and the command line.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rag.cli import main as cli_main
+from rag.answer.conversation import Turn, condense
+from rag.sources.ingest import load_corpus
+
+from tests.conftest import write_corpus
+
+AWARDS = {
+    "globes.md": {
+        "title": "Golden Globes 2023: the winners", "published": "2023-01-11", "source": "screen-daily",
+        "url": "https://screen.example/globes",
+        "text": (
+            "The 80th Golden Globe Awards returned to NBC on Tuesday after a year off the air.\n\n"
+            "Host Jerrod Carmichael opened the show with a monologue about the awards' troubled past.\n\n"
+            "Steven Spielberg's film The Fabelmans won best drama.\n\n"
+            "Actress in a comedy or musical\n\n"
+            "Michelle Yeoh, Everything Everywhere All At Once\n\n"
+            "Actor in a comedy or musical\n\n"
+            "Colin Farrell, The Banshees of Inisherin\n\n"
+            "More on the ceremony:Golden Globes return with jokes about the past\n\n"
+            "Kevin Winter/Getty Images Jerrod Carmichael speaks onstage at the Beverly Hilton."
+        ),
+    },
+    "yeoh.md": {
+        "title": "Michelle Yeoh wins her first Golden Globe", "published": "2023-01-11", "source": "film-wire",
+        "url": "https://wire.example/yeoh",
+        "text": (
+            "Michelle Yeoh won the Golden Globe for best actress in a musical or comedy on Tuesday for "
+            "her role in Everything Everywhere All At Once.\n"
+            "In her speech, Yeoh thanked the film's directors and recalled moving to Hollywood 40 years ago."
+        ),
+    },
+    "tax.md": {
+        "title": "Tax season opens: what filers need to know", "published": "2023-01-20", "source": "money-post",
+        "url": "https://money.example/tax",
+        "text": (
+            "Tax filing deadlines to know\n\n"
+            "The IRS will begin accepting returns on January 23, officials said.\n"
+            "The deadline to file federal tax returns this year is April 18, because of a holiday in Washington.\n"
+            "Filers who need more time can request an extension to October 16."
+        ),
+    },
+    "ardern.md": {
+        "title": "New Zealand prime minister to step down", "published": "2023-01-19", "source": "pacific-news",
+        "url": "https://pacific.example/ardern",
+        "text": (
+            "More on the resignation:New Zealand Prime Minister Ardern resigned.\n\n"
+            "Jacinda Ardern said on Thursday that she would resign as prime minister of New Zealand by "
+            "February 7, saying she no longer had enough in the tank to do the job.\n"
+            "Ardern has led the country since 2017, when she became the youngest female head of government "
+            "in the world at the age of 37."
+        ),
+    },
+    "ardern-wire.md": {
+        "title": "Ardern quits as New Zealand leader", "published": "2023-01-19", "source": "wire-news",
+        "url": "https://wire.example/ardern",
+        "text": (
+            "New Zealand's prime minister announced her resignation on Thursday in an emotional speech in Napier.\n"
+            "Her Labour Party will choose a new leader on Sunday."
+        ),
+    },
+    "draft.md": {
+        "title": "Gamecocks dominate the WNBA draft", "published": "2023-04-11", "source": "hoops-daily",
+        "url": "https://hoops.example/draft",
+        "text": (
+            "Aliyah Boston went first overall to the Indiana Fever in Monday's WNBA draft.\n"
+            "In total, five South Carolina players were drafted on Monday, a record for the program.\n"
+            "Zia Cooke was taken in the second round by the Los Angeles Sparks."
+        ),
+    },
+}
+
+
+@pytest.fixture
+def awards(service, settings):
+    return indexed_with(service, settings, AWARDS)
+
+
+def indexed_with(service, settings, articles: dict):
+    """The service over just these articles, indexed."""
+    write_corpus(settings.corpus_dir, articles)
+    service.reindex()
+    return service
+
+
+def _quotes_are_article_text(answer, folder):
+    articles, _ = load_corpus(folder)
+    texts = {a.id: a.text for a in articles}
+    for c in answer.citations:
+        assert texts[c.article_id][c.start:c.end] == c.quote
+
+
+@pytest.mark.parametrize(("question", "short", "quoted"), [
+    # who: a name the question does not contain, backed by a heading's list or by a sentence
+    ("Who won the award for best actress in a musical or comedy at the Golden Globes?", "Michelle Yeoh",
+     "Michelle Yeoh"),
+    # when: a date, not the heading that restates the question
+    ("When is the tax filing deadline?", "April 18", "April 18"),
+    # how many: a number with its unit
+    ("In total, how many South Carolina players were drafted in the WNBA draft?", "five",
+     "five South Carolina players"),
+    # which X: a name of that kind, not the promo line
+    ("Which country's prime minister resigned?", "New Zealand", "Jacinda Ardern said"),
+])
+def test_short_answer_leads_in_bold_and_is_cited(awards, settings, question, short, quoted):
+    answer = awards.ask(question)
+    assert not answer.refused
+    assert answer.short.lower() == short.lower()
+    assert answer.text.startswith(f"**{answer.short}** [1]")
+    assert quoted in answer.text
+    assert answer.citations[0].n == 1 and short.lower() in " ".join(c.quote.lower() for c in answer.citations)
+    _quotes_are_article_text(answer, settings.corpus_dir)
+
+
+def test_furniture_is_never_quoted(awards, settings):
+    for question in ("Who won the award for best actress in a musical or comedy at the Golden Globes?",
+                     "Which country's prime minister resigned?", "What happened at the Golden Globes ceremony?",
+                     "Who hosted the Golden Globes?"):
+        answer = awards.ask(question)
+        for c in answer.citations:
+            assert "More on" not in c.quote and "Getty Images" not in c.quote
+            assert c.quote != "Actress in a comedy or musical" and c.quote != "Tax filing deadlines to know"
+    summary = awards.summarize_article(next(a.id for a in awards.find_articles("Golden Globes 2023")))
+    assert summary.citations
+    for c in summary.citations:
+        assert "More on" not in c.quote and "Getty Images" not in c.quote and "Actress in a" not in c.quote
+
+
+def test_a_heading_that_restates_the_question_never_leads(awards):
+    answer = awards.ask("When is the tax filing deadline?")
+    assert "Tax filing deadlines to know" not in answer.text
+
+
+def test_one_number_per_article(awards):
+    answer = awards.ask("Who won the award for best actress in a musical or comedy at the Golden Globes?")
+    numbers = {}
+    for c in answer.citations:
+        assert numbers.setdefault(c.article_id, c.n) == c.n  # the same article keeps its number
+    assert sorted(set(numbers.values())) == list(range(1, len(numbers) + 1))
+
+
+def test_without_a_clear_winner_no_short_answer_is_claimed(service, settings):
+    indexed_with(service, settings, {
+        "chair.md": {"title": "Council to name a transport chair", "published": "2024-05-01", "source": "gazette",
+                     "url": "https://a.example/1",
+                     "text": "Either Ana Ruiz or Tomas Brekke will chair the new transport committee of the "
+                             "Riverton council, the mayor said on Monday."},
+    })
+    answer = service.ask("Who will chair the new transport committee of the Riverton council?")
+    assert not answer.refused
+    assert answer.short == "" and not answer.text.startswith("**")
+    assert "do not settle" in answer.text and "Ana Ruiz" in answer.text and "Tomas Brekke" in answer.text
+
+
+def test_a_refusal_says_what_was_found_and_what_to_try(service, settings):
+    indexed_with(service, settings, {
+        "a.md": {"title": "Cup final preview", "published": "2024-05-01", "source": "sports-a",
+                 "url": "https://a.example/1",
+                 "text": "Riverton Rovers and Port Aldine meet in the cup final on Saturday. Both teams are "
+                         "unbeaten this season and the match is sold out."},
+    })
+    answer = service.ask("Did Lumetra open its battery factory in Valdoria?")  # named nowhere in the corpus
+    assert answer.refused and not answer.citations
+    assert "“Cup final preview”" in answer.text and "date range" in answer.text
+    assert "none of them mentions Lumetra, Valdoria" in answer.text
+
+
+def test_follow_up_uses_what_the_answer_found(awards):
+    first = awards.ask("Which country's prime minister resigned?")
+    assert first.short == "New Zealand"
+    followup = condense([Turn("Which country's prime minister resigned?", first.text)],
+                        "Since when has she been prime minister?")
+    assert "Ardern" in followup
+    answer = awards.ask(followup)
+    assert "2017" in answer.text
+
+
+def test_cli_json_has_the_short_answer(awards, settings, capsys, monkeypatch):
+    monkeypatch.setenv("CORPUS_DIR", str(settings.corpus_dir))
+    monkeypatch.setenv("DATA_DIR", str(settings.data_dir))
+    code = cli_main(["ask", "When is the tax filing deadline?", "--json"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["short_answer"]["text"] == "April 18" and out["short_answer"]["n"] == 1
+    assert out["answer"].startswith("**April 18** [1]")
+
+
+def test_a_one_word_winner_is_shown_in_its_full_form(service, settings):
+    indexed_with(service, settings, {
+        "bucks.md": {"title": "Milwaukee Bucks clinch a playoff spot", "published": "2023-03-20",
+                     "source": "hoops-daily", "url": "https://hoops.example/bucks",
+                     "text": "The Bucks are the first team in the league to reach 50 wins this season.\n"
+                             "Giannis Antetokounmpo scored 38 points in the win over Indiana."},
+        "bucks-wire.md": {"title": "Bucks first to 50 wins", "published": "2023-03-20", "source": "wire-news",
+                          "url": "https://wire.example/bucks",
+                          "text": "The Bucks became the first team to reach 50 wins on Sunday night."},
+    })
+    answer = service.ask("Which team was the first to reach 50 wins this season?")
+    assert answer.short == "Milwaukee Bucks"
+    assert answer.text.startswith("**Milwaukee Bucks** [1] —")
