@@ -110,6 +110,7 @@ _TITLES = frozenset("""
     saint st father archbishop bishop cardinal ambassador commissioner chancellor speaker leader
     lieutenant sergeant colonel major attorney deputy first gov sen rep gen lt col sgt capt mt jr
 """.split())
+_SUFFIXES = frozenset({"jr", "sr"})  # "Richard Trumka Jr." is "Richard Trumka"
 _STOPWORDS = frozenset("""
     a an and are as at be but by for if in into is it no not of on or such that the their then there these
     they this to was will with were has have had been its he she his her from after before which who whom
@@ -124,15 +125,32 @@ _OPENERS = frozenset("""
     how according despite although though because however meanwhile instead still even only just about
     over under between among into onto upon through across around against toward towards within
     once twice while earlier later first second third finally overall hundreds thousands millions
-    dozens scores amid back-to-back
+    dozens scores amid back-to-back one two three four five six seven eight nine ten eleven twelve
 """.split())
+# One place and what its people are called: "US" / "American", "Chinese" / "China".
 _ALIASES = [
-    {"us", "usa", "united states", "united states of america", "america"},
-    {"uk", "britain", "great britain", "united kingdom"},
+    {"us", "usa", "united states", "united states of america", "america", "american", "americans"},
+    {"uk", "britain", "great britain", "united kingdom", "british", "briton", "britons"},
     {"un", "united nations"},
     {"eu", "european union"},
     {"nyc", "new york city"},
-    {"uae", "united arab emirates"},
+    {"uae", "united arab emirates", "emirati"},
+    *({place, *(w.strip() for w in people.split(","))} for place, people in {
+        "china": "chinese", "russia": "russian, russians", "ukraine": "ukrainian, ukrainians",
+        "north korea": "north korean, north koreans", "south korea": "south korean, south koreans",
+        "japan": "japanese", "germany": "german, germans", "france": "french", "india": "indian, indians",
+        "israel": "israeli, israelis", "iran": "iranian, iranians", "turkey": "turkish", "syria": "syrian, syrians",
+        "mexico": "mexican, mexicans", "canada": "canadian, canadians", "australia": "australian, australians",
+        "brazil": "brazilian, brazilians", "italy": "italian, italians", "spain": "spanish",
+        "europe": "european, europeans", "africa": "african, africans", "pakistan": "pakistani, pakistanis",
+        "afghanistan": "afghan, afghans", "iraq": "iraqi, iraqis", "saudi arabia": "saudi, saudis",
+        "egypt": "egyptian, egyptians", "poland": "polish", "ireland": "irish", "scotland": "scottish",
+        "wales": "welsh", "taiwan": "taiwanese", "vietnam": "vietnamese", "philippines": "filipino, filipinos",
+        "nigeria": "nigerian, nigerians", "peru": "peruvian, peruvians", "argentina": "argentine, argentinian",
+        "venezuela": "venezuelan, venezuelans", "cuba": "cuban, cubans", "greece": "greek, greeks",
+        "sweden": "swedish", "norway": "norwegian", "finland": "finnish", "switzerland": "swiss",
+        "netherlands": "dutch", "new zealand": "new zealander, new zealanders",
+    }.items()),
 ]
 _ROMAN = re.compile(r"^(?=[ivxlcdm]+$)m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
 
@@ -162,7 +180,11 @@ def _tokens(text: str) -> list[_Token]:
     out = []
     for m in _WORD.finditer(text):
         w = m.group(0)
-        out.append(_Token(_key(w), w[0].isupper(), m.start(), m.end()))
+        if w[0].isupper() and "-" in w:  # "Oscar-winning", "North Korean-linked": the name is before
+            pieces = w.split("-")
+            cut = next((i for i, x in enumerate(pieces) if i and x[:1].islower()), len(pieces))
+            w = "-".join(pieces[:cut])
+        out.append(_Token(_key(w), w[0].isupper(), m.start(), m.start() + len(w)))
     return out
 
 
@@ -208,11 +230,19 @@ def _names(text: str) -> list[Name]:
             run.pop(0)
         while run and (run[0].key in _CONNECTORS or run[0].key in _OPENERS):
             run.pop(0)
+        # "European Commission President Ursula von der Leyen": an organisation, then a person.
+        cut = next((i for i in range(1, len(run) - 1) if run[i].key in _TITLES and run[i - 1].key not in _TITLES
+                    and run[i + 1].key not in _CONNECTORS), 0)
+        if cut:
+            rest = run[cut:]
+            del run[cut:]
+            close()
+            run.extend(rest)
         if run:
             parts = [t.key for t in run if t.key not in _CONNECTORS]
             while len(parts) > 1 and parts[0] in _TITLES:
                 parts.pop(0)
-            # "Former S.C. Governor Mike Pence" names Mike Pence of S.C.
+            # Titles inside what is left are not part of the name.
             parts = [p for i, p in enumerate(parts) if p not in _TITLES or i == len(parts) - 1]
             if parts and not (len(parts) == 1 and parts[0] in _TITLES):
                 out.append(Name(text[run[0].start:run[-1].end], tuple(parts)))
@@ -383,6 +413,9 @@ class _Text:
         phrase = " ".join(parts)
         if f" {phrase} " in self.flat:
             return True
+        if len(parts) == 1 and "-" in phrase and not any(c.isdigit() for c in phrase):
+            # "Turkey-Syria": each of the places
+            return all(self.has_name(Name(p, (p,))) for p in phrase.split("-") if p)
         for group in _ALIASES:
             if phrase in group and any(f" {a} " in self.flat for a in group):
                 return True
@@ -404,13 +437,13 @@ class _Text:
         other's words: "Joe Biden" is not "Hunter Biden", "Oklahoma Highway Patrol" is not
         "California Highway Patrol".
         """
-        words = [p for p in parts if not _ROMAN.match(p)]
+        words = [p for p in parts if not _ROMAN.match(p) and p not in _SUFFIXES]
         if not words:
             return False
-        last, mine = words[-1], set(parts)
+        last, mine = words[-1], set(parts) - _SUFFIXES
         for other in self.names:
-            theirs = [p for p in other.parts if not _ROMAN.match(p)]
-            if theirs and theirs[-1] == last and (set(other.parts) <= mine or mine <= set(other.parts)):
+            theirs = [p for p in other.parts if not _ROMAN.match(p) and p not in _SUFFIXES]
+            if theirs and theirs[-1] == last and (set(theirs) <= mine or mine <= set(theirs)):
                 return True
         return False
 

@@ -40,6 +40,14 @@ def verifier(embeddings) -> Verifier:
     ("The FDA added sesame to its list of major food allergens.",
      "The Food and Drug Administration added sesame to the list of major food allergens."),
     ("The regional government contributed €95 million in subsidies.", FACTORY),
+    # a people for its place; a compound modifier for its name; a title inside a run; "Jr."
+    ("Chinese officials said the balloon was a weather craft.",
+     "China said the balloon was a civilian weather craft that had strayed off course."),
+    ("North Korean-linked hackers stole the funds.", "Hackers tied to North Korea stole the funds, the FBI said."),
+    ("The Oscar-winning actor joined the cast.", "The actor, who won an Oscar in 2019, joined the cast."),
+    ("Quakes struck the Turkey-Syria border region.", "Quakes struck the border region of Turkey and Syria."),
+    ("Valdoria Commerce Commissioner Ana Ruiz Jr. said the plant opens in May.",
+     "Valdoria Commerce Commissioner Ana Ruiz said the plant opens in May."),
 ])
 def test_aliases_are_accepted(verifier, claim, passage):
     verdict = verifier.judge(claim, passage)
@@ -67,6 +75,12 @@ def test_a_paraphrase_of_the_passage_passes(verifier):
     ("Joe Biden met the mayor on Monday.", "Hunter Biden met the mayor on Monday, officials said.", "Joe Biden"),
     ("Oklahoma Highway Patrol officers found the car.", "California Highway Patrol officers found the car.",
      "Oklahoma Highway Patrol"),
+    ("Officials of the Russian government said the balloon was a weather craft.",
+     "China said the balloon was a civilian weather craft that had strayed off course.", "Russian"),
+    ("Quakes struck the Turkey-Iraq border region.", "Quakes struck the border region of Turkey and Syria.",
+     "Turkey-Iraq"),
+    ("Veltrona Commerce Commissioner Ana Ruiz said the plant opens in May.",
+     "Ana Ruiz, who runs Valdoria Commerce, said the plant opens in May.", "Veltrona"),
 ])
 def test_invented_names_figures_and_days_are_rejected(verifier, claim, passage, why):
     verdict = verifier.judge(claim, passage)
@@ -99,7 +113,9 @@ def test_an_instruction_in_the_passage_is_no_evidence(verifier):
 
 
 @pytest.mark.parametrize("text,expected", [
-    ("Former S.C. Governor Nikki Haley launched her bid.", [("name", ("sc", "nikki", "haley"))]),
+    ("Former S.C. Governor Nikki Haley launched her bid.", [("name", ("sc",)), ("name", ("nikki", "haley"))]),
+    ("European Commission President Ursula von der Leyen spoke.", [("name", ("european", "commission")), ("name", ("ursula", "leyen"))]),
+    ("Five British tourists and the Oscar-winning Chinese director left.", [("name", ("british",)), ("name", ("oscar",)), ("name", ("chinese",)), ("figure", 5.0, None)]),
     ("Officials said the U.S. and the European Union agreed.", [("name", ("us",)), ("name", ("european", "union"))]),
     ("It cost $5 million, or 12%, over ten years.", [("figure", 5e6, "dollar"), ("figure", 12.0, "percent"),
                                                     ("figure", 10.0, "year")]),
