@@ -157,7 +157,7 @@ def analyse(question: str) -> QuestionType:
 # ---------------------------------------------------------------------------------------------- spans
 
 _CAP = r"(?:[A-Z][\w'’&.-]*|\d+(?:st|nd|rd|th)?)"
-_CONNECT = r"(?:\s+(?:of|the|de|del|da|di|du|van|von|der|la|le|&|y)(?=\s+[A-Z]))"
+_CONNECT = r"(?:\s+(?:of(?:\s+the)?|de|del|da|di|du|van|von|der|la|le|&|y)(?=\s+[A-Z]))"
 _NAME_RUN = re.compile(rf"(?<![\w'’])(?:[A-Z][\w'’&.-]*)(?:(?:{_CONNECT})*\s+{_CAP})*")
 _QUOTED = re.compile(r"[\"“‘]([^\"“”‘’]{2,80}?)[\"”’](?!\w)")
 _MONTH_RE = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
@@ -193,6 +193,7 @@ _NOT_NAMES = frozenset(
     """.split())
 
 
+_OPENERS = frozenset("the a an this that these those it he she they we in on at for but and so as if when".split())
 _TRAILING_ROLES = frozenset("CEO CFO COO CTO MP GOP Inc. spokesperson".split())  # "Twitter CEO" -> "Twitter"
 
 
@@ -218,6 +219,18 @@ def _names(sentence: str) -> list[Span]:
     for m in _NAME_RUN.finditer(sentence):
         text = m.group(0).rstrip(".'’-&")
         words = text.split()
+        # A name ends at its possessive ("Biden's State of the Union") and before a word that opens
+        # the next sentence ("in the U.S. This year"); the rest of the run is read on its own.
+        tail: list[Span] = []
+        cut = next((i + 1 for i, w in enumerate(words[:-1])
+                    if re.search(r"['’]s$", w) or (w.endswith(".") and words[i + 1].lower() in _OPENERS)), 0)
+        if cut:
+            rest = m.start()
+            for w in words[:cut]:
+                rest = sentence.find(w, rest) + len(w)
+            rest = sentence.find(words[cut], rest)
+            tail = [Span(t.start + rest, t.end + rest, t.text, t.kind) for t in _names(sentence[rest:m.end()])]
+            words = words[:cut]
         while words and (words[0].lower().strip(".") in _NOT_NAMES or words[0][0].isdigit()):
             words = words[1:]  # "In Paris" -> "Paris", "No. 3 LSU" -> "LSU"
         if words and re.search(r"-[a-z]", words[-1]):  # "Pulitzer Prize-winning" -> "Pulitzer Prize"
@@ -225,13 +238,11 @@ def _names(sentence: str) -> list[Span]:
         while words and (words[-1].lower() in ("of", "the", "and", "&", "for", "on", "in", "at")
                          or words[-1] in _TRAILING_ROLES):
             words = words[:-1]
-        if not words:
-            continue
         text = re.sub(r"['’]s$", "", " ".join(words))
-        if len(words) == 1 and (text.lower().strip(".") in _NOT_NAMES or len(text) < 2):
-            continue
-        start = sentence.find(text, m.start())
-        out.append(Span(start, start + len(text), text, NAME))
+        if words and not (len(words) == 1 and (text.lower().strip(".") in _NOT_NAMES or len(text) < 2)):
+            start = sentence.find(text, m.start())
+            out.append(Span(start, start + len(text), text, NAME))
+        out.extend(tail)
     return out
 
 

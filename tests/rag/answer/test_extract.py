@@ -1,0 +1,45 @@
+"""What a question asks for, and the candidate answers a sentence holds (rag.answer.extract)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer.extract import DATE, NAME, NUMBER, THING, analyse, spans
+
+
+@pytest.mark.parametrize("question,kind,focus,person,preposition", [
+    ("Who won best actress?", NAME, (), True, ""),
+    ("When is the tax filing deadline?", DATE, (), False, ""),
+    ("How many people died in the quake?", NUMBER, ("people",), False, ""),
+    ("Which country's prime minister resigned?", NAME, ("country",), False, ""),
+    # a lead-in before the question: read at the question
+    ("NFL player Damar Hamlin suffered an emergency this week. He is a valued member of which team?",
+     NAME, ("team",), False, "of"),
+    ("Since when has she been prime minister?", DATE, (), False, "since"),
+    ("What happened in Ohio?", THING, (), False, ""),
+])
+def test_the_kind_of_answer_a_question_asks_for(question, kind, focus, person, preposition):
+    q = analyse(question)
+    assert (q.kind, q.focus, q.person, q.preposition) == (kind, focus, person, preposition)
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("Michelle Yeoh won best actress at the Golden Globes on Jan. 10.",
+     [("Jan. 10", DATE), ("Michelle Yeoh", NAME), ("Golden Globes", NAME)]),
+    # a name ends at its possessive; the rest of the run is a name of its own
+    ("Biden’s State of the Union address ran long.", [("Biden", NAME), ("State of the Union", NAME)]),
+    # a sentence opener after an abbreviation is not part of the name
+    ("The crowds filled New Orleans, the biggest party in the U.S. This year it began early.",
+     [("New Orleans", NAME), ("U.S.", NAME)]),
+    # "the" joins a name only after "of"
+    ("Bank of the West lent money; the Arizona Republic the Suns story ran.",
+     [("Bank of the West", NAME), ("Arizona Republic", NAME), ("Suns", NAME)]),
+    ("The prices rose 137% to $4.25 in December.", [("137%", NUMBER), ("$4.25", NUMBER)]),
+    # a quoted title is a candidate whole (its capitalised run is one too)
+    ("The film “Everything Everywhere All at Once” led.",
+     [("Everything Everywhere All", NAME), ("Everything Everywhere All at Once", THING)]),
+])
+def test_candidate_answers_in_a_sentence(sentence, expected):
+    assert [(s.text, s.kind) for s in spans(sentence)] == expected
+    for s in spans(sentence):
+        assert sentence[s.start:s.end] == s.text
