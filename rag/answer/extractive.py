@@ -28,6 +28,7 @@ from langchain_core.embeddings import Embeddings
 from . import extract
 from ..index.lexical import _stemmer, terms
 from ..search.retrieval import jaccard, shingles
+from ..search.timeframe import human
 from ..core.instructions import is_instruction
 from ..index.sentences import INSTRUCTION, SENTENCE, SHORT
 from ..core.types import Answer, Citation, Passage
@@ -182,6 +183,18 @@ def not_covered(passages: Sequence[Passage], limit: int = 3, missing: Sequence[s
             "Try another date range, or a topic summary (/summary topic in Discord).")
 
 
+def outside_window(answer: Answer, window: tuple[date | None, date] | None) -> Answer:
+    """The answer, with a notice when none of the articles it quotes is dated in the time the
+    question asks about ("this week"): older stories on the subject may not answer it."""
+    if window is None or not answer.citations or any(
+            c.published and _in_window_date(c.published, window) for c in answer.citations):
+        return answer
+    since, until = window
+    span = human(until) if since is None or since == until else f"{human(since)} – {human(until)}"
+    notice = f"none of the quoted articles is dated {span}, the time the question asks about"
+    return replace(answer, notice="; ".join(n for n in (answer.notice, notice) if n))
+
+
 def refusal(question: str, reason: str = NOT_COVERED) -> Answer:
     return Answer(question=question, text=reason, refused=True)
 
@@ -220,13 +233,13 @@ class ExtractiveAnswerer:
             return refusal(question, not_covered(passages, missing=missing))
         qtype = extract.analyse(question)
         if not qtype.factoid:  # "What happened ...?", "Why ...?": the sentences that say it best
-            return self._sentences_only(question, sentences, passages)
+            return outside_window(self._sentences_only(question, sentences, passages), window)
         shorts = self._shorts(question, qtype, scored, window)
         # A clear winner beats the runner-up by CLEAR_MARGIN; a lone candidate must beat the floor so.
         runner_up = max(shorts[1].score if len(shorts) > 1 else 0.0, CANDIDATE_FLOOR)
         if shorts and shorts[0].score >= CLEAR_MARGIN * runner_up:
-            return self._with_short(question, shorts[0], sentences, passages)
-        return self._without_short(question, shorts, sentences, passages)
+            return outside_window(self._with_short(question, shorts[0], sentences, passages), window)
+        return outside_window(self._without_short(question, shorts, sentences, passages), window)
 
     def hints(self, question: str, scored: Sequence[_Candidate]) -> str:
         """For a written answer: what the question asks for and the candidates the scored evidence
@@ -447,8 +460,10 @@ class ExtractiveAnswerer:
 def _in_window(passage: Passage, window: tuple[date | None, date] | None) -> bool:
     """Whether the passage's article is dated inside the (since, until) window."""
     published = passage.chunk.published
-    if window is None or published is None:
-        return False
+    return window is not None and published is not None and _in_window_date(published, window)
+
+
+def _in_window_date(published: date, window: tuple[date | None, date]) -> bool:
     since, until = window
     return (since is None or published >= since) and published <= until
 

@@ -98,11 +98,16 @@ RECENT_DAYS = 30
 _RULES = [(re.compile(p, re.IGNORECASE), f) for p, f in _rules()]
 
 
+def _in_name(text: str, m: re.Match) -> bool:
+    """Whether the time words are part of a name: "USA TODAY", "Good Morning America Today"."""
+    return m[0][:1].isupper() and re.search(r"[A-Z][\w.&'’]*\s+$", text[:m.start()]) is not None
+
+
 def resolve(question: str, as_of: date) -> Window | None:
     """The window the question's first relative-time expression asks for, or None."""
     best = None
     for pattern, window in _RULES:
-        m = pattern.search(question)
+        m = next((m for m in pattern.finditer(question) if not _in_name(question, m)), None)
         if m and (best is None or m.start() < best[0].start()):
             try:
                 bounds = window(m, as_of)

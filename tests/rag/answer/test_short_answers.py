@@ -7,10 +7,12 @@ service and the command line.
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
 from rag.cli import main as cli_main
+from rag.core.types import Filters
 from rag.answer.conversation import Turn, condense
 from rag.sources.ingest import load_corpus
 
@@ -121,6 +123,17 @@ def test_short_answer_leads_in_bold_and_is_cited(awards, settings, question, sho
     assert quoted in answer.text
     assert answer.citations[0].n == 1 and short.lower() in " ".join(c.quote.lower() for c in answer.citations)
     _quotes_are_article_text(answer, settings.corpus_dir)
+
+
+def test_an_answer_from_outside_the_asked_week_says_so(awards):
+    question = "Who won best actress in a musical or comedy at the Golden Globes this week?"
+    then = awards.ask(question, Filters(as_of=date(2023, 1, 12)))
+    assert then.short == "Michelle Yeoh" and "time the question asks about" not in then.notice
+    later = awards.ask(question, Filters(as_of=date(2023, 4, 12)))  # the week of the WNBA draft
+    assert later.window.startswith("this week")
+    assert all(c.published < date(2023, 4, 5) for c in later.citations)
+    assert "none of the quoted articles is dated 5 Apr 2023 – 12 Apr 2023, the time the question asks about" \
+        in later.notice
 
 
 def test_furniture_is_never_quoted(awards, settings):

@@ -39,6 +39,7 @@ def test_relative_time_becomes_a_window(question, since, until, query):
 @pytest.mark.parametrize("question", [
     "Which team won the cup?", "May the minister resign?", "What happened during 2027?",
     "What is the capital of Valdoria?", "Why did the Fourth of July parade move?",
+    "Which comic strip did the USA TODAY Network drop?",  # part of a name, not a time
 ])
 def test_questions_without_relative_time_have_no_window(question):
     assert resolve(question, AS_OF) is None
