@@ -252,7 +252,8 @@ class RagService:
         if self.chat_model is None:
             extractive = ExtractiveAnswerer(self.embeddings, self.settings.min_evidence)
             passages, window = self.search_in_time(q, filters, asked, k=max(self.settings.top_k, 8))
-            answer = extractive.answer(q, passages, (window.since, window.until) if window else None)
+            answer = extractive.answer(q, passages, (window.since, window.until) if window else None,
+                                       latest=window.until if window else filters.as_of)
         else:
             window = asked
             windowed = _narrow(filters, window) if window else None

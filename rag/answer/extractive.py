@@ -86,6 +86,10 @@ MISSING_NAME_EVIDENCE = 0.75
 # Sentences scoring under this are not searched for candidates (independent of MIN_EVIDENCE, the
 # refusal threshold, which is calibrated on its own).
 CANDIDATE_FLOOR = 0.45
+# Sentences of newer articles score more, by AGE_WEIGHT halved every AGE_HALF_LIFE days before the
+# question's date (chosen on the first half of the weeks, like the weights above).
+AGE_WEIGHT = 0.2
+AGE_HALF_LIFE = 30.0
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ class _Candidate:
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
     kind: str = SENTENCE  # SHORT lines back a short answer only
     context: str = ""  # the heading above a short line
+    recency: float = 0.0  # the part of the score that is the article's age, not what it says
 
 
 @dataclass
@@ -210,10 +215,12 @@ class ExtractiveAnswerer:
         self._embeddings = embeddings
         self._min_evidence = min_evidence
 
-    def evidence(self, question: str, passages: Sequence[Passage], short_lines: bool = False) -> list[_Candidate]:
-        """Quotable sentences of the passages (and, with ``short_lines``, their short lines), best first."""
+    def evidence(self, question: str, passages: Sequence[Passage], short_lines: bool = False,
+                 latest: date | None = None) -> list[_Candidate]:
+        """Quotable sentences of the passages (and, with ``short_lines``, their short lines), best first;
+        with ``latest``, sentences of articles dated near it count more."""
         candidates = self._candidates(passages, short_lines)
-        return self._score(question, candidates) if candidates else []
+        return self._score(question, candidates, latest) if candidates else []
 
     def covers(self, scored: Sequence[_Candidate]) -> bool:
         """Whether scored evidence (from :meth:`evidence`) holds a sentence close enough to answer."""
@@ -221,15 +228,19 @@ class ExtractiveAnswerer:
         return best is not None and best.score >= self._min_evidence
 
     def answer(self, question: str, passages: Sequence[Passage],
-               window: tuple[date | None, date] | None = None) -> Answer:
+               window: tuple[date | None, date] | None = None, latest: date | None = None) -> Answer:
         """The answer from ``passages``; ``window`` is the (since, until) the question's own time
-        words ask about ("this week"): candidates from articles dated in it count more."""
-        scored = self.evidence(question, passages, short_lines=True)
+        words ask about ("this week"): candidates from articles dated in it count more. With
+        ``latest`` (the end of that window, or the day the question is asked), of sentences that
+        say much the same the newer article's comes first: news questions mean the latest story."""
+        scored = self.evidence(question, passages, short_lines=True, latest=latest)
         sentences = [c for c in scored if c.kind == SENTENCE]
         missing = missing_names(question, passages)
-        if not sentences or sentences[0].score < self._min_evidence:
+        # Whether the corpus covers the question is judged on what the sentences say, not their age.
+        best = max((c.score - c.recency for c in sentences), default=0.0)
+        if best < self._min_evidence:
             return refusal(question, not_covered(passages, missing=missing))
-        if missing and sentences[0].score < MISSING_NAME_EVIDENCE:
+        if missing and best < MISSING_NAME_EVIDENCE:
             return refusal(question, not_covered(passages, missing=missing))
         qtype = extract.analyse(question)
         if not qtype.factoid:  # "What happened ...?", "Why ...?": the sentences that say it best
@@ -389,7 +400,7 @@ class ExtractiveAnswerer:
                     heading = ""
         return out
 
-    def _score(self, question: str, candidates: list[_Candidate]) -> list[_Candidate]:
+    def _score(self, question: str, candidates: list[_Candidate], latest: date | None = None) -> list[_Candidate]:
         texts = [f"{c.context}: {c.text}" if c.context else c.text for c in candidates]
         vectors = np.asarray(self._embeddings.embed_documents(texts + [question]), dtype=np.float32)
         qvec, svecs = vectors[-1], vectors[:-1]
@@ -400,7 +411,11 @@ class ExtractiveAnswerer:
         for i, (c, sim, st) in enumerate(zip(candidates, sims, sterms)):
             overlap = len(qterms & set(st)) / len(qterms) if qterms else 0.0
             score = float(sim) + LEXICAL_WEIGHT * overlap + RANK_WEIGHT / (1 + c.rank)
-            scored.append(replace(c, score=score, vector=svecs[i]))
+            published = c.passage.chunk.published
+            recency = 0.0
+            if latest is not None and published is not None:
+                recency = AGE_WEIGHT * 0.5 ** (max(0, (latest - published).days) / AGE_HALF_LIFE)
+            scored.append(replace(c, score=score + recency, vector=svecs[i], recency=recency))
         return sorted(scored, key=lambda c: -c.score)
 
     def _choose(self, scored: list[_Candidate], ranked: bool = True) -> list[_Candidate]:

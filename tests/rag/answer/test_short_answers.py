@@ -222,3 +222,34 @@ def test_a_one_word_winner_is_shown_in_its_full_form(service, settings):
     answer = service.ask("Which team was the first to reach 50 wins this season?")
     assert answer.short == "Milwaukee Bucks"
     assert answer.text.startswith("**Milwaukee Bucks** [1] —")
+
+
+CUP = {
+    "cup-2022.md": {
+        "title": "Liverpool win the League Cup on penalties", "published": "2022-02-28", "source": "sport-daily",
+        "text": ("Liverpool won the Carabao Cup final on Sunday, beating Chelsea 11-10 on penalties at Wembley.\n"
+                 "Goalkeeper Caoimhin Kelleher scored the decisive penalty."),
+    },
+    "cup-2023.md": {
+        "title": "Manchester United end trophy drought", "published": "2023-02-27", "source": "sport-wire",
+        "text": ("Manchester United won the Carabao Cup final on Sunday, beating Newcastle 2-0 at Wembley.\n"
+                 "Casemiro and Marcus Rashford scored for United."),
+    },
+}
+
+
+def test_of_two_stories_saying_the_same_the_newer_leads(service, settings):
+    """"Which team won the cup final?" means the latest final, even when the older story ranks first."""
+    from rag.answer.extractive import ExtractiveAnswerer
+
+    indexed = indexed_with(service, settings, CUP)
+    question = "Which team won the Carabao Cup final on Sunday?"
+    passages = sorted(indexed.search(question, Filters(as_of=date(2023, 3, 1)), k=4), key=lambda p: p.chunk.published)
+    answerer = ExtractiveAnswerer(indexed.embeddings, settings.min_evidence)
+    assert answerer.answer(question, passages).citations[0].published == date(2022, 2, 28)  # rank alone
+    newest = answerer.answer(question, passages, latest=date(2023, 3, 1))
+    assert newest.citations[0].published == date(2023, 2, 27) and "Manchester United" in newest.text.split("[1]")[0]
+    # whether the corpus covers a question does not depend on the articles' age
+    other = "What did Wembley stadium announce about ticket prices?"
+    assert answerer.answer(other, passages).refused
+    assert answerer.answer(other, passages, latest=date(2023, 2, 27)).refused
