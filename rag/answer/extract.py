@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..core.places import PLACE_OF
+
 NAME = "name"  # a person, organisation or place: a run of capitalised words
 DATE = "date"
 NUMBER = "number"
@@ -269,6 +271,17 @@ def spans(sentence: str, focus: tuple[str, ...] = ()) -> list[Span]:
     if focus:
         out.extend(_qualifiers(sentence, focus))
     return out
+
+
+_PEOPLE_WORD = re.compile(r"\b(" + "|".join(sorted((re.escape(w) for w in PLACE_OF), key=len, reverse=True))
+                          + r")\b", re.IGNORECASE)
+
+
+def places(sentence: str) -> list[Span]:
+    """Countries named by the word for their people: "German Chancellor Olaf Scholz" names Germany.
+    The span is the word; its text is the place."""
+    return [Span(m.start(), m.end(), PLACE_OF[m.group(0).lower()], NAME)
+            for m in _PEOPLE_WORD.finditer(sentence) if m.group(0)[0].isupper()]
 
 
 def _qualifiers(sentence: str, focus: tuple[str, ...]) -> list[Span]:

@@ -78,6 +78,7 @@ SUPPORT_SENTENCES = 2
 NAMED_CANDIDATES = 3
 HINTED_CANDIDATES = 5  # candidates listed for a model writing the answer  # without a clear winner, the answer names this many candidates
 MAX_CANDIDATES_PER_SENTENCE = 12
+COUNTRY_NOUNS = frozenset({"country", "nation", "countries", "nations"})
 # A question naming something no retrieved passage mentions is refused unless its best sentence
 # scores at least this (MIN_EVIDENCE is the floor for every question). Chosen with
 # `python -m rag.bench calibrate` on even weeks (false refusals 1.1%, unanswerable questions
@@ -280,6 +281,9 @@ class ExtractiveAnswerer:
             if c.score < floor:
                 break
             spans = extract.spans(c.text, qtype.focus)[:MAX_CANDIDATES_PER_SENTENCE]
+            if set(qtype.focus) & COUNTRY_NOUNS:  # "which country": "German Chancellor Olaf Scholz" names Germany
+                named = extract.places(c.text)
+                spans = [s for s in spans if all(p.start != s.start for p in named)] + named
             if not spans:
                 continue
             positions = _term_positions(c.text, qterms)

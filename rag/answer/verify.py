@@ -38,6 +38,7 @@ from langchain_core.embeddings import Embeddings
 from .context import Numbered, PassageBook
 from ..core.instructions import is_instruction
 from ..index.lexical import terms
+from ..core.places import ALIASES
 from ..core.text import split_sentences
 
 __all__ = ["Claim", "Verifier", "mentions", "parse"]
@@ -127,31 +128,6 @@ _OPENERS = frozenset("""
     once twice while earlier later first second third finally overall hundreds thousands millions
     dozens scores amid back-to-back one two three four five six seven eight nine ten eleven twelve
 """.split())
-# One place and what its people are called: "US" / "American", "Chinese" / "China".
-_ALIASES = [
-    {"us", "usa", "united states", "united states of america", "america", "american", "americans"},
-    {"uk", "britain", "great britain", "united kingdom", "british", "briton", "britons"},
-    {"un", "united nations"},
-    {"eu", "european union"},
-    {"nyc", "new york city"},
-    {"uae", "united arab emirates", "emirati"},
-    *({place, *(w.strip() for w in people.split(","))} for place, people in {
-        "china": "chinese", "russia": "russian, russians", "ukraine": "ukrainian, ukrainians",
-        "north korea": "north korean, north koreans", "south korea": "south korean, south koreans",
-        "japan": "japanese", "germany": "german, germans", "france": "french", "india": "indian, indians",
-        "israel": "israeli, israelis", "iran": "iranian, iranians", "turkey": "turkish", "syria": "syrian, syrians",
-        "mexico": "mexican, mexicans", "canada": "canadian, canadians", "australia": "australian, australians",
-        "brazil": "brazilian, brazilians", "italy": "italian, italians", "spain": "spanish",
-        "europe": "european, europeans", "africa": "african, africans", "pakistan": "pakistani, pakistanis",
-        "afghanistan": "afghan, afghans", "iraq": "iraqi, iraqis", "saudi arabia": "saudi, saudis",
-        "egypt": "egyptian, egyptians", "poland": "polish", "ireland": "irish", "scotland": "scottish",
-        "wales": "welsh", "taiwan": "taiwanese", "vietnam": "vietnamese", "philippines": "filipino, filipinos",
-        "nigeria": "nigerian, nigerians", "peru": "peruvian, peruvians", "argentina": "argentine, argentinian",
-        "venezuela": "venezuelan, venezuelans", "cuba": "cuban, cubans", "greece": "greek, greeks",
-        "sweden": "swedish", "norway": "norwegian", "finland": "finnish", "switzerland": "swiss",
-        "netherlands": "dutch", "new zealand": "new zealander, new zealanders",
-    }.items()),
-]
 _ROMAN = re.compile(r"^(?=[ivxlcdm]+$)m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
 
 _WORD = re.compile(r"(?:[A-Za-z]\.){2,}|[^\W\d_](?:[\w&]|['\u2019\-.](?=[^\W_]))*|\d(?:[\d,.]*\d)?", re.UNICODE)
@@ -416,7 +392,7 @@ class _Text:
         if len(parts) == 1 and "-" in phrase and not any(c.isdigit() for c in phrase):
             # "Turkey-Syria": each of the places
             return all(self.has_name(Name(p, (p,))) for p in phrase.split("-") if p)
-        for group in _ALIASES:
+        for group in ALIASES:
             if phrase in group and any(f" {a} " in self.flat for a in group):
                 return True
         if len(parts) == 1:
@@ -512,7 +488,7 @@ def _same(a: Sequence[str], b: Sequence[str]) -> bool:
     if set(a) <= set(b) or set(b) <= set(a):
         return True
     pa, pb = " ".join(a), " ".join(b)
-    if any(pa in group and pb in group for group in _ALIASES):
+    if any(pa in group and pb in group for group in ALIASES):
         return True
 
     def initials(words: Sequence[str]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.extract import DATE, NAME, NUMBER, THING, analyse, spans
+from rag.answer.extract import DATE, NAME, NUMBER, THING, analyse, places, spans
 
 
 @pytest.mark.parametrize("question,kind,focus,person,preposition", [
@@ -43,3 +43,9 @@ def test_candidate_answers_in_a_sentence(sentence, expected):
     assert [(s.text, s.kind) for s in spans(sentence)] == expected
     for s in spans(sentence):
         assert sentence[s.start:s.end] == s.text
+
+
+def test_the_word_for_a_people_names_its_country():
+    sentence = "German Chancellor Olaf Scholz met North Korean and Chinese envoys; american officials waited."
+    found = [(s.text, sentence[s.start:s.end]) for s in places(sentence)]
+    assert found == [("Germany", "German"), ("North Korea", "North Korean"), ("China", "Chinese")]

@@ -253,3 +253,25 @@ def test_of_two_stories_saying_the_same_the_newer_leads(service, settings):
     other = "What did Wembley stadium announce about ticket prices?"
     assert answerer.answer(other, passages).refused
     assert answerer.answer(other, passages, latest=date(2023, 2, 27)).refused
+
+
+TANKS = {
+    "tanks.md": {
+        "title": "Berlin agrees to send battle tanks", "published": "2023-01-25", "source": "euro-wire",
+        "text": ("German Chancellor Olaf Scholz announced on Wednesday that his country would send 14 Leopard 2 "
+                 "tanks to Ukraine after weeks of pressure from allies.\n"
+                 "The decision came hours before the White House said it would send Abrams tanks."),
+    },
+    "tanks-wire.md": {
+        "title": "Tanks for Kyiv", "published": "2023-01-25", "source": "wire-news",
+        "text": ("The German government confirmed it will send battle tanks to Ukraine, ending weeks of debate.\n"
+                 "Poland welcomed the move."),
+    },
+}
+
+
+def test_which_country_is_answered_by_the_word_for_its_people(service, settings):
+    indexed = indexed_with(service, settings, TANKS)
+    answer = indexed.ask("Which country said it will send battle tanks to Ukraine?", Filters(as_of=date(2023, 1, 26)))
+    assert answer.short == "Germany"
+    assert answer.text.startswith("**Germany** [1] — “") and "German" in answer.citations[0].quote
