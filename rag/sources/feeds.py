@@ -45,6 +45,7 @@ import httpx
 
 from ..core.errors import ConfigError, RagError, ReindexBusy
 from ..core.fsutil import atomic_write
+from .charset import decode_html
 from .ingest import extract_html
 from ..index.indexer import Progress, no_progress
 from ..core.settings import Settings
@@ -64,8 +65,6 @@ MAX_ENTRIES_KEPT = 500  # entries remembered per feed (those still in the feed a
 _STAMP = "%Y-%m-%dT%H:%M:%S%z"
 _SLUG = re.compile(r"[^a-z0-9]+")
 _HOST_SAFE = re.compile(r"[^a-z0-9.-]+")
-_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
 class FeedError(RagError):
@@ -478,23 +477,14 @@ class _Article:
     authors: tuple[str, ...]
 
 
-def _decode_html(page: Page) -> str:
-    """The page as text: the HTTP charset, else the one a <meta> tag declares, else UTF-8 (lenient)."""
-    for found in (_CHARSET.search(page.content_type), _META_CHARSET.search(page.body[:4096])):
-        if found:
-            name = found.group(1)
-            name = name.decode("ascii") if isinstance(name, bytes) else name
-            try:
-                return page.body.decode(name)
-            except (LookupError, UnicodeDecodeError):
-                pass
-    return page.body.decode("utf-8", errors="replace")
-
-
 def extract_article(page: Page) -> _Article | None:
     """Title, text, date and authors of an article page (trafilatura, no network), or None without text."""
+    # The HTTP charset, else the one a <meta> tag declares, else UTF-8 (lenient).
+    html = decode_html(page.body, page.content_type)
+    if html is None:
+        html = page.body.decode("utf-8", errors="replace")
     try:
-        d = extract_html(_decode_html(page), url=page.url)
+        d = extract_html(html, url=page.url)
     except Exception:  # noqa: BLE001 - a broken page is a failure of that article only
         log.warning("trafilatura failed on %s", page.url, exc_info=True)
         return None

@@ -41,6 +41,7 @@ import yaml
 
 from rag.core.text import clean_text, normalize_title
 from rag.core.types import Article, Skipped
+from rag.sources.charset import decode_html
 
 __all__ = ["DEFAULT_MAX_FILE_BYTES", "iter_corpus", "load_corpus"]
 
@@ -373,24 +374,6 @@ class _StringLoader(yaml.SafeLoader):
 # --------------------------------------------------------------------------- HTML
 
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-
-
-def _decode_html(data: bytes) -> str:
-    """UTF-8 first; else the charset the page declares in a ``<meta>`` tag, if Python knows it."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    m = _META_CHARSET.search(data[:4096])
-    if m:
-        try:
-            return data.decode(m.group(1).decode("ascii"))
-        except (LookupError, UnicodeDecodeError):
-            pass
-    raise _Skip("not UTF-8 text")
-
-
 def extract_html(html: str, url: str | None = None) -> dict[str, Any] | None:
     """trafilatura's main text and metadata of a page (offline), as a dict, or None if it finds none."""
     import trafilatura
@@ -412,7 +395,9 @@ def extract_html(html: str, url: str | None = None) -> dict[str, Any] | None:
 
 def _parse_html(data: bytes) -> tuple[dict[str, Any], str]:
     """Main text and metadata of an HTML page, with trafilatura (no network access)."""
-    html = _decode_html(data)
+    html = decode_html(data, utf8_first=True)  # UTF-8 first; else the charset a <meta> tag declares
+    if html is None:
+        raise _Skip("not UTF-8 text")
     try:
         d = extract_html(html)
     except Exception as e:  # noqa: BLE001 - a broken page must not stop the corpus
