@@ -43,7 +43,7 @@ class Feeds(commands.Cog):
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
-        self.sync = FeedSync(bot.settings, bot.service)
+        self.sync = FeedSync(bot.settings, reindex=bot.service.reindex)
 
     async def cog_load(self) -> None:
         minutes = self.bot.settings.feed_interval_minutes

@@ -18,7 +18,8 @@ that are new, that failed before, whose ``updated`` date changed, or that have n
 that finds nothing, a substantial summary or content in the feed entry is used instead.
 Every failure (timeout, HTTP error, oversized page, malformed feed, no text) is recorded
 with a short reason and stops nothing else; a page that fails keeps the previous version of
-its article. If any file was written, the index is updated once, incrementally.
+its article. If any file was written, the ``reindex`` the sync was given updates the index
+once, incrementally.
 """
 
 from __future__ import annotations
@@ -32,12 +33,12 @@ import os
 import re
 import socket
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpcore
@@ -50,9 +51,6 @@ from .ingest import extract_html
 from ..index.indexer import Progress, no_progress
 from ..core.settings import Settings
 from ..core.types import IndexReport
-
-if TYPE_CHECKING:
-    from ..service import RagService
 
 log = logging.getLogger(__name__)
 
@@ -545,9 +543,11 @@ def render_markdown(meta: dict[str, Any], text: str) -> bytes:
 class FeedSync:
     """Subscriptions (``add``, ``remove``, ``statuses``) and ``sync``, which fetches, writes and reindexes."""
 
-    def __init__(self, settings: Settings, service: RagService | None = None) -> None:
+    def __init__(self, settings: Settings, reindex: Callable[..., IndexReport] | None = None) -> None:
+        """``reindex`` updates the index from the corpus folder, called as ``reindex(progress=...)`` after a
+        sync that wrote articles (or one left pending); without it a sync only writes the files."""
         self.settings = settings
-        self.service = service
+        self.reindex = reindex
         self.state = FeedState(settings.data_dir)
         self.from_settings = tuple(dict.fromkeys(check_url(u) for u in settings.feeds))
 
@@ -629,15 +629,15 @@ class FeedSync:
             if report.written:
                 with self.state.edit() as data:
                     data["reindex_pending"] = True
-            if self.service is not None and self.state.read().get("reindex_pending"):
-                self._reindex(report, progress)
+            if self.reindex is not None and self.state.read().get("reindex_pending"):
+                self._update_index(report, progress)
         report.seconds = time.perf_counter() - started
         log.info("feed sync: %s", report.summary())
         return report
 
-    def _reindex(self, report: SyncReport, progress: Progress) -> None:
+    def _update_index(self, report: SyncReport, progress: Progress) -> None:
         try:
-            report.index = self.service.reindex(progress=progress)
+            report.index = self.reindex(progress=progress)
         except RagError as e:
             # The files are in the corpus folder; the next sync (or any reindex) indexes them.
             report.index_error = str(e)
