@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from rag.core.errors import ConfigError
-from rag.sources.feeds import FeedError, FeedSync, FeedsBusy, _flock, article_path
+from rag.sources.feeds import FeedError, FeedSync, FeedsBusy, article_path
+from rag.sources.feeds.state import _flock
 from rag.sources.ingest import load_corpus
 from rag.service import RagService
 from rag.core.settings import Settings, SettingsError
