@@ -19,11 +19,11 @@ from discord.ext import commands, tasks
 from rag.core.errors import RagError, ReindexBusy
 from rag.sources.feeds import FeedError, FeedSync
 
-from .admin import show_report
 from .utils import format as fmt
 from .utils.checks import admin_only
 from .utils.errors import BadOption
 from .utils.progress import ProgressMessage
+from .utils.reindex import show_report
 from .utils.replies import defer
 
 if TYPE_CHECKING:
