@@ -16,14 +16,12 @@ from rag.sources.feeds import feed_statuses
 from .utils import format as fmt
 from .utils.checks import admin_only, member_is_admin
 from .utils.errors import user_message
-from .utils.progress import ProgressMessage
+from .utils.reindex import run_reindex, show_report
 from .utils.replies import defer, finish
 from .utils.visibility import trap_notes
 
 if TYPE_CHECKING:
     from newsbot import NewsBot
-    from rag.service import RagService
-    from rag.core.types import IndexReport
 
 log = logging.getLogger(__name__)
 
@@ -75,33 +73,6 @@ class Admin(commands.Cog):
             notes = await trap_notes(self.bot, interaction.guild, member, interaction.permissions)
         await finish(interaction, embed=fmt.status_embed(stats, counts, self.bot.reindexing.locked(), problem,
                                                          feeds, admin=admin, notes=notes))
-
-
-async def run_reindex(service: RagService, interaction: discord.Interaction,
-                      full: bool = False) -> tuple[IndexReport, dict[str, str]]:
-    """Reindex in a worker thread, showing its progress in the (deferred) reply; the report and the
-    labels of the articles before and after. The caller holds ``bot.reindexing``."""
-    before = await asyncio.to_thread(service.article_labels)
-    progress = ProgressMessage(lambda text: interaction.edit_original_response(content=text))
-    try:
-        report = await asyncio.to_thread(service.reindex, None, full, progress.report)
-    finally:
-        await progress.close()
-    after = await asyncio.to_thread(service.article_labels)
-    return report, {**before, **after}
-
-
-async def show_report(interaction: discord.Interaction, embed: discord.Embed) -> None:
-    """Replace the progress line with the report; by direct message once the reply can no longer be edited."""
-    try:
-        await finish(interaction, content=None, embed=embed)
-    except discord.HTTPException as exc:
-        # An interaction can be edited for 15 minutes only; a longer reindex reports by DM.
-        log.warning("could not show the reindex report in place (%s); sending it by direct message", exc)
-        try:
-            await interaction.user.send(embed=embed)
-        except discord.HTTPException as dm_exc:
-            log.warning("could not send the reindex report by direct message either: %s", dm_exc)
 
 
 async def setup(bot: NewsBot) -> None:

@@ -19,11 +19,11 @@ from discord.ext import commands, tasks
 from rag.core.errors import RagError, ReindexBusy
 from rag.sources.feeds import FeedError, FeedSync
 
-from .admin import show_report
 from .utils import format as fmt
 from .utils.checks import admin_only
 from .utils.errors import BadOption
 from .utils.progress import ProgressMessage
+from .utils.reindex import show_report
 from .utils.replies import defer
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ class Feeds(commands.Cog):
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
-        self.sync = FeedSync(bot.settings, bot.service)
+        self.sync = FeedSync(bot.settings, reindex=bot.service.reindex)
 
     async def cog_load(self) -> None:
         minutes = self.bot.settings.feed_interval_minutes

@@ -13,9 +13,9 @@ from discord.ext import commands
 from rag.core.errors import ReindexBusy
 from rag.sources.uploads import REJECTED, SUFFIXES, Upload, UploadReport, check_upload, save_uploads
 
-from .admin import run_reindex, show_report
 from .utils import format as fmt
 from .utils.checks import admin_only
+from .utils.reindex import run_reindex, show_report
 from .utils.replies import defer
 
 if TYPE_CHECKING:

@@ -158,7 +158,7 @@ def feeds_command(args: argparse.Namespace, settings: Settings, service) -> int:
 
     from .sources.feeds import FeedSync, format_statuses, format_sync_report
 
-    feeds = FeedSync(settings, service)
+    feeds = FeedSync(settings, reindex=service.reindex)
     if args.feeds_command == "add":
         print(f"subscribed to {feeds.add(args.url)}")
     elif args.feeds_command == "remove":

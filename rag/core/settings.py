@@ -178,7 +178,7 @@ class Settings:
     llm_max_searches: int = 3
     unsupported_sentences: str = "drop"  # drop | flag
 
-    # Feed subscriptions (rag/sources/feeds.py); feeds added with /feeds add are kept in data_dir/feeds.json
+    # Feed subscriptions (rag/sources/feeds/); feeds added with /feeds add are kept in data_dir/feeds.json
     feeds: tuple[str, ...] = ()  # RSS/Atom URLs always synced
     feed_interval_minutes: int = 15  # the bot syncs every this many minutes; 0 = only on request
     feed_timeout: float = 20.0  # seconds per feed or page request

@@ -37,8 +37,11 @@ from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+import yaml
+
 from rag.core.text import clean_text, normalize_title
 from rag.core.types import Article, Skipped
+from rag.sources.charset import decode_html
 
 __all__ = ["DEFAULT_MAX_FILE_BYTES", "iter_corpus", "load_corpus"]
 
@@ -343,19 +346,14 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
 
 def _parse_front_matter(block: str) -> dict[str, Any]:
     try:
-        import yaml
-    except ImportError:  # pragma: no cover - pyyaml is a dependency; keep a fallback anyway
-        data: Any = _parse_simple_front_matter(block)
-    else:
-        try:
-            data = yaml.load(block, Loader=_StringLoader)  # noqa: S506 - a SafeLoader subclass
-        except RecursionError:
-            raise _Skip("invalid front matter: nested too deeply") from None
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            where = f" (line {mark.line + 2})" if mark is not None else ""
-            problem = getattr(e, "problem", None) or str(e).split("\n", 1)[0]
-            raise _Skip(f"invalid front matter: {problem}{where}") from None
+        data = yaml.load(block, Loader=_StringLoader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError:
+        raise _Skip("invalid front matter: nested too deeply") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" (line {mark.line + 2})" if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e).split("\n", 1)[0]
+        raise _Skip(f"invalid front matter: {problem}{where}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -363,65 +361,17 @@ def _parse_front_matter(block: str) -> dict[str, Any]:
     return {str(k).strip().lower(): v for k, v in data.items()}
 
 
-def _make_string_loader() -> type:
+class _StringLoader(yaml.SafeLoader):
     """A YAML SafeLoader that resolves no implicit types: every scalar stays a string.
 
     So ``id: 0123`` stays "0123" (not the octal 83), ``title: yes`` stays "yes", and dates
     are parsed by this module, the same way for every format.
     """
-    import yaml
 
-    class StringLoader(yaml.SafeLoader):
-        pass
-
-    StringLoader.yaml_implicit_resolvers = {}
-    return StringLoader
-
-
-try:
-    _StringLoader = _make_string_loader()
-except ImportError:  # pragma: no cover
-    _StringLoader = None
-
-
-def _parse_simple_front_matter(block: str) -> dict[str, Any]:
-    """Fallback without PyYAML: ``key: value`` lines, quoted strings, ``[a, b]`` lists."""
-    out: dict[str, Any] = {}
-    for n, line in enumerate(block.split("\n"), start=2):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        key, sep, value = line.partition(":")
-        if not sep or not key.strip():
-            raise _Skip(f"invalid front matter: expected 'key: value' (line {n})")
-        value = value.strip()
-        if value.startswith("[") and value.endswith("]"):
-            out[key.strip()] = [v.strip().strip("'\"") for v in value[1:-1].split(",") if v.strip()]
-        else:
-            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-                value = value[1:-1]
-            out[key.strip()] = value
-    return out
+    yaml_implicit_resolvers: dict = {}
 
 
 # --------------------------------------------------------------------------- HTML
-
-
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-
-
-def _decode_html(data: bytes) -> str:
-    """UTF-8 first; else the charset the page declares in a ``<meta>`` tag, if Python knows it."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    m = _META_CHARSET.search(data[:4096])
-    if m:
-        try:
-            return data.decode(m.group(1).decode("ascii"))
-        except (LookupError, UnicodeDecodeError):
-            pass
-    raise _Skip("not UTF-8 text")
 
 
 def extract_html(html: str, url: str | None = None) -> dict[str, Any] | None:
@@ -445,7 +395,9 @@ def extract_html(html: str, url: str | None = None) -> dict[str, Any] | None:
 
 def _parse_html(data: bytes) -> tuple[dict[str, Any], str]:
     """Main text and metadata of an HTML page, with trafilatura (no network access)."""
-    html = _decode_html(data)
+    html = decode_html(data, utf8_first=True)  # UTF-8 first; else the charset a <meta> tag declares
+    if html is None:
+        raise _Skip("not UTF-8 text")
     try:
         d = extract_html(html)
     except Exception as e:  # noqa: BLE001 - a broken page must not stop the corpus

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from rag.core.errors import ConfigError
-from rag.sources.feeds import FeedError, FeedSync, FeedsBusy, _flock, article_path
+from rag.sources.feeds import FeedError, FeedSync, FeedsBusy, article_path
+from rag.sources.feeds.state import _flock
 from rag.sources.ingest import load_corpus
 from rag.service import RagService
 from rag.core.settings import Settings, SettingsError
@@ -226,10 +227,12 @@ def feed_settings(tmp_path: Path, *feeds: str, **overrides) -> Settings:
                                   "feed_host_delay": 0.0, "feed_allowed_networks": LOOPBACK, **overrides})
 
 
-def make_sync(tmp_path: Path, embeddings, *feeds: str, **overrides) -> FeedSync:
+def make_sync(tmp_path: Path, embeddings, *feeds: str, **overrides) -> tuple[FeedSync, RagService]:
+    """A sync whose articles the service behind it indexes, and that service."""
     settings = feed_settings(tmp_path, *feeds, **overrides)
     settings.corpus_dir.mkdir(parents=True, exist_ok=True)
-    return FeedSync(settings, RagService(settings, embeddings=embeddings))
+    service = RagService(settings, embeddings=embeddings)
+    return FeedSync(settings, reindex=service.reindex), service
 
 
 def reasons(report) -> dict[str, str]:
@@ -262,7 +265,7 @@ def test_rss_and_atom_articles_are_saved_indexed_and_answered(site, tmp_path, em
         {"title": "Record meteor shower over Port Aldine", "link": meteor},
         {"title": "Kessling valley expects a record apple harvest", "link": orchard},
     ]), content_type=ATOM_TYPE, last_modified=formatdate(usegmt=True))
-    sync = make_sync(tmp_path, embeddings, rss_url, atom_url)
+    sync, service = make_sync(tmp_path, embeddings, rss_url, atom_url)
 
     report = sync.sync()
 
@@ -282,10 +285,10 @@ def test_rss_and_atom_articles_are_saved_indexed_and_answered(site, tmp_path, em
     assert "Copyright" not in articles[bridge].text and "eleven weeks" in articles[bridge].text
     assert f"feed: {rss_url}" in (sync.settings.corpus_dir / article_path(library)).read_text(encoding="utf-8")
 
-    answer = sync.service.ask("How long will the repairs of the harbour bridge take?")
+    answer = service.ask("How long will the repairs of the harbour bridge take?")
     assert not answer.refused and "eleven weeks" in answer.text
     assert answer.citations[0].url == bridge and answer.citations[0].source == "Harbour Post"
-    answer = sync.service.ask("How many meteors an hour did the observatory record?")
+    answer = service.ask("How many meteors an hour did the observatory record?")
     assert "1,400 meteors" in answer.text and answer.citations[0].url == meteor
 
     statuses = {s.url: s for s in sync.statuses()}
@@ -315,7 +318,7 @@ def test_each_failure_is_reported_with_its_reason_and_stops_nothing(site, tmp_pa
     malformed = site.put("/broken.xml", "<?xml version='1.0'?><rss><channel><title>Bro", content_type=RSS_TYPE)
     not_a_feed = site.put("/page.html", article_html("Just a page", LIBRARY))
     feed_404 = site.url("/no-such-feed.xml")
-    sync = make_sync(tmp_path, embeddings, malformed, feed_404, not_a_feed, feed)
+    sync, service = make_sync(tmp_path, embeddings, malformed, feed_404, not_a_feed, feed)
 
     started = time.monotonic()
     report = sync.sync()
@@ -335,8 +338,8 @@ def test_each_failure_is_reported_with_its_reason_and_stops_nothing(site, tmp_pa
     # The rest got through: the good page, and the page without text through its long feed summary.
     assert sorted(c.url for c in report.new) == sorted([good, empty])
     assert {a.url for a in corpus_articles(sync.settings).values()} == {good, empty}
-    assert "140 barges" in sync.service.ask("How many barges were held up by the canal closure?").text
-    assert "240,000 books" in indexed_texts(sync.service, "central library books")
+    assert "140 barges" in service.ask("How many barges were held up by the canal closure?").text
+    assert "240,000 books" in indexed_texts(service, "central library books")
 
     statuses = {s.url: s for s in sync.statuses()}
     assert statuses[malformed].last_error.startswith("not a valid RSS or Atom feed")
@@ -360,7 +363,7 @@ def test_conditional_requests_updates_and_nothing_downloaded_twice(site, tmp_pat
     entries = [{"title": "Meteors", "link": meteor}, {"title": "Canal", "link": canal}]
     atom_feed = site.put("/atom.xml", atom("Science Desk", entries), content_type=ATOM_TYPE,
                          last_modified="Wed, 03 Apr 2024 08:00:00 GMT")
-    sync = make_sync(tmp_path, embeddings, feed, atom_feed)
+    sync, service = make_sync(tmp_path, embeddings, feed, atom_feed)
     first = sync.sync()
     assert len(first.new) == 4 and not first.failed
     bridge_file = sync.settings.corpus_dir / article_path(etag_page)
@@ -395,11 +398,11 @@ def test_conditional_requests_updates_and_nothing_downloaded_twice(site, tmp_pat
     assert {lm_page, meteor, canal} <= set(third.unchanged)
     assert third.index is not None and len(third.index.updated) == 1 and len(third.index.added) == 1
     assert bridge_file.read_text(encoding="utf-8") != version_1  # the same file, overwritten
-    assert len(list(bridge_file.parent.iterdir())) == 5 == sync.service.stats().articles
+    assert len(list(bridge_file.parent.iterdir())) == 5 == service.stats().articles
 
-    answer = sync.service.ask("When will the harbour bridge reopen?")
+    answer = service.ask("When will the harbour bridge reopen?")
     assert "9 September" in answer.text and answer.citations[0].url == etag_page
-    texts = indexed_texts(sync.service, "harbour bridge repairs corrosion three cables eleven weeks")
+    texts = indexed_texts(service, "harbour bridge repairs corrosion three cables eleven weeks")
     assert "seven steel cables" in texts
     assert "eleven weeks" not in texts and "corrosion in three" not in texts  # the old version is gone
 
@@ -408,7 +411,7 @@ def test_a_page_that_fails_keeps_its_previous_version_and_is_retried(site, tmp_p
     page = site.put("/n/bridge.html", article_html("Harbour bridge to close for repairs", BRIDGE), etag='"b1"')
     items = [{"title": "Harbour bridge", "link": page}]
     feed = site.put("/rss.xml", rss("Harbour Post", items), content_type=RSS_TYPE, etag='"f1"')
-    sync = make_sync(tmp_path, embeddings, feed)
+    sync, service = make_sync(tmp_path, embeddings, feed)
     assert len(sync.sync().new) == 1
     path = sync.settings.corpus_dir / article_path(page)
     before = path.read_bytes()
@@ -419,7 +422,7 @@ def test_a_page_that_fails_keeps_its_previous_version_and_is_retried(site, tmp_p
     failed = sync.sync()
     assert reasons(failed) == {page: "HTTP 500 Internal Server Error"}
     assert path.read_bytes() == before and failed.index is None
-    assert "eleven weeks" in sync.service.ask("How long will the bridge repairs take?").text
+    assert "eleven weeks" in service.ask("How long will the bridge repairs take?").text
 
     # The page is back with a new version; the feed itself is unchanged, but the failed entry is retried.
     site.put("/n/bridge.html", article_html("Harbour bridge reopening postponed", BRIDGE_V2), etag='"b2"')
@@ -427,14 +430,14 @@ def test_a_page_that_fails_keeps_its_previous_version_and_is_retried(site, tmp_p
     retried = sync.sync()
     assert site.served("/rss.xml", 200) == 1  # fetched in full (no validators) because an entry failed
     assert [c.url for c in retried.updated] == [page] and not retried.failed
-    assert "9 September" in sync.service.ask("When will the harbour bridge reopen?").text
+    assert "9 September" in service.ask("When will the harbour bridge reopen?").text
     assert not sync.statuses()[0].problem
 
 
 def test_requests_to_the_same_host_are_spaced_by_the_host_delay(site, tmp_path, embeddings):
     page = site.put("/n/library.html", article_html("Valdoria opens its new central library", LIBRARY))
     feed = site.put("/rss.xml", rss("Harbour Post", [{"title": "Library", "link": page}]), content_type=RSS_TYPE)
-    sync = make_sync(tmp_path, embeddings, feed, feed_host_delay=1.0)
+    sync, _ = make_sync(tmp_path, embeddings, feed, feed_host_delay=1.0)
 
     report = sync.sync()
 
@@ -537,7 +540,7 @@ def test_the_command_line_adds_lists_syncs_and_removes(site, tmp_path):
 def test_a_feed_on_a_private_address_is_refused_unless_the_settings_allow_it(site, tmp_path, embeddings):
     page = site.put("/n/library.html", article_html("Valdoria opens its new central library", LIBRARY))
     feed = site.put("/rss.xml", rss("Harbour Post", [{"title": "Library", "link": page}]), content_type=RSS_TYPE)
-    sync = make_sync(tmp_path, embeddings, feed, feed_allowed_networks=())
+    sync, _ = make_sync(tmp_path, embeddings, feed, feed_allowed_networks=())
 
     report = sync.sync()
 
@@ -545,7 +548,7 @@ def test_a_feed_on_a_private_address_is_refused_unless_the_settings_allow_it(sit
                                      "FEED_ALLOWED_NETWORKS in the settings"}
     assert site.hits == []  # refused before any request was sent
     assert {s.url: s.last_error for s in sync.statuses()}[feed].startswith("refused: 127.0.0.1")
-    allowed = make_sync(tmp_path, embeddings, feed, feed_allowed_networks=("127.0.0.0/8",))
+    allowed, _ = make_sync(tmp_path, embeddings, feed, feed_allowed_networks=("127.0.0.0/8",))
     assert [c.url for c in allowed.sync().new] == [page]
 
 
@@ -569,7 +572,7 @@ def test_article_links_and_redirects_to_private_addresses_are_refused(site, tmp_
     items += [{"title": f"Redirect {i}", "link": url} for i, url in enumerate(hops)]
     items.append({"title": "Valdoria opens its new central library", "link": good})
     feed = site.put("/rss.xml", rss("Mixed Wire", items), content_type=RSS_TYPE)
-    sync = make_sync(tmp_path, embeddings, feed)
+    sync, _ = make_sync(tmp_path, embeddings, feed)
 
     report = sync.sync()
 
