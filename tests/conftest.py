@@ -14,8 +14,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from rag.index.embeddings import make_embeddings  # noqa: E402
 from rag.service import RagService  # noqa: E402
 from rag.core.settings import Settings  # noqa: E402
-from rag.index.store import day_number  # noqa: E402
-from rag.core.types import Chunk, Filters  # noqa: E402
+from rag.core.types import Chunk, Filters, day_number  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from ..index.chunking import article_of
 from .extractive import ExtractiveAnswerer
-from ..search.retrieval import jaccard, shingles
+from ..core.text import jaccard, shingles
 from .summaries import DUPLICATE_ARTICLE_JACCARD, TOPIC_NOT_COVERED
 from ..core.types import Answer, Citation, Filters, Passage
 

@@ -21,16 +21,9 @@ from chromadb.api.models.Collection import Collection
 from ..core.errors import ConfigError, RagError
 from ..core.settings import Settings
 from .sentences import decode, encode
-from ..core.types import Chunk, Filters
+from ..core.types import Chunk, Filters, day_number
 
 log = logging.getLogger(__name__)
-
-UNDATED = -1  # ``day`` of an article without a published date: kept by as_of/until, dropped by since
-
-
-def day_number(d: date | None) -> int:
-    """Days since 0001-01-01, the form dates take in Chroma filters."""
-    return d.toordinal() if d else UNDATED
 
 
 def chunk_metadata(chunk: Chunk, generation: int) -> dict:

@@ -34,7 +34,7 @@ from newsbot import INVITE_PERMISSIONS, build_bot, intents_for, invite_url
 from rag.answer.conversation import Turn, condense
 from rag.core.errors import NotFound, QuestionError, ReindexBusy
 from rag.sources.ingest import load_corpus
-from rag.search.retrieval import jaccard, shingles
+from rag.core.text import jaccard, shingles
 from rag.service import RagService
 from rag.core.settings import Settings
 from rag.core.tokens import count_tokens

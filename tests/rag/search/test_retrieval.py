@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rag.search.retrieval import collapse_duplicates, jaccard, rrf, shingles
+from rag.core.text import jaccard, shingles
+from rag.search.retrieval import collapse_duplicates, rrf
 from rag.core.types import Chunk, Passage
 
 from tests.conftest import admits
