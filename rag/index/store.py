@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 
 import chromadb
+import chromadb.errors
 import httpx
 import numpy as np
 from chromadb.api.models.Collection import Collection
 
-from ..core.errors import ConfigError, RagError
+from ..core.errors import ConfigError, RagError, StoreInconsistent
 from ..core.settings import Settings
 from .sentences import decode, encode
 from ..core.types import Chunk, Filters, day_number
@@ -172,16 +173,20 @@ class ChunkStore:
         (:meth:`get_with_vectors`).
         A broad metadata filter (one matching most chunks, such as the ``gen`` clause) costs
         ~0.2 s, as Chroma lists every chunk it matches: the retriever avoids them.
+        Raises StoreInconsistent where Chroma fails on records an interrupted write left behind.
         """
         if k <= 0 or (among is not None and not among):
             return []
-        res = self._collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=min(k, len(among)) if among is not None else k,
-            ids=list(among) if among is not None else None,
-            where=where_clause(filters, generation),
-            include=["distances"],
-        )
+        try:
+            res = self._collection.query(
+                query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                n_results=min(k, len(among)) if among is not None else k,
+                ids=list(among) if among is not None else None,
+                where=where_clause(filters, generation),
+                include=["distances"],
+            )
+        except chromadb.errors.InternalError as exc:
+            raise StoreInconsistent(f"the vector store failed a search: {exc}") from exc
         return [DenseHit(cid, 1.0 - float(dist)) for cid, dist in zip(res["ids"][0], res["distances"][0])]
 
     def get(self, ids: Sequence[str]) -> dict[str, Chunk]:

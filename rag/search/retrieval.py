@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-import chromadb.errors
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from ..core.errors import StoreInconsistent
 from ..index.chunking import article_of
 from ..index.dedup import Groups
 from ..index.lexical import LexicalIndex
@@ -274,7 +274,7 @@ class Retriever:
             if len(matching) <= ID_LIST_LIMIT:
                 return self._passing(self._store.nearest(qvec, candidates, among=matching), filters)
             hits = self._store.nearest(qvec, candidates, filters)
-        except chromadb.errors.InternalError as exc:
+        except StoreInconsistent as exc:
             # A reindex killed in the middle of a Chroma write can leave records that only a
             # query limited to committed generations steps around; the next reindex removes them.
             log.warning("dense search failed (%s); searching committed generations only", exc)
