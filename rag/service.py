@@ -25,7 +25,7 @@ from .answer.generative import GenerativeAnswerer
 from .index.indexer import Indexer, Progress, no_progress, build_lexical
 from .index.lexical import LexicalIndex
 from .answer.llm import describe as describe_llm
-from .answer.llm import make_chat_model
+from .answer.llm import ModelCalls, make_chat_model
 from .index.manifest import BuildSpec, Manifest, ManifestStore
 from .answer.prompts import load_prompts
 from .search.rerank import Reranker, make_scorer
@@ -85,8 +85,9 @@ class RagService:
     """Indexes a corpus and answers questions from the committed index."""
 
     def __init__(self, settings: Settings, embeddings: Embeddings | None = None, client=None,
-                 chat_model: BaseChatModel | None = None) -> None:
+                 chat_model: BaseChatModel | None = None, model_calls: ModelCalls | None = None) -> None:
         self.settings = settings
+        self.model_calls = model_calls or ModelCalls()  # calls of the chat model, under their deadline
         self._embeddings = embeddings
         self._client = client
         self._chat_model = chat_model
@@ -315,7 +316,7 @@ class RagService:
         return GenerativeAnswerer(self.chat_model, self.prompts, self.settings,
                                   lambda query, f, k: self.search(query, f, k),
                                   ExtractiveAnswerer(self.embeddings, self.settings.min_evidence),
-                                  Verifier(self.embeddings))
+                                  Verifier(self.embeddings), self.model_calls)
 
     def stats(self) -> IndexStats:
         m = self._refresh().manifest
