@@ -116,6 +116,13 @@ class _Guarded:
         return call
 
 
+def describe_store(settings: Settings) -> str:
+    """Where the settings keep the store, in a few words (for /status and `stats`)."""
+    if settings.chroma_host:
+        return f"chroma server {settings.chroma_host}:{settings.chroma_port}"
+    return f"chroma on disk in {settings.data_dir}"
+
+
 def open_client(settings: Settings) -> chromadb.api.ClientAPI:
     """A Chroma client: HttpClient when CHROMA_HOST is set, else on disk in the data folder."""
     chroma_settings = chromadb.Settings(anonymized_telemetry=False)

@@ -562,10 +562,10 @@ async def test_reindex_is_for_admins_only_in_two_layers(world, rag):
         await world.alice.slash(world.channel, "reindex")
     # Layer 2: a server admin may show it to anyone (Integrations settings); the bot still refuses.
     world.guild.set_command_permissions(command, {world.alice: True})
-    generation = rag._refresh().manifest.generation
+    generation = rag.live.snapshot().manifest.generation
     result = await world.alice.slash(world.channel, "reindex")
     assert result.response.ephemeral and "Only server managers" in result.response.content
-    assert rag._refresh().manifest.generation == generation  # nothing was reindexed
+    assert rag.live.snapshot().manifest.generation == generation  # nothing was reindexed
     world.expect_error(NotAdmin)
 
 
