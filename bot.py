@@ -10,6 +10,7 @@ import sys
 
 from rag.cli import chat
 from rag.core.errors import RagError
+from rag.index.embeddings import use_model_environment
 from rag.service import RagService
 from rag.core.settings import Settings, SettingsError, load_dotenv_once
 from rag.core.types import Filters
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    use_model_environment(settings.embedding_runtime)
     service = RagService(settings)
     if not settings.discord_token:
         if "LOG_LEVEL" not in os.environ:  # the chat's own output, without the bot's progress log

@@ -209,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    from .index.embeddings import use_model_environment
     from .service import RagService  # heavy imports after argument errors are out of the way
 
     try:
@@ -216,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
         if args.data_dir:
             settings = replace(settings, data_dir=args.data_dir)
+        use_model_environment(settings.embedding_runtime)
         service = RagService(settings)
         if args.command == "index":
             report = service.reindex(args.corpus, full=args.full, progress=TerminalProgress())

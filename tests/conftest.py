@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+from rag.index.embeddings import make_embeddings, use_model_environment
 
-from rag.index.embeddings import make_embeddings  # noqa: E402
+use_model_environment("ct2-int8")  # the runtime the tests embed with, set before the model loads
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # the tests fork (subprocesses) after tokenizing
+
 from rag.service import RagService  # noqa: E402
 from rag.core.settings import Settings  # noqa: E402
-from rag.index.store import day_number  # noqa: E402
-from rag.core.types import Chunk, Filters  # noqa: E402
+from rag.core.types import Chunk, Filters, day_number  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -26,8 +26,8 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from . import extract
-from ..index.lexical import _stemmer, terms
-from ..search.retrieval import jaccard, shingles
+from ..core.terms import stemmer as _stemmer, terms
+from ..core.text import jaccard, shingles
 from ..search.timeframe import human
 from ..core.instructions import is_instruction
 from ..index.sentences import INSTRUCTION, SENTENCE, SHORT

@@ -21,7 +21,7 @@ from langchain_core.tools import StructuredTool
 from .extractive import ExtractiveAnswerer, refusal
 from .context import Numbered, PassageBook, fit, render, render_one
 from .conversation import Turn
-from .llm import LLMUnavailable, call_with_deadline
+from .llm import LLMUnavailable, ModelCalls
 from .prompts import Prompts
 from ..core.settings import Settings
 from ..core.tokens import count_tokens
@@ -73,8 +73,9 @@ class GenerativeAnswerer:
     """Answers with a chat model, cites, verifies, and falls back to extractive answers."""
 
     def __init__(self, model: BaseChatModel, prompts: Prompts, settings: Settings, search: Search,
-                 extractive: ExtractiveAnswerer, verifier: Verifier) -> None:
+                 extractive: ExtractiveAnswerer, verifier: Verifier, calls: ModelCalls) -> None:
         self._model = model
+        self._calls = calls
         self._prompts = prompts
         self._settings = settings
         self._search = search
@@ -171,7 +172,7 @@ class GenerativeAnswerer:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise LLMUnavailable(f"the language model did not answer within {self._settings.llm_timeout:g}s")
-        reply = call_with_deadline(lambda: model.invoke(messages), remaining, self._settings.llm_timeout)
+        reply = self._calls.call(lambda: model.invoke(messages), remaining, self._settings.llm_timeout)
         if not isinstance(reply, AIMessage):
             raise LLMUnavailable("the language model returned no message")
         return reply

@@ -17,13 +17,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Each call runs in a thread of its own, abandoned at the deadline. (On a shared pool a hung
-# call kept its worker, since a running future cannot be cancelled: four of them filled the
-# pool and every later question timed out in its queue.) Abandoned calls end when the
-# provider's own timeout fires; while too many are still hanging, new calls are refused at once.
-MAX_HUNG_CALLS = 16
-_hung: set[threading.Thread] = set()
-_hung_lock = threading.Lock()
+MAX_HUNG_CALLS = 16  # abandoned calls still running past which new calls are refused (ModelCalls)
 
 
 class LLMUnavailable(RagError):
@@ -65,40 +59,61 @@ def describe(settings: Settings) -> str:
     return f"generative ({settings.llm_provider}:{settings.llm_model}{where})"
 
 
-def call_with_deadline(fn: Callable[[], T], seconds: float, limit: float | None = None) -> T:
-    """Run ``fn`` and give up after ``seconds``: a slow provider never holds up an answer.
+class ModelCalls:
+    """Runs model calls under a hard deadline; one is owned by the service, shared by its answers.
 
-    ``limit`` is the configured timeout named in the message (default: ``seconds``).
+    Each call runs in a thread of its own, abandoned at the deadline. (On a shared pool a hung
+    call kept its worker, since a running future cannot be cancelled: four of them filled the
+    pool and every later question timed out in its queue.) Abandoned calls end when the
+    provider's own timeout fires; while ``max_hung`` of them are still hanging, new calls are
+    refused at once. There is nothing to shut down: an abandoned call cannot be stopped, and
+    its thread is a daemon that ends with it.
     """
-    with _hung_lock:
-        _hung.difference_update([t for t in _hung if not t.is_alive()])
-        if len(_hung) >= MAX_HUNG_CALLS:
-            raise LLMUnavailable(f"the language model has not answered {len(_hung)} earlier calls; "
-                                 "answering without it until they end")
-    future: concurrent.futures.Future = concurrent.futures.Future()
 
-    def run() -> None:
-        future.set_running_or_notify_cancel()
+    def __init__(self, max_hung: int = MAX_HUNG_CALLS) -> None:
+        self.max_hung = max_hung
+        self._hung: set[threading.Thread] = set()
+        self._lock = threading.Lock()
+
+    def hung(self) -> int:
+        """How many abandoned calls are still running."""
+        with self._lock:
+            return sum(t.is_alive() for t in self._hung)
+
+    def call(self, fn: Callable[[], T], seconds: float, limit: float | None = None) -> T:
+        """Run ``fn`` and give up after ``seconds``: a slow provider never holds up an answer.
+
+        ``limit`` is the configured timeout named in the message (default: ``seconds``).
+        """
+        with self._lock:
+            self._hung.difference_update([t for t in self._hung if not t.is_alive()])
+            if len(self._hung) >= self.max_hung:
+                raise LLMUnavailable(f"the language model has not answered {len(self._hung)} earlier calls; "
+                                     "answering without it until they end")
+        future: concurrent.futures.Future = concurrent.futures.Future()
+
+        def run() -> None:
+            future.set_running_or_notify_cancel()
+            try:
+                future.set_result(fn())
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+                future.set_exception(exc)
+
+        worker = threading.Thread(target=run, name="llm-call", daemon=True)
+        worker.start()
         try:
-            future.set_result(fn())
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
-            future.set_exception(exc)
-
-    worker = threading.Thread(target=run, name="llm-call", daemon=True)
-    worker.start()
-    try:
-        return future.result(timeout=seconds)
-    except concurrent.futures.TimeoutError as exc:
-        if not future.done():
-            with _hung_lock:
-                _hung.add(worker)
-            raise LLMUnavailable(
-                f"the language model did not answer within {limit or seconds:g}s") from None
-        # The provider itself raised a timeout error.
-        log.warning("language model call failed: %s", exc)
-        raise LLMUnavailable(f"the language model failed ({type(exc).__name__})") from exc
-    except RagError:
-        raise
-    except Exception as exc:  # provider errors: rate limits, connection errors, bad requests
-        log.warning("language model call failed: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
-        raise LLMUnavailable(f"the language model failed ({type(exc).__name__})") from exc
+            return future.result(timeout=seconds)
+        except concurrent.futures.TimeoutError as exc:
+            if not future.done():
+                with self._lock:
+                    self._hung.add(worker)
+                raise LLMUnavailable(
+                    f"the language model did not answer within {limit or seconds:g}s") from None
+            # The provider itself raised a timeout error.
+            log.warning("language model call failed: %s", exc)
+            raise LLMUnavailable(f"the language model failed ({type(exc).__name__})") from exc
+        except RagError:
+            raise
+        except Exception as exc:  # provider errors: rate limits, connection errors, bad requests
+            log.warning("language model call failed: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
+            raise LLMUnavailable(f"the language model failed ({type(exc).__name__})") from exc

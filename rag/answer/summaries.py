@@ -19,7 +19,7 @@ from datetime import date
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from ..search.retrieval import jaccard, shingles
+from ..core.text import jaccard, shingles
 from ..core.instructions import is_instruction
 from ..index.sentences import SENTENCE
 from ..core.types import Answer, Chunk, Citation

@@ -13,19 +13,17 @@ last, marked "undated".
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
+from ..core.settings import Settings
 from ..index.chunking import article_of
 from .extractive import ExtractiveAnswerer
-from ..search.retrieval import jaccard, shingles
-from .summaries import DUPLICATE_ARTICLE_JACCARD, TOPIC_NOT_COVERED
+from ..core.text import jaccard, shingles
+from .generative import Search
+from .summaries import DUPLICATE_ARTICLE_JACCARD, TOPIC_NOT_COVERED, Sentence
 from ..core.types import Answer, Citation, Filters, Passage
-
-if TYPE_CHECKING:
-    from ..service import RagService
 
 log = logging.getLogger(__name__)
 
@@ -91,20 +89,22 @@ class Timeline:
         }
 
 
-def build_timeline(service: RagService, topic: str, filters: Filters = Filters(),
-                   limit: int = TIMELINE_EVENTS) -> Timeline:
-    """The timeline of ``topic`` within ``filters``: at most ``limit`` events, oldest first."""
-    q = service.check_question(topic)
-    settings = service.settings
+def build_timeline(q: str, filters: Filters, search: Search, article_sentences: Callable[[str], Sequence[Sentence]],
+                   extractive: ExtractiveAnswerer, settings: Settings, limit: int = TIMELINE_EVENTS) -> Timeline:
+    """The timeline of the (checked) topic ``q`` within ``filters``: at most ``limit`` events, oldest first.
+
+    ``search(query, filters, k)`` finds the passages; ``article_sentences(article_id)`` reads an
+    article back, to merge the copies of a story; ``extractive`` scores the sentences.
+    """
     k = max(settings.candidates, limit * SEARCH_FACTOR)
-    found = [p for p in service.search(q, filters, k=k) if (p.dense or 0.0) >= settings.min_relevance]
+    found = [p for p in search(q, filters, k) if (p.dense or 0.0) >= settings.min_relevance]
     passages = _best_per_article(found)
     if not passages:
         return Timeline(q, ())
-    group, outlets = _story_groups(service, passages)
+    group, outlets = _story_groups(article_sentences, passages)
     # The best sentence of each group: candidates come best first.
     best = {}
-    for candidate in ExtractiveAnswerer(service.embeddings, settings.min_evidence).evidence(q, passages):
+    for candidate in extractive.evidence(q, passages):
         best.setdefault(group[candidate.passage.chunk.article_id], candidate)
     chosen = sorted(best.values(), key=lambda c: -c.score)[:limit]
     chosen.sort(key=lambda c: (c.passage.chunk.published is None, c.passage.chunk.published or date.min))
@@ -138,7 +138,8 @@ def _best_per_article(passages: Sequence[Passage]) -> list[Passage]:
     return kept
 
 
-def _story_groups(service: RagService, passages: Sequence[Passage]) -> tuple[dict[str, int], dict[str, str]]:
+def _story_groups(article_sentences: Callable[[str], Sequence[Sentence]],
+                  passages: Sequence[Passage]) -> tuple[dict[str, int], dict[str, str]]:
     """Article id -> story number (near-identical articles share one), and article id -> outlet."""
     group: dict[str, int] = {}
     # Copies the search already collapsed into a passage belong with that passage's article.
@@ -147,7 +148,7 @@ def _story_groups(service: RagService, passages: Sequence[Passage]) -> tuple[dic
         for cid in p.also_in:
             group.setdefault(article_of(cid), g)
     # Then whole articles that overlap as much as duplicate articles do in summaries.
-    sentences = {aid: service.article_sentences(aid) for aid in group}
+    sentences = {aid: article_sentences(aid) for aid in group}
     outlets = {aid: (ss[0].source if ss else "") or "unknown outlet" for aid, ss in sentences.items()}
     texts = {aid: shingles(" ".join(s.text for s in ss)) for aid, ss in sentences.items()}
     ids = list(group)

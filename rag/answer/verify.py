@@ -37,8 +37,8 @@ from langchain_core.embeddings import Embeddings
 
 from .context import Numbered, PassageBook
 from ..core.instructions import is_instruction
-from ..index.lexical import terms
 from ..core.places import ALIASES
+from ..core.terms import terms
 from ..core.text import split_sentences
 
 __all__ = ["Claim", "Verifier", "mentions", "parse"]

@@ -26,6 +26,7 @@ from pathlib import Path
 from ..cli import TerminalProgress
 from ..core.settings import Settings, load_dotenv_once
 from ..core.types import Filters
+from ..index.embeddings import use_model_environment
 from .index import add_data_arguments, corpus_folder, ours_folder
 from .data import WEEK_HALVES, contains_answer, first_hit, load_ids, load_questions, percentile, weeks
 
@@ -167,6 +168,7 @@ def run_tutorial(settings: Settings, articles: Path, questions, progress, subset
     from .baseline import TutorialPipeline
 
     # The tutorial runs the model as sentence-transformers does, unquantised.
+    use_model_environment("torch")
     pipeline = TutorialPipeline(settings.data_dir / "tutorial",
                                 make_embeddings(replace(settings, embedding_runtime="torch")))
     embedded, seconds = pipeline.index(articles, progress)
@@ -285,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     load_dotenv_once()
     settings = Settings.from_env()
     settings = replace(settings, data_dir=args.data_dir / ours_folder(settings))
+    use_model_environment(settings.embedding_runtime)
     if not args.llm:
         settings = replace(settings, llm_provider="none")
     elif not settings.llm_enabled:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..core.fsutil import place_file
 from ..core.settings import Settings, load_dotenv_once
+from ..index.embeddings import use_model_environment
 
 
 def corpus_folder(data_dir: Path, articles: Path) -> Path:
@@ -44,4 +45,5 @@ def open_index(data_dir: Path):
 
     load_dotenv_once()
     settings = Settings.from_env()
+    use_model_environment(settings.embedding_runtime)
     return RagService(replace(settings, data_dir=data_dir / ours_folder(settings), llm_provider="none"))

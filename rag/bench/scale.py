@@ -95,13 +95,16 @@ def probe(data: Path, questions: Path, limit: int) -> dict:
     """Run in the answering child process: start-up, then search latency over the questions."""
     from dataclasses import replace
 
+    from ..index.embeddings import use_model_environment
     from ..service import RagService
     from ..core.settings import Settings
     from ..core.types import Filters
     from .data import load_questions, percentile
 
     qs = load_questions(questions, limit)
-    service = RagService(replace(Settings.from_env(), data_dir=data, llm_provider="none"))
+    settings = Settings.from_env()
+    use_model_environment(settings.embedding_runtime)
+    service = RagService(replace(settings, data_dir=data, llm_provider="none"))
     service.retrieve(qs[0].question, Filters(as_of=qs[0].asked), k=10)
     ready = time.time()
     ms = []
@@ -119,10 +122,13 @@ def index_child(corpus: Path, data: Path) -> dict:
     from dataclasses import replace
 
     from ..cli import TerminalProgress
+    from ..index.embeddings import use_model_environment
     from ..service import RagService
     from ..core.settings import Settings
 
-    service = RagService(replace(Settings.from_env(), corpus_dir=corpus, data_dir=data, llm_provider="none"))
+    settings = Settings.from_env()
+    use_model_environment(settings.embedding_runtime)
+    service = RagService(replace(settings, corpus_dir=corpus, data_dir=data, llm_provider="none"))
     terminal = TerminalProgress()
     peaks: dict[str, float] = {}
     stage = ["start"]

@@ -40,6 +40,7 @@ from pathlib import Path
 from ..cli import TerminalProgress
 from ..core.fsutil import place_file
 from ..core.settings import Settings, load_dotenv_once
+from ..index.embeddings import use_model_environment
 
 
 def sample_articles(articles: Path, n: int, out: Path) -> int:
@@ -110,6 +111,7 @@ def _child(pipeline: str, sample: Path, folder: Path) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     load_dotenv_once()
     settings = replace(Settings.from_env(), llm_provider="none")
+    use_model_environment("torch" if pipeline == "tutorial" else pipeline.removesuffix("-model-only"))
     progress = TerminalProgress()
     if pipeline == "tutorial":
         row = run_tutorial(sample, folder, settings, progress)

@@ -27,3 +27,7 @@ class ConfigError(RagError):
 
 class NotFound(RagError):
     """Something asked for by name or id (an article) is not in the index."""
+
+
+class StoreInconsistent(RagError):
+    """The vector store failed a search over records that an interrupted write left behind."""

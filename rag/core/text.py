@@ -1,4 +1,4 @@
-"""Text clean-up for articles: normalisation, page-furniture removal, sentence spans.
+"""Text clean-up for articles: normalisation, page-furniture removal, sentence spans, word shingles.
 
 Pure functions, no I/O. Everything is regex based and linear in the input size, so it can
 run over a corpus of tens of millions of characters in a few seconds.
@@ -15,8 +15,10 @@ __all__ = [
     "clean_text",
     "drop_furniture",
     "is_furniture",
+    "jaccard",
     "normalize",
     "normalize_title",
+    "shingles",
     "split_sentences",
 ]
 
@@ -244,3 +246,23 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
                 seg_start = m.end()
         add(seg_start, line_end)
     return spans
+
+
+# --------------------------------------------------------------------------- word shingles
+
+_WORD = re.compile(r"\w+")
+
+
+def shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
+    """The text's lower-cased word n-grams (a shorter text is one shingle)."""
+    words = _WORD.findall(text.lower())
+    if len(words) < n:
+        return {tuple(words)} if words else set()
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def jaccard(a: set, b: set) -> float:
+    """The overlap of two sets (0.0 when either is empty)."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)

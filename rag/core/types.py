@@ -172,6 +172,14 @@ class Filters:
         return min(bounds) if bounds else None
 
 
+UNDATED = -1  # ``day`` of an article without a published date: kept by as_of/until, dropped by since
+
+
+def day_number(d: date | None) -> int:
+    """Days since 0001-01-01, the form dates take in the store's and the lexical index's filters."""
+    return d.toordinal() if d else UNDATED
+
+
 @dataclass
 class IndexReport:
     """What a reindex did."""

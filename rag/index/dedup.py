@@ -12,6 +12,7 @@ generation. Retrieval then only needs a dictionary lookup per passage.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -43,8 +44,12 @@ SIGNATURES_FILE = "dedup.npz"
 GROUPS_FILE = "groups.json"
 
 _WORD = re.compile(r"\w+")
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED)  # holds the permutations shared by every signature
-_EMPTY = _TEMPLATE.digest()  # the signature of a text without words: never grouped
+
+
+@functools.cache
+def _template() -> MinHash:
+    """The empty MinHash holding the permutations every signature shares (made on first use)."""
+    return MinHash(num_perm=NUM_PERM, seed=SEED)
 
 
 def words(text: str) -> list[str]:
@@ -62,7 +67,7 @@ def shingles(text: str, n: int = SHINGLE_WORDS) -> set[bytes]:
 
 def signature(text: str) -> np.ndarray:
     """The MinHash signature (``NUM_PERM`` uint32 values) of a text's word 5-shingles."""
-    m = _TEMPLATE.copy()
+    m = _template().copy()
     m.update_batch(shingles(text))
     return m.digest()
 
@@ -182,11 +187,13 @@ def find_groups(sigs: Signatures, threshold: float = THRESHOLD) -> Groups:
         return Groups()
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
     hashes: dict[int, MinHash] = {}
+    template = _template()
+    empty = template.digest()  # the signature of a text without words: never grouped
     for i, row in enumerate(sigs.values):
-        if np.array_equal(row, _EMPTY):
+        if np.array_equal(row, empty):
             continue  # no words: nothing to compare
-        hashes[i] = MinHash(seed=SEED, hashvalues=row, permutations=_TEMPLATE.permutations,
-                            scheme=_TEMPLATE.scheme)
+        hashes[i] = MinHash(seed=SEED, hashvalues=row, permutations=template.permutations,
+                            scheme=template.scheme)
         lsh.insert(i, hashes[i], check_duplication=False)
     parent = list(range(len(sigs.ids)))
 

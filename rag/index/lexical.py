@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from collections.abc import Sequence
@@ -12,24 +11,10 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from .store import day_number, UNDATED
-from ..core.types import Filters
+from ..core.terms import stemmer, terms
+from ..core.types import UNDATED, Filters, day_number
 
 log = logging.getLogger(__name__)
-
-
-@functools.cache
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def terms(texts: Sequence[str]) -> list[list[str]]:
-    """Lower-cased, stemmed content words (English stop words removed)."""
-    return bm25s.tokenize(
-        list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
-    )
 
 
 @dataclass(frozen=True)
@@ -167,7 +152,7 @@ class LexicalBuilder:
         self._ids.extend(ids)
         self._days.extend(days)
         self._sources.extend(sources)
-        page = bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), return_ids=True,
+        page = bm25s.tokenize(list(texts), stopwords="en", stemmer=stemmer(), return_ids=True,
                               show_progress=False)
         to_global = np.empty(len(page.vocab), dtype=np.int64)
         for term, local in page.vocab.items():

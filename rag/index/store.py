@@ -14,23 +14,17 @@ from dataclasses import dataclass
 from datetime import date
 
 import chromadb
+import chromadb.errors
 import httpx
 import numpy as np
 from chromadb.api.models.Collection import Collection
 
-from ..core.errors import ConfigError, RagError
+from ..core.errors import ConfigError, RagError, StoreInconsistent
 from ..core.settings import Settings
 from .sentences import decode, encode
-from ..core.types import Chunk, Filters
+from ..core.types import Chunk, Filters, day_number
 
 log = logging.getLogger(__name__)
-
-UNDATED = -1  # ``day`` of an article without a published date: kept by as_of/until, dropped by since
-
-
-def day_number(d: date | None) -> int:
-    """Days since 0001-01-01, the form dates take in Chroma filters."""
-    return d.toordinal() if d else UNDATED
 
 
 def chunk_metadata(chunk: Chunk, generation: int) -> dict:
@@ -122,6 +116,13 @@ class _Guarded:
         return call
 
 
+def describe_store(settings: Settings) -> str:
+    """Where the settings keep the store, in a few words (for /status and `stats`)."""
+    if settings.chroma_host:
+        return f"chroma server {settings.chroma_host}:{settings.chroma_port}"
+    return f"chroma on disk in {settings.data_dir}"
+
+
 def open_client(settings: Settings) -> chromadb.api.ClientAPI:
     """A Chroma client: HttpClient when CHROMA_HOST is set, else on disk in the data folder."""
     chroma_settings = chromadb.Settings(anonymized_telemetry=False)
@@ -179,16 +180,20 @@ class ChunkStore:
         (:meth:`get_with_vectors`).
         A broad metadata filter (one matching most chunks, such as the ``gen`` clause) costs
         ~0.2 s, as Chroma lists every chunk it matches: the retriever avoids them.
+        Raises StoreInconsistent where Chroma fails on records an interrupted write left behind.
         """
         if k <= 0 or (among is not None and not among):
             return []
-        res = self._collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=min(k, len(among)) if among is not None else k,
-            ids=list(among) if among is not None else None,
-            where=where_clause(filters, generation),
-            include=["distances"],
-        )
+        try:
+            res = self._collection.query(
+                query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                n_results=min(k, len(among)) if among is not None else k,
+                ids=list(among) if among is not None else None,
+                where=where_clause(filters, generation),
+                include=["distances"],
+            )
+        except chromadb.errors.InternalError as exc:
+            raise StoreInconsistent(f"the vector store failed a search: {exc}") from exc
         return [DenseHit(cid, 1.0 - float(dist)) for cid, dist in zip(res["ids"][0], res["distances"][0])]
 
     def get(self, ids: Sequence[str]) -> dict[str, Chunk]:

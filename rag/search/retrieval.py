@@ -9,22 +9,22 @@ quoted in articles that are otherwise different.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-import chromadb.errors
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from ..core.errors import StoreInconsistent
 from ..index.chunking import article_of
 from ..index.dedup import Groups
 from ..index.lexical import LexicalIndex
 from ..index.manifest import Manifest
-from ..index.store import UNDATED, ChunkStore, DenseHit
-from ..core.types import Chunk, Filters, Passage
+from ..index.store import ChunkStore, DenseHit
+from ..core.text import jaccard, shingles
+from ..core.types import UNDATED, Chunk, Filters, Passage
 
 log = logging.getLogger(__name__)
 
@@ -52,22 +52,6 @@ VERSION_JACCARD = 0.2
 # passages that both searches found about equally good.
 RECENCY_HALF_LIFE = 7.0  # days
 RECENCY_STRENGTH = 2.0
-
-_WORD = re.compile(r"\w+")
-
-
-def shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
-    words = _WORD.findall(text.lower())
-    if len(words) < n:
-        return {tuple(words)} if words else set()
-    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
-
-
-def jaccard(a: set, b: set) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
-
 
 def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> dict[str, float]:
     """Reciprocal rank fusion of ranked id lists."""
@@ -290,7 +274,7 @@ class Retriever:
             if len(matching) <= ID_LIST_LIMIT:
                 return self._passing(self._store.nearest(qvec, candidates, among=matching), filters)
             hits = self._store.nearest(qvec, candidates, filters)
-        except chromadb.errors.InternalError as exc:
+        except StoreInconsistent as exc:
             # A reindex killed in the middle of a Chroma write can leave records that only a
             # query limited to committed generations steps around; the next reindex removes them.
             log.warning("dense search failed (%s); searching committed generations only", exc)

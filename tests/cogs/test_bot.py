@@ -34,7 +34,7 @@ from newsbot import INVITE_PERMISSIONS, build_bot, intents_for, invite_url
 from rag.answer.conversation import Turn, condense
 from rag.core.errors import NotFound, QuestionError, ReindexBusy
 from rag.sources.ingest import load_corpus
-from rag.search.retrieval import jaccard, shingles
+from rag.core.text import jaccard, shingles
 from rag.service import RagService
 from rag.core.settings import Settings
 from rag.core.tokens import count_tokens
@@ -562,10 +562,10 @@ async def test_reindex_is_for_admins_only_in_two_layers(world, rag):
         await world.alice.slash(world.channel, "reindex")
     # Layer 2: a server admin may show it to anyone (Integrations settings); the bot still refuses.
     world.guild.set_command_permissions(command, {world.alice: True})
-    generation = rag._refresh().manifest.generation
+    generation = rag.live.snapshot().manifest.generation
     result = await world.alice.slash(world.channel, "reindex")
     assert result.response.ephemeral and "Only server managers" in result.response.content
-    assert rag._refresh().manifest.generation == generation  # nothing was reindexed
+    assert rag.live.snapshot().manifest.generation == generation  # nothing was reindexed
     world.expect_error(NotAdmin)
 
 

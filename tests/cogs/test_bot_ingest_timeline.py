@@ -138,11 +138,11 @@ async def test_ingest_is_for_admins_only(world, rag, uploads):
         await world.alice.slash(world.channel, "ingest", file1=("ferry.md", FERRY_MD))
 
     world.guild.set_command_permissions(command_, {world.alice: True})  # shown to her; the bot still refuses
-    generation = rag._refresh().manifest.generation
+    generation = rag.live.snapshot().manifest.generation
     result = await world.alice.slash(world.channel, "ingest", file1=("ferry.md", FERRY_MD))
     assert result.response.ephemeral and "Only server managers" in result.response.content
     world.expect_error(NotAdmin)
-    assert not uploads.exists() and rag._refresh().manifest.generation == generation
+    assert not uploads.exists() and rag.live.snapshot().manifest.generation == generation
 
 
 async def test_ingest_and_reindex_share_one_lock(world, uploads):

@@ -25,7 +25,7 @@ import pytest
 from chromadb.errors import InternalError
 from langchain_core.messages import AIMessage
 
-from rag.answer import llm
+from rag.answer.llm import ModelCalls
 from rag.index import manifest as manifest_io
 from rag.service import RagService
 from rag.index.store import ChunkStore, StoreUnavailable
@@ -407,9 +407,11 @@ def test_hung_slow_and_failing_models_still_get_answers_in_time(indexed):
     def hung_calls() -> int:
         return sum(len(m.sent) for m in hung_models)
 
+    calls = ModelCalls()  # shared as one service's: the hung calls of every question count together
+
     def service(model) -> RagService:
         return RagService(replace(indexed.settings, llm_timeout=timeout), embeddings=indexed.embeddings,
-                          client=indexed.client, chat_model=model)
+                          client=indexed.client, chat_model=model, model_calls=calls)
 
     kinds = {
         "hung": hung_model,
@@ -441,27 +443,27 @@ def test_hung_slow_and_failing_models_still_get_answers_in_time(indexed):
             else:
                 assert answer.mode == "extractive" and notices[kind] in answer.notice, (kind, answer.notice)
         assert hung_calls() == plan.count("hung")
-        assert sum(t.is_alive() for t in llm._hung) >= plan.count("hung")  # abandoned, still hanging
+        assert calls.hung() >= plan.count("hung")  # abandoned, still hanging
 
         # The hung calls hold no worker a later question needs: a model that answers is used at once.
         _, seconds, answer = ask("in time")
         assert answer.mode == "generative" and seconds < timeout + margin
 
         # Hung calls up to the limit; past it a question is answered without the model, at once.
-        while (alive := sum(t.is_alive() for t in llm._hung)) < llm.MAX_HUNG_CALLS:
+        while (alive := calls.hung()) < calls.max_hung:
             with ThreadPoolExecutor(4) as pool:
-                for _, seconds, answer in pool.map(ask, ["hung"] * min(4, llm.MAX_HUNG_CALLS - alive)):
+                for _, seconds, answer in pool.map(ask, ["hung"] * min(4, calls.max_hung - alive)):
                     assert answer.mode == "extractive" and seconds < timeout + margin
-        abandoned = sum(t.is_alive() for t in llm._hung)
+        abandoned = calls.hung()
         _, refused_in, answer = ask("in time")
         assert answer.mode == "extractive" and "has not answered" in answer.notice
         assert "310 million euros" in answer.text and refused_in < margin
     finally:
         release.set()
     deadline = time.monotonic() + 30
-    while any(t.is_alive() for t in llm._hung) and time.monotonic() < deadline:
+    while calls.hung() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(t.is_alive() for t in llm._hung)
+    assert not calls.hung()
     _, seconds, answer = ask("in time")  # the hung calls ended: the model is used again
     assert answer.mode == "generative"
     print(f"\nLLM faults (LLM_TIMEOUT={timeout:g}s): {hung_calls()} hung calls, "

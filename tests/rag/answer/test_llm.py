@@ -7,44 +7,51 @@ import time
 
 import pytest
 
-from rag.answer import llm
-from rag.answer.llm import LLMUnavailable, call_with_deadline
+from rag.answer.llm import MAX_HUNG_CALLS, LLMUnavailable, ModelCalls
 
 
 @pytest.fixture
-def hang():
+def calls():
+    """The calls of one service; the ones left hanging are released when the test ends."""
+    return ModelCalls()
+
+
+@pytest.fixture
+def hang(calls):
     """A call that hangs until the test ends."""
     release = threading.Event()
     yield lambda: release.wait(60)
     release.set()
     deadline = time.monotonic() + 10
-    while any(t.is_alive() for t in llm._hung) and time.monotonic() < deadline:
+    while calls.hung() and time.monotonic() < deadline:
         time.sleep(0.01)
 
 
-def test_hung_calls_do_not_hold_up_later_ones(hang):
+def test_hung_calls_do_not_hold_up_later_ones(calls, hang):
     for _ in range(6):  # more than the four workers the calls once shared
         with pytest.raises(LLMUnavailable, match="did not answer within 0.2s"):
-            call_with_deadline(hang, 0.2)
+            calls.call(hang, 0.2)
     started = time.monotonic()
-    assert call_with_deadline(lambda: 42, 5.0) == 42
+    assert calls.call(lambda: 42, 5.0) == 42
     assert time.monotonic() - started < 1.0
+    assert calls.hung() == 6 and calls.max_hung == MAX_HUNG_CALLS
 
 
-def test_too_many_hung_calls_refuse_new_ones_at_once(hang, monkeypatch):
-    monkeypatch.setattr(llm, "MAX_HUNG_CALLS", 3)
+def test_too_many_hung_calls_refuse_new_ones_at_once(hang):
+    calls = ModelCalls(max_hung=3)
     for _ in range(3):
         with pytest.raises(LLMUnavailable, match="did not answer"):
-            call_with_deadline(hang, 0.1)
+            calls.call(hang, 0.1)
     started = time.monotonic()
     with pytest.raises(LLMUnavailable, match="has not answered 3 earlier calls"):
-        call_with_deadline(lambda: 42, 5.0)
+        calls.call(lambda: 42, 5.0)
     assert time.monotonic() - started < 0.5
+    assert ModelCalls().call(lambda: 42, 5.0) == 42  # another service's calls are not held up
 
 
-def test_errors_of_the_call_are_reported():
+def test_errors_of_the_call_are_reported(calls):
     def failing():
         raise ConnectionError("provider down")
 
     with pytest.raises(LLMUnavailable, match=r"failed \(ConnectionError\)"):
-        call_with_deadline(failing, 5.0)
+        calls.call(failing, 5.0)

@@ -9,7 +9,7 @@ import pytest
 
 from rag.core.errors import NotFound
 from rag.sources.ingest import load_corpus
-from rag.search.retrieval import jaccard, shingles
+from rag.core.text import jaccard, shingles
 from rag.service import RagService
 from rag.core.settings import Settings
 from rag.answer.summaries import TOPIC_NOT_COVERED, Sentence, distinct_articles, sentences_of, summary_length

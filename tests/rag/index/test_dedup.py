@@ -277,7 +277,7 @@ def test_a_generation_without_dedup_files_gets_them_rebuilt_on_load(wire, servic
     else:  # as after indexing on another machine
         shutil.rmtree(folder)
     fresh = RagService(settings, embeddings=embeddings)
-    with caplog.at_level(logging.INFO, logger="rag.service"):
+    with caplog.at_level(logging.INFO, logger="rag.search.live"):
         passages = fresh.search("How many container ships were waiting at anchor outside Norvale harbour?", k=5)
     assert "finding duplicate articles for generation 1 from the store" in caplog.text
     assert named_groups(fresh) == groups

@@ -191,7 +191,7 @@ def test_a_kill_between_the_commit_and_the_clean_up_is_cleaned_by_the_next_reind
 def test_questions_are_answered_while_another_rebuilds_a_missing_lexical_index(indexed, corpus, monkeypatch):
     import threading
 
-    from rag import service as service_module
+    from rag.search import live as live_module
 
     before = indexed.ask("What will the new tram line cost?")
     # Another process (the indexer) commits a new generation; its lexical index is missing here,
@@ -204,14 +204,14 @@ def test_questions_are_answered_while_another_rebuilds_a_missing_lexical_index(i
     (indexed.settings.data_dir / manifest.lexical / "fields.json").unlink()
 
     building, release = threading.Event(), threading.Event()
-    real_build = service_module.build_lexical
+    real_build = live_module.build_lexical
 
     def slow_build(*args, **kwargs):
         building.set()
         assert release.wait(60)
         return real_build(*args, **kwargs)
 
-    monkeypatch.setattr(service_module, "build_lexical", slow_build)
+    monkeypatch.setattr(live_module, "build_lexical", slow_build)
     answers: dict[str, object] = {}
     loader = threading.Thread(target=lambda: answers.setdefault("loader", indexed.ask(
         "How long did the ferry strike last?")))

@@ -11,7 +11,8 @@ import pytest
 
 from rag.index.chunking import chunk_article, embedding_text
 from rag.sources.ingest import load_corpus
-from rag.index.lexical import LexicalBuilder, LexicalIndex, terms
+from rag.core.terms import terms
+from rag.index.lexical import LexicalBuilder, LexicalIndex
 from rag.core.types import Filters
 
 from tests.conftest import ROOT

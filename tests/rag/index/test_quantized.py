@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from rag.index import quantized
-from rag.index.embeddings import make_embeddings, spec_for
+from rag.index.embeddings import make_embeddings, model_environment, spec_for, use_model_environment
 from rag.core.errors import ConfigError
 from rag.core.settings import Settings
 
@@ -28,6 +28,12 @@ def built():
     return quantized.prepare()
 
 
+@pytest.fixture(scope="module")
+def exact():
+    """The packaged model as sentence-transformers runs it, unquantised."""
+    return make_embeddings(replace(Settings(), embedding_runtime="torch"))
+
+
 def test_build_is_recorded_and_passed_its_check(built):
     record = json.loads((built / quantized.RECORD_FILE).read_text())
     assert record["recipe"] == quantized.RECIPE
@@ -35,8 +41,7 @@ def test_build_is_recorded_and_passed_its_check(built):
     assert record["model_sha256"] == quantized._sha256(built / quantized.MODEL_FILE)
 
 
-def test_int8_vectors_stay_close_to_the_packaged_model(embeddings):
-    exact = make_embeddings(replace(Settings(), embedding_runtime="torch"))
+def test_int8_vectors_stay_close_to_the_packaged_model(embeddings, exact):
     assert isinstance(embeddings, quantized.Int8Embeddings)  # the default the other tests run on
     a = np.asarray(embeddings.embed_documents(TEXTS))
     b = np.asarray(exact.embed_documents(TEXTS))
@@ -47,8 +52,7 @@ def test_int8_vectors_stay_close_to_the_packaged_model(embeddings):
     assert np.dot(np.asarray(embeddings.embed_query(TEXTS[2])), a[2]) > 0.9999
 
 
-def test_long_input_is_truncated_like_sentence_transformers(embeddings):
-    exact = make_embeddings(replace(Settings(), embedding_runtime="torch"))
+def test_long_input_is_truncated_like_sentence_transformers(embeddings, exact):
     long = " ".join(["The storm cut power to the coastal districts overnight."] * 80)  # ~900 word pieces
     a, b = np.asarray(embeddings.embed_query(long)), np.asarray(exact.embed_query(long))
     assert float(np.dot(a, b)) > 0.97
@@ -94,3 +98,12 @@ def test_the_replaced_onnx_runtime_is_named_in_a_clear_error():
         Settings.from_env({"EMBEDDING_RUNTIME": "onnx-int8"})
     assert Settings.from_env({"EMBEDDING_RUNTIME": "torch"}).embedding_runtime == "torch"
     assert Settings.from_env({}).embedding_runtime == "ct2-int8"
+
+
+def test_the_model_environment_is_what_each_runtime_reads_and_leaves_set_values_alone(monkeypatch):
+    monkeypatch.setattr(quantized, "cpu_isa_environment", lambda: {"CT2_FORCE_CPU_ISA": "AVX512"})
+    assert model_environment("ct2-int8") == {"HF_HUB_OFFLINE": "1", "CT2_FORCE_CPU_ISA": "AVX512"}
+    assert model_environment("torch") == {"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    environ = {"CT2_FORCE_CPU_ISA": "AVX2"}
+    use_model_environment("ct2-int8", environ)
+    assert environ == {"CT2_FORCE_CPU_ISA": "AVX2", "HF_HUB_OFFLINE": "1"}

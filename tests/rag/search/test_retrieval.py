@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rag.search.retrieval import collapse_duplicates, jaccard, rrf, shingles
+from rag.core.text import jaccard, shingles
+from rag.search.retrieval import collapse_duplicates, rrf
 from rag.core.types import Chunk, Passage
 
 from tests.conftest import admits
@@ -46,7 +47,7 @@ def test_filters_applied_after_the_search_match_chromas(indexed):
     from rag.index.store import chunk_from, where_clause
     from rag.core.types import Filters
 
-    snap = indexed._refresh()
+    snap = indexed.live.snapshot()
     collection = snap.retriever._store._collection
     everything = collection.get(include=["documents", "metadatas"])
     chunks = [chunk_from(i, d, m) for i, d, m in zip(everything["ids"], everything["documents"],
@@ -92,7 +93,7 @@ def test_a_search_among_the_nearest_chunks_returns_the_head_of_the_exact_ranking
 
     query = "Lumetra battery factory jobs"
     filters = Filters(since=date(2024, 3, 1), until=date(2024, 3, 12))  # 4 of the 5 chunks
-    retriever = indexed._refresh().retriever
+    retriever = indexed.live.snapshot().retriever
     qvec = retriever.query_vector(query)
     exact = [h.chunk_id for h in retriever._dense(query, qvec, 40, filters)]
     assert len(exact) >= 3
@@ -137,7 +138,7 @@ def test_a_question_without_time_favours_the_latest_story(settings, embeddings):
     service.reindex()
     question = "What did the Riverton council set the water tariff at?"
     filters = Filters(as_of=date(2024, 4, 12))
-    retriever = service._refresh().retriever
+    retriever = service.live.snapshot().retriever
     plain = retriever.search(question, 2, filters)
     assert plain[0].chunk.published == date(2024, 1, 10)  # without the prior, the older report ranks first
     passages, window = service.retrieve(question, filters, k=2)
