@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 
@@ -272,6 +272,10 @@ class Settings:
             log_level=_choice(env, "LOG_LEVEL", d.log_level.lower(),
                               ("debug", "info", "warning", "error", "critical")).upper(),
         ).validated()
+
+    def replace(self, **changes) -> Settings:
+        """A copy with the given fields changed."""
+        return replace(self, **changes)
 
     def validated(self) -> Settings:
         if self.chunk_overlap >= self.chunk_tokens // 2:

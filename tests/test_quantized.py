@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -36,7 +35,7 @@ def test_build_is_recorded_and_passed_its_check(built):
 
 
 def test_int8_vectors_stay_close_to_the_packaged_model(embeddings):
-    exact = make_embeddings(replace(Settings(), embedding_runtime="torch"))
+    exact = make_embeddings(Settings().replace(embedding_runtime="torch"))
     assert isinstance(embeddings, quantized.Int8Embeddings)  # the default the other tests run on
     a = np.asarray(embeddings.embed_documents(TEXTS))
     b = np.asarray(exact.embed_documents(TEXTS))
@@ -48,7 +47,7 @@ def test_int8_vectors_stay_close_to_the_packaged_model(embeddings):
 
 
 def test_long_input_is_truncated_like_sentence_transformers(embeddings):
-    exact = make_embeddings(replace(Settings(), embedding_runtime="torch"))
+    exact = make_embeddings(Settings().replace(embedding_runtime="torch"))
     long = " ".join(["The storm cut power to the coastal districts overnight."] * 80)  # ~900 word pieces
     a, b = np.asarray(embeddings.embed_query(long)), np.asarray(exact.embed_query(long))
     assert float(np.dot(a, b)) > 0.97
@@ -81,10 +80,10 @@ def test_a_current_build_is_reused_and_a_stale_one_rebuilt(built, tmp_path):
 
 
 def test_runtimes_are_told_apart_in_the_index_spec():
-    int8, torch = Settings(), replace(Settings(), embedding_runtime="torch")
+    int8, torch = Settings(), Settings().replace(embedding_runtime="torch")
     assert spec_for(int8).label() == "local:all-MiniLM-L6-v2+ct2-int8"
     assert spec_for(torch).label() == "local:all-MiniLM-L6-v2"
-    assert spec_for(replace(int8, embedding_provider="openai")).label() == "openai:all-MiniLM-L6-v2"
+    assert spec_for(int8.replace(embedding_provider="openai")).label() == "openai:all-MiniLM-L6-v2"
 
 
 def test_the_replaced_onnx_runtime_is_named_in_a_clear_error():

@@ -93,15 +93,13 @@ def _child_env(corpus: Path, data: Path) -> dict:
 
 def probe(data: Path, questions: Path, limit: int) -> dict:
     """Run in the answering child process: start-up, then search latency over the questions."""
-    from dataclasses import replace
-
     from ..service import RagService
     from ..settings import Settings
     from ..types import Filters
     from .data import load_questions, percentile
 
     qs = load_questions(questions, limit)
-    service = RagService(replace(Settings.from_env(), data_dir=data, llm_provider="none"))
+    service = RagService(Settings.from_env().replace(data_dir=data, llm_provider="none"))
     service.retrieve(qs[0].question, Filters(as_of=qs[0].asked), k=10)
     ready = time.time()
     ms = []
@@ -116,13 +114,11 @@ def probe(data: Path, questions: Path, limit: int) -> dict:
 
 def index_child(corpus: Path, data: Path) -> dict:
     """Run in the indexing child process: an incremental reindex of the scale corpus."""
-    from dataclasses import replace
-
     from ..cli import TerminalProgress
     from ..service import RagService
     from ..settings import Settings
 
-    service = RagService(replace(Settings.from_env(), corpus_dir=corpus, data_dir=data, llm_provider="none"))
+    service = RagService(Settings.from_env().replace(corpus_dir=corpus, data_dir=data, llm_provider="none"))
     terminal = TerminalProgress()
     peaks: dict[str, float] = {}
     stage = ["start"]
