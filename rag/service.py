@@ -223,7 +223,7 @@ class RagService:
         """The RERANKER, built on first use (a model folder is loaded when it first scores)."""
         if self._reranker is None and self.settings.reranker.lower() != "none":
             scorer = make_scorer(self.settings.reranker, self.settings.reranker_model,
-                                 self.settings.reranker_api_key)
+                                 self.settings.reranker_api_key.get_secret_value())
             self._reranker = Reranker(scorer, self.settings.rerank_timeout)
         return self._reranker
 
