@@ -25,7 +25,7 @@ async def run_bot(settings: Settings, service: RagService, force_sync: bool = Fa
 
     async with build_bot(settings, service, force_sync=force_sync) as bot:
         try:
-            await bot.start(settings.discord_token)
+            await bot.start(settings.discord_token.get_secret_value())
         except discord.LoginFailure:
             raise SystemExit("error: Discord rejected DISCORD_TOKEN; copy the bot token again from the "
                              "developer portal (Bot > Reset Token)") from None
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     use_model_environment(settings.embedding_runtime)
     service = RagService(settings)
-    if not settings.discord_token:
+    if not settings.discord_token.get_secret_value():
         if "LOG_LEVEL" not in os.environ:  # the chat's own output, without the bot's progress log
             logging.getLogger().setLevel(logging.WARNING)
         print("DISCORD_TOKEN is not set: starting the terminal chat on the same answering code "

@@ -7,7 +7,6 @@ import json
 import logging
 import sys
 import time
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -216,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         load_dotenv_once()
         settings = Settings.from_env()
         if args.data_dir:
-            settings = replace(settings, data_dir=args.data_dir)
+            settings = settings.replace(data_dir=args.data_dir)
         use_model_environment(settings.embedding_runtime)
         service = RagService(settings)
         if args.command == "index":

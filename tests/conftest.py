@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -109,7 +108,7 @@ def embeddings():
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return replace(Settings(), corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data")
+    return Settings().replace(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data")
 
 
 @pytest.fixture

@@ -36,14 +36,14 @@ def make_chat_model(settings: Settings) -> BaseChatModel | None:
 
         # Local OpenAI-compatible servers (vLLM, llama.cpp, LM Studio, Ollama) accept any key.
         return ChatOpenAI(model=settings.llm_model, base_url=settings.llm_base_url or None,
-                          api_key=settings.llm_api_key or "not-needed", **common)
+                          api_key=settings.llm_api_key.get_secret_value() or "not-needed", **common)
     from langchain.chat_models import init_chat_model
 
     extra = {}
     if settings.llm_base_url:
         extra["base_url"] = settings.llm_base_url
-    if settings.llm_api_key:
-        extra["api_key"] = settings.llm_api_key
+    if settings.llm_api_key.get_secret_value():
+        extra["api_key"] = settings.llm_api_key.get_secret_value()
     try:
         return init_chat_model(settings.llm_model, model_provider=provider, **common, **extra)
     except ImportError as exc:

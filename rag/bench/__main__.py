@@ -20,7 +20,6 @@ import json
 import logging
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from ..cli import TerminalProgress
@@ -170,7 +169,7 @@ def run_tutorial(settings: Settings, articles: Path, questions, progress, subset
     # The tutorial runs the model as sentence-transformers does, unquantised.
     use_model_environment("torch")
     pipeline = TutorialPipeline(settings.data_dir / "tutorial",
-                                make_embeddings(replace(settings, embedding_runtime="torch")))
+                                make_embeddings(settings.replace(embedding_runtime="torch")))
     embedded, seconds = pipeline.index(articles, progress)
     ranks, search_ms = [], []
     for i, q in enumerate(questions, start=1):
@@ -286,10 +285,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     load_dotenv_once()
     settings = Settings.from_env()
-    settings = replace(settings, data_dir=args.data_dir / ours_folder(settings))
+    settings = settings.replace(data_dir=args.data_dir / ours_folder(settings))
     use_model_environment(settings.embedding_runtime)
     if not args.llm:
-        settings = replace(settings, llm_provider="none")
+        settings = settings.replace(llm_provider="none")
     elif not settings.llm_enabled:
         print("error: --llm needs LLM_PROVIDER and LLM_MODEL (and LLM_BASE_URL for a local server)",
               file=sys.stderr)
@@ -302,10 +301,10 @@ def main(argv: list[str] | None = None) -> int:
         modes = (("off", "filter", "boost") if args.time_windows == "compare"
                  else (args.time_windows or settings.time_windows,))
         for mode in modes:
-            rows.append(run_ours(replace(settings, time_windows=mode), args.articles, questions, progress,
+            rows.append(run_ours(settings.replace(time_windows=mode), args.articles, questions, progress,
                                  answers=not args.retrieval_only, subset=subset, misses=args.misses))
     if args.pipeline in ("tutorial", "both"):
-        rows.append(run_tutorial(replace(settings, data_dir=args.data_dir), args.articles, questions, progress,
+        rows.append(run_tutorial(settings.replace(data_dir=args.data_dir), args.articles, questions, progress,
                                  subset))
     if args.report:
         from .report import write_report

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import filecmp
-from dataclasses import replace
 from pathlib import Path
 
 from ..core.fsutil import place_file
@@ -46,4 +45,4 @@ def open_index(data_dir: Path):
     load_dotenv_once()
     settings = Settings.from_env()
     use_model_environment(settings.embedding_runtime)
-    return RagService(replace(settings, data_dir=data_dir / ours_folder(settings), llm_provider="none"))
+    return RagService(settings.replace(data_dir=data_dir / ours_folder(settings), llm_provider="none"))

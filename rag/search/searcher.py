@@ -46,7 +46,7 @@ class Searcher:
         """The RERANKER, built on first use (a model folder is loaded when it first scores)."""
         if self._reranker is None and self._settings.reranker.lower() != "none":
             scorer = make_scorer(self._settings.reranker, self._settings.reranker_model,
-                                 self._settings.reranker_api_key)
+                                 self._settings.reranker_api_key.get_secret_value())
             self._reranker = Reranker(scorer, self._settings.rerank_timeout)
         return self._reranker
 

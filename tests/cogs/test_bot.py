@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -78,7 +78,7 @@ TRAM_QUESTION = "How much will the new tram line cost?"
 def rag(tmp_path_factory, embeddings) -> RagService:
     """The real answering service over the bot corpus, indexed once for the module."""
     root = tmp_path_factory.mktemp("bot")
-    settings = replace(Settings(), corpus_dir=root / "corpus", data_dir=root / "data")
+    settings = Settings().replace(corpus_dir=root / "corpus", data_dir=root / "data")
     write_corpus(settings.corpus_dir, BOT_ARTICLES)
     service = RagService(settings, embeddings=embeddings)
     service.reindex()
@@ -127,8 +127,8 @@ class World:
 
 @asynccontextmanager
 async def open_world(rag: RagService, tmp_path: Path, restrict_mentions: bool = False, **overrides):
-    settings = replace(rag.settings, **{"discord_guild_id": GUILD_ID, "cooldown_seconds": 0,
-                                        "feedback_db": tmp_path / "feedback.sqlite3", **overrides})
+    settings = rag.settings.replace(**{"discord_guild_id": GUILD_ID, "cooldown_seconds": 0,
+                                       "feedback_db": tmp_path / "feedback.sqlite3", **overrides})
     bot = build_bot(settings, rag)
     env = simcord.Env(bot, settle_timeout=SETTLE)
     guild = env.create_guild("Newsroom", id=GUILD_ID)
@@ -137,8 +137,8 @@ async def open_world(rag: RagService, tmp_path: Path, restrict_mentions: bool = 
     admin_role = guild.create_role("News admins")
     managers = guild.create_role("Managers", permissions=discord.Permissions(manage_guild=True))
     # The settings name ids that only exist once the server does.
-    bot.settings = replace(bot.settings, admin_role_ids=(admin_role.id,),
-                           allowed_channel_ids=(channel.id,) if restrict_mentions else ())
+    bot.settings = bot.settings.replace(admin_role_ids=(admin_role.id,),
+                                        allowed_channel_ids=(channel.id,) if restrict_mentions else ())
     await env.start()
     world = World(env, bot, guild, channel, other,
                   alice=guild.add_member(env.create_user("alice")),
@@ -204,7 +204,7 @@ def test_intents_are_only_what_the_bot_uses():
     plain = intents_for(Settings())
     assert plain.guilds and plain.guild_messages
     assert not plain.message_content and not plain.members and not plain.presences and not plain.dm_messages
-    assert intents_for(replace(Settings(), thread_followups_without_mention=True)).message_content
+    assert intents_for(Settings().replace(thread_followups_without_mention=True)).message_content
 
 
 def test_without_a_token_bot_py_says_so_and_starts_the_terminal_chat(tmp_path):
@@ -829,7 +829,7 @@ async def test_a_long_outlet_name_chosen_in_the_autocomplete_filters_its_article
     outlet = "The Riverton and Port Aldine Evening Chronicle of Harbour Affairs, Shipping, Ferries " \
              "and the Coastal Economy (weekend edition)"
     assert len(outlet) > 100
-    settings = replace(Settings(), corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data")
+    settings = Settings().replace(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data")
     write_corpus(settings.corpus_dir, {**ARTICLES, "ferry.md": {
         "title": "Ferry fares rise by a fifth", "published": "2024-03-14", "source": outlet,
         "url": "https://chronicle.example/ferry",

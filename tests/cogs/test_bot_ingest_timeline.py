@@ -8,7 +8,6 @@ timeline story and its unrelated articles; each test gets a fresh bot and simula
 from __future__ import annotations
 
 import shutil
-from dataclasses import replace
 
 import discord
 import pytest
@@ -37,7 +36,7 @@ BROKEN_JSONL = b"{this is not json\n"
 @pytest.fixture(scope="module")
 def rag(tmp_path_factory, embeddings) -> RagService:
     root = tmp_path_factory.mktemp("bot-timeline")
-    settings = replace(Settings(), corpus_dir=root / "corpus", data_dir=root / "data")
+    settings = Settings().replace(corpus_dir=root / "corpus", data_dir=root / "data")
     write_corpus(settings.corpus_dir, {**STORY, **UNRELATED})
     service = RagService(settings, embeddings=embeddings)
     service.reindex()
@@ -115,7 +114,7 @@ async def test_an_admin_ingests_a_good_and_a_bad_file(world, rag, uploads, downl
 
 async def test_wrong_types_and_oversized_files_are_refused_without_downloading(world, rag, uploads, downloads,
                                                                                monkeypatch):
-    monkeypatch.setattr(rag, "settings", replace(rag.settings, max_file_mb=1))
+    monkeypatch.setattr(rag, "settings", rag.settings.replace(max_file_mb=1))
     big = b"---\ntitle: Big\n---\n" + b"A long article about the bridge works. " * 30_000
 
     result = await world.manager.slash(world.channel, "ingest", file1=("slides.pdf", b"%PDF-1.7"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 import discord
 import pytest
@@ -20,7 +19,7 @@ from rag.core.settings import Settings
     (1, [], None, False),
 ])
 def test_who_is_an_admin(user_id, roles, permissions, expected):
-    settings = replace(Settings(), admin_user_ids=(7,), admin_role_ids=(8,))
+    settings = Settings().replace(admin_user_ids=(7,), admin_role_ids=(8,))
     assert is_admin(settings, user_id, roles, permissions) is expected
 
 

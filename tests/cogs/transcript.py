@@ -15,7 +15,7 @@ import asyncio
 import logging
 import sys
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -216,7 +216,7 @@ async def record(workdir: Path, embeddings=None) -> list[Step]:
     """Index the test corpus in ``workdir``, play the session, return its steps."""
     from rag.index.embeddings import make_embeddings
 
-    settings = replace(Settings(), corpus_dir=workdir / "corpus", data_dir=workdir / "data")
+    settings = Settings().replace(corpus_dir=workdir / "corpus", data_dir=workdir / "data")
     write_corpus(settings.corpus_dir, BOT_ARTICLES)
     rag = RagService(settings, embeddings=embeddings or make_embeddings(settings))
     await asyncio.to_thread(rag.reindex)

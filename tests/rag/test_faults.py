@@ -18,7 +18,6 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -292,8 +291,8 @@ async def test_chroma_server_restarted_while_questions_are_asked(settings, embed
     server = ChromaServer(tmp_path / "chroma-server")
     server.start()
     try:
-        remote = RagService(replace(settings, chroma_host="127.0.0.1", chroma_port=server.port,
-                                    collection=f"news-{uuid.uuid4().hex[:8]}"), embeddings=embeddings)
+        remote = RagService(settings.replace(chroma_host="127.0.0.1", chroma_port=server.port,
+                                             collection=f"news-{uuid.uuid4().hex[:8]}"), embeddings=embeddings)
         remote.reindex()
         expected = remote.ask(TRAM_Q)
         outcomes: list[tuple[float, str]] = []  # (when, "answer" | "unreachable"); anything else fails
@@ -410,7 +409,7 @@ def test_hung_slow_and_failing_models_still_get_answers_in_time(indexed):
     calls = ModelCalls()  # shared as one service's: the hung calls of every question count together
 
     def service(model) -> RagService:
-        return RagService(replace(indexed.settings, llm_timeout=timeout), embeddings=indexed.embeddings,
+        return RagService(indexed.settings.replace(llm_timeout=timeout), embeddings=indexed.embeddings,
                           client=indexed.client, chat_model=model, model_calls=calls)
 
     kinds = {

@@ -4,7 +4,6 @@ is checked once and answered from one snapshot (one read of the manifest's stamp
 from __future__ import annotations
 
 import ast
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -41,12 +40,12 @@ def counted(service: RagService, monkeypatch) -> dict[str, int]:
 
 
 def with_model(indexed: RagService, model, **changes) -> RagService:
-    return RagService(replace(indexed.settings, **changes), embeddings=indexed.embeddings,
+    return RagService(indexed.settings.replace(**changes), embeddings=indexed.embeddings,
                       client=indexed.client, chat_model=model)
 
 
 def test_an_answer_in_a_date_window_checks_once_and_reads_the_manifest_once(indexed, monkeypatch):
-    service = RagService(replace(indexed.settings, time_windows="boost"), embeddings=indexed.embeddings,
+    service = RagService(indexed.settings.replace(time_windows="boost"), embeddings=indexed.embeddings,
                          client=indexed.client)
     counts = counted(service, monkeypatch)
     # Boost mode searches twice (inside the window and over every date): both in one snapshot.

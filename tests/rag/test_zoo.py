@@ -13,7 +13,7 @@ import json
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -190,7 +190,7 @@ def clean(article: Article) -> bool:
 @pytest.fixture(scope="module")
 def zoo(tmp_path_factory, embeddings):
     root = tmp_path_factory.mktemp("zoo")
-    settings = replace(Settings(), corpus_dir=root / "corpus", data_dir=root / "data", max_file_mb=1)
+    settings = Settings().replace(corpus_dir=root / "corpus", data_dir=root / "data", max_file_mb=1)
     write_corpus(settings.corpus_dir)
     for kind in KINDS:
         kind.make(settings.corpus_dir)

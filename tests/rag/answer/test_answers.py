@@ -89,12 +89,11 @@ def test_hybrid_search_finds_exact_names(indexed):
 
 
 def test_seed_corpus_answers_the_faladie_question(embeddings, tmp_path):
-    from dataclasses import replace
 
     from rag.service import RagService
     from rag.core.settings import Settings
 
-    service = RagService(replace(Settings(), corpus_dir=ROOT / "corpus", data_dir=tmp_path / "data"),
+    service = RagService(Settings().replace(corpus_dir=ROOT / "corpus", data_dir=tmp_path / "data"),
                          embeddings=embeddings)
     service.reindex()
     answer = service.ask("What happened at the Faladie gendarmerie school?")

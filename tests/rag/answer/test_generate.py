@@ -4,7 +4,6 @@ the context budget, the agent's searches, injected instructions and every failur
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
@@ -21,7 +20,7 @@ TRAM_Q = "How much will the new tram line cost?"
 
 
 def service_with(indexed: RagService, model, **overrides) -> RagService:
-    settings = replace(indexed.settings, **overrides)
+    settings = indexed.settings.replace(**overrides)
     return RagService(settings, embeddings=indexed.embeddings, client=indexed.client, chat_model=model)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -23,7 +22,7 @@ CORPUS = {**ARTICLES, **LONG_ARTICLE}
 @pytest.fixture(scope="module")
 def summaries(tmp_path_factory, embeddings) -> RagService:
     root = tmp_path_factory.mktemp("summaries")
-    service = RagService(replace(Settings(), corpus_dir=root / "corpus", data_dir=root / "data"),
+    service = RagService(Settings().replace(corpus_dir=root / "corpus", data_dir=root / "data"),
                          embeddings=embeddings)
     write_corpus(service.settings.corpus_dir, CORPUS)
     service.reindex()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -117,7 +116,7 @@ LINE = re.compile(r"(\d{4}-\d{2}-\d{2}|undated) — (.+) \[(\d+)\]( \((.+)\))?")
 @pytest.fixture(scope="module")
 def service(tmp_path_factory, embeddings) -> RagService:
     root = tmp_path_factory.mktemp("timeline")
-    settings = replace(Settings(), corpus_dir=root / "corpus", data_dir=root / "data")
+    settings = Settings().replace(corpus_dir=root / "corpus", data_dir=root / "data")
     write_corpus(settings.corpus_dir, {**STORY, **UNRELATED})
     service = RagService(settings, embeddings=embeddings)
     service.reindex()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-from dataclasses import replace
 
 from rag.bench.__main__ import recall_curve, recall_fields
 from rag.bench.report import write_report
@@ -65,7 +64,7 @@ def test_throughput_sample_spreads_over_the_file(tmp_path):
 
 def test_model_alone_row_embeds_the_texts_a_reindex_embeds(tmp_path):
     sample = _articles(tmp_path / "a.jsonl.gz")
-    settings = replace(Settings.from_env({}), llm_provider="none")
+    settings = Settings.from_env({}).replace(llm_provider="none")
     job = run_ours(sample, tmp_path / "job", settings, "ct2-int8", no_progress)
     alone = run_model_only(sample, tmp_path / "alone", settings, "ct2-int8")
     assert alone["chunks_embedded"] == job["chunks_embedded"] > 6

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -49,9 +48,9 @@ def bench(tmp_path_factory, embeddings):
     with gzip.open(corpus / "articles.jsonl.gz", "wt", encoding="utf-8") as fh:
         fh.writelines(json.dumps(a) + "\n" for a in ARTICLES)
     (root / "questions.jsonl").write_text("".join(json.dumps(q) + "\n" for q in QUESTIONS), encoding="utf-8")
-    settings = replace(Settings(), llm_provider="none")
+    settings = Settings().replace(llm_provider="none")
     data = root / "data"
-    service = RagService(replace(settings, data_dir=data / ours_folder(settings)), embeddings=embeddings)
+    service = RagService(settings.replace(data_dir=data / ours_folder(settings)), embeddings=embeddings)
     service.reindex(corpus)
     return root, data, service
 

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import replace
 
 import pytest
 
@@ -68,7 +67,7 @@ def test_search_before_any_index_says_how_to_build_one(service):
 
 
 def test_manifest_mismatch_says_what_to_do(indexed, embeddings):
-    other = RagService(replace(indexed.settings, chunk_tokens=120), embeddings=embeddings)
+    other = RagService(indexed.settings.replace(chunk_tokens=120), embeddings=embeddings)
     with pytest.raises(IndexMismatch, match="chunk_tokens.*index --full"):
         other.ask("What did the council approve?")
     with pytest.raises(IndexMismatch):
@@ -76,7 +75,7 @@ def test_manifest_mismatch_says_what_to_do(indexed, embeddings):
 
 
 def test_full_reindex_rebuilds_with_new_settings(indexed, embeddings):
-    other = RagService(replace(indexed.settings, chunk_tokens=120, chunk_overlap=20), embeddings=embeddings)
+    other = RagService(indexed.settings.replace(chunk_tokens=120, chunk_overlap=20), embeddings=embeddings)
     report = other.reindex(full=True)
     assert report.chunks_embedded == other.stats().chunks == store_count(other)
     assert not other.ask("What will the new tram line cost?").refused

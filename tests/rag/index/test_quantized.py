@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -31,7 +30,7 @@ def built():
 @pytest.fixture(scope="module")
 def exact():
     """The packaged model as sentence-transformers runs it, unquantised."""
-    return make_embeddings(replace(Settings(), embedding_runtime="torch"))
+    return make_embeddings(Settings().replace(embedding_runtime="torch"))
 
 
 def test_build_is_recorded_and_passed_its_check(built):
@@ -85,10 +84,10 @@ def test_a_current_build_is_reused_and_a_stale_one_rebuilt(built, tmp_path):
 
 
 def test_runtimes_are_told_apart_in_the_index_spec():
-    int8, torch = Settings(), replace(Settings(), embedding_runtime="torch")
+    int8, torch = Settings(), Settings().replace(embedding_runtime="torch")
     assert spec_for(int8).label() == "local:all-MiniLM-L6-v2+ct2-int8"
     assert spec_for(torch).label() == "local:all-MiniLM-L6-v2"
-    assert spec_for(replace(int8, embedding_provider="openai")).label() == "openai:all-MiniLM-L6-v2"
+    assert spec_for(int8.replace(embedding_provider="openai")).label() == "openai:all-MiniLM-L6-v2"
 
 
 def test_the_replaced_onnx_runtime_is_named_in_a_clear_error():

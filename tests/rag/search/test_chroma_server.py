@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -70,8 +69,8 @@ def server(tmp_path_factory):
 @pytest.fixture
 def remote(settings, embeddings, server, corpus) -> RagService:
     """A service whose store is the Chroma server, in a collection of its own."""
-    remote_settings = replace(settings, chroma_host="127.0.0.1", chroma_port=server.port,
-                              collection=f"news-{uuid.uuid4().hex[:8]}")
+    remote_settings = settings.replace(chroma_host="127.0.0.1", chroma_port=server.port,
+                                       collection=f"news-{uuid.uuid4().hex[:8]}")
     return RagService(remote_settings, embeddings=embeddings)
 
 
@@ -102,7 +101,7 @@ def test_a_bot_on_another_machine_answers_from_the_shared_index(remote, embeddin
     expected = remote.ask(TRAM_Q)
     # Another process with an empty data folder: the manifest comes from the server and the
     # BM25 index is rebuilt from the stored chunks.
-    elsewhere = RagService(replace(remote.settings, data_dir=tmp_path / "other-machine"), embeddings=embeddings)
+    elsewhere = RagService(remote.settings.replace(data_dir=tmp_path / "other-machine"), embeddings=embeddings)
     answer = elsewhere.ask(TRAM_Q)
     assert answer.text == expected.text and answer.citations == expected.citations
     assert elsewhere.search("Brekke", k=1)[0].chunk.title == "Riverton Rovers win the cup final"

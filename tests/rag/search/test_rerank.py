@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -75,7 +74,7 @@ def endpoint():
 
 
 def with_reranker(indexed: RagService, embeddings, **changes) -> RagService:
-    return RagService(replace(indexed.settings, **changes), embeddings=embeddings)
+    return RagService(indexed.settings.replace(**changes), embeddings=embeddings)
 
 
 def ids(passages):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -56,7 +55,7 @@ def test_the_window_label_says_which_dates():
 @pytest.fixture
 def filtering(indexed, settings, embeddings) -> RagService:
     """The indexed corpus answered with TIME_WINDOWS=filter."""
-    return RagService(replace(settings, time_windows="filter"), embeddings=embeddings)
+    return RagService(settings.replace(time_windows="filter"), embeddings=embeddings)
 
 
 def test_boost_is_the_default():
@@ -90,7 +89,7 @@ def test_the_window_keeps_other_weeks_out(filtering):
 
 @pytest.mark.parametrize("mode", ["filter", "boost"])
 def test_an_empty_window_searches_every_date_and_says_so(indexed, settings, embeddings, mode):
-    service = RagService(replace(settings, time_windows=mode), embeddings=embeddings)
+    service = RagService(settings.replace(time_windows=mode), embeddings=embeddings)
     answer = service.ask("What did the Riverton council approve last year?", Filters(as_of=date(2024, 3, 14)))
     assert answer.window == ""
     assert "nothing indexed is dated last year: 1 Jan – 31 Dec 2023" in answer.notice
@@ -99,10 +98,10 @@ def test_an_empty_window_searches_every_date_and_says_so(indexed, settings, embe
 
 def test_windows_can_be_turned_off_or_used_as_a_boost(indexed, settings, embeddings):
     question, filters = "What did the Riverton council approve this week?", Filters(as_of=date(2024, 3, 14))
-    off = RagService(replace(settings, time_windows="off"), embeddings=embeddings)
+    off = RagService(settings.replace(time_windows="off"), embeddings=embeddings)
     found, window = off.retrieve(question, filters, k=5)
     assert window is None and found[0].chunk.title == "Riverton council approves new tram line"
-    boost = RagService(replace(settings, time_windows="boost"), embeddings=embeddings)
+    boost = RagService(settings.replace(time_windows="boost"), embeddings=embeddings)
     found, window = boost.retrieve(question, filters, k=8)
     days = [p.chunk.published for p in found]
     assert window is not None and date(2024, 3, 2) in days  # older articles are not excluded ...

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -222,9 +222,9 @@ LOOPBACK = ("127.0.0.1/32",)
 
 
 def feed_settings(tmp_path: Path, *feeds: str, **overrides) -> Settings:
-    return replace(Settings(), **{"corpus_dir": tmp_path / "corpus", "data_dir": tmp_path / "data",
-                                  "feeds": tuple(feeds), "feed_timeout": 1.0, "feed_max_page_mb": 0.05,
-                                  "feed_host_delay": 0.0, "feed_allowed_networks": LOOPBACK, **overrides})
+    return Settings().replace(**{"corpus_dir": tmp_path / "corpus", "data_dir": tmp_path / "data",
+                                 "feeds": tuple(feeds), "feed_timeout": 1.0, "feed_max_page_mb": 0.05,
+                                 "feed_host_delay": 0.0, "feed_allowed_networks": LOOPBACK, **overrides})
 
 
 def make_sync(tmp_path: Path, embeddings, *feeds: str, **overrides) -> tuple[FeedSync, RagService]:

@@ -10,7 +10,6 @@ import re
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -41,8 +40,8 @@ def llm_url(tmp_path_factory):
 
 
 def llm_settings(base, url: str, **overrides):
-    return replace(base, llm_provider="openai", llm_model="smollm2", llm_base_url=url,
-                   llm_timeout=180.0, llm_max_output_tokens=120, llm_context_tokens=2048, **overrides)
+    return base.replace(llm_provider="openai", llm_model="smollm2", llm_base_url=url,
+                        llm_timeout=180.0, llm_max_output_tokens=120, llm_context_tokens=2048, **overrides)
 
 
 def completions(log: Path) -> int:
