@@ -207,6 +207,8 @@ def test_intents_are_only_what_the_bot_uses():
     assert intents_for(replace(Settings(), thread_followups_without_mention=True)).message_content
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_without_a_token_bot_py_says_so_and_starts_the_terminal_chat(tmp_path):
     env = dict(os.environ, DISCORD_TOKEN="", DATA_DIR=str(tmp_path / "data"))
     result = subprocess.run([sys.executable, str(ROOT / "bot.py")], cwd=tmp_path, env=env, input="",

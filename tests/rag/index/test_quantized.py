@@ -35,6 +35,7 @@ def test_build_is_recorded_and_passed_its_check(built):
     assert record["model_sha256"] == quantized._sha256(built / quantized.MODEL_FILE)
 
 
+@pytest.mark.slow
 def test_int8_vectors_stay_close_to_the_packaged_model(embeddings):
     exact = make_embeddings(replace(Settings(), embedding_runtime="torch"))
     assert isinstance(embeddings, quantized.Int8Embeddings)  # the default the other tests run on
@@ -47,6 +48,7 @@ def test_int8_vectors_stay_close_to_the_packaged_model(embeddings):
     assert np.dot(np.asarray(embeddings.embed_query(TEXTS[2])), a[2]) > 0.9999
 
 
+@pytest.mark.slow
 def test_long_input_is_truncated_like_sentence_transformers(embeddings):
     exact = make_embeddings(replace(Settings(), embedding_runtime="torch"))
     long = " ".join(["The storm cut power to the coastal districts overnight."] * 80)  # ~900 word pieces

@@ -19,6 +19,9 @@ from rag.index.store import StoreUnavailable
 
 from tests.conftest import ARTICLES, ROOT, admits, write_article
 
+# A real Chroma server in a subprocess, indexed with the real model.
+pytestmark = pytest.mark.integration
+
 CHROMA = Path(sys.executable).parent / "chroma"
 TRAM_Q = "How much will the new tram line cost?"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rag.search.retrieval import collapse_duplicates, jaccard, rrf, shingles
 from rag.core.types import Chunk, Passage
 
@@ -123,6 +125,7 @@ TARIFF = {
 }
 
 
+@pytest.mark.integration
 def test_a_question_without_time_favours_the_latest_story(settings, embeddings):
     from dataclasses import replace as with_
     from datetime import date

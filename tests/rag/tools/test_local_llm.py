@@ -21,6 +21,9 @@ from rag.service import RagService
 
 from tests.conftest import ROOT
 
+# The real SmolLM2 served on loopback, answering over a real index: minutes on 2 cores.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
 
 @pytest.fixture(scope="module")
 def llm_url(tmp_path_factory):
