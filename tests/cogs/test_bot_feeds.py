@@ -1,6 +1,6 @@
 """/feeds through discord.py against simcord's simulated Discord, with a real feed server on loopback.
 
-The bot, the worlds and the helpers are those of tests/cogs/test_bot.py; the feed server and the
+The bot, the worlds and the helpers are those of tests/cogs/world.py; the feed server and the
 articles are those of tests/rag/sources/test_feeds.py. Each test gets a freshly indexed small corpus
 (conftest's ``indexed``), so the feeds one test adds do not leak into another.
 """
@@ -18,7 +18,7 @@ from cogs.utils.errors import BadOption
 from rag.core.errors import ReindexBusy
 from rag.sources.feeds import article_path
 
-from tests.cogs.test_bot import GUILD_ID, embed_of, open_world
+from tests.cogs.world import GUILD_ID, embed_of, open_world
 from tests.rag.sources.test_feeds import BRIDGE, LIBRARY, RSS_TYPE, article_html, rss, site  # noqa: F401 - site is a fixture
 
 BRIDGE_QUESTION = "How long will the repairs of the harbour bridge take?"

@@ -2,7 +2,7 @@
 
 One index for the module (real Chroma in a temp folder, the real embedding model) over the
 timeline story and its unrelated articles; each test gets a fresh bot and simulated server
-(``open_world`` from test_bot). Uploads are removed again after the tests that add them.
+(``open_world`` from tests/cogs/world.py). Uploads are removed again after the tests that add them.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from rag.core.settings import Settings
 from rag.sources.uploads import UPLOAD_FOLDER
 
 from tests.conftest import write_corpus
-from tests.cogs.test_bot import FERRY_QUESTION, GUILD_ID, embed_of, open_world
+from tests.cogs.world import FERRY_QUESTION, GUILD_ID, embed_of, open_world
 from tests.rag.answer.test_timeline import STORY, TOPIC, UNRELATED
 
 FERRY_MD = (b"---\ntitle: Ferry strike ends after six days\npublished: 2024-03-21\nsource: riverton-gazette\n"

@@ -288,7 +288,7 @@ class Chat:
 @pytest.mark.slow
 @pytest.mark.integration
 async def test_chroma_server_restarted_while_questions_are_asked(settings, embeddings, corpus, tmp_path):
-    from tests.cogs.test_bot import embed_of, open_world
+    from tests.cogs.world import embed_of, open_world
     from tests.rag.search.test_chroma_server import ChromaServer
 
     server = ChromaServer(tmp_path / "chroma-server")
