@@ -67,6 +67,7 @@ def test_a_tampered_model_is_refused(built, tmp_path):
         quantized.Int8Embeddings(copy)
 
 
+@pytest.mark.slow  # the rebuild converts the packaged model again
 def test_a_current_build_is_reused_and_a_stale_one_rebuilt(built, tmp_path):
     copy = tmp_path / "model"
     shutil.copytree(built, copy)
