@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run index chat test bench clean
+.PHONY: install run index chat test test-quick bench clean
 
 install: $(STAMP)
 
@@ -30,6 +30,10 @@ chat: install
 
 test: install
 	$(PY) -m pytest -q
+
+# The quick tier: no real index, no CLI or bot in a subprocess; the cogs run on a fake service.
+test-quick: install
+	$(PY) -m pytest -q -m "not slow and not integration"
 
 # Removes the environment and the index (`make run` rebuilds both). Keeps what cannot be rebuilt:
 # the feedback database and its salt, the feed subscriptions, the bot's remembered answers.

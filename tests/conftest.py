@@ -1,4 +1,12 @@
-"""Shared fixtures: a small news corpus written by the tests, the real embedding model, temp data folders."""
+"""Shared fixtures: a small news corpus written by the tests, the real embedding model, temp data folders.
+
+Markers (registered in pytest.ini): a test that requests ``service`` or ``indexed`` (the real
+service over a temp data folder, and the same with the test corpus indexed) or ``rag`` (the bot
+tests' real service over a real index), directly or through another fixture, is marked
+``integration`` here (``pytest_collection_modifyitems``); tests that build a real index or run
+the bot, the CLI or the local LLM on the real core some other way are marked in their own
+module. ``make test-quick`` runs ``-m "not slow and not integration"``.
+"""
 
 from __future__ import annotations
 
@@ -72,6 +80,17 @@ ARTICLES: dict[str, dict] = {
         ),
     },
 }
+
+
+# The fixtures that build the real service (and index with it): whoever requests one is an integration test.
+INTEGRATION_FIXTURES = frozenset({"service", "indexed", "rag"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
 
 
 def admits(filters: Filters, chunk: Chunk) -> bool:

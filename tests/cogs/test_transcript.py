@@ -7,8 +7,11 @@ import re
 import pytest
 
 from tests.conftest import ROOT
-from tests.cogs.test_bot import TRAM_QUESTION
+from tests.cogs.world import TRAM_QUESTION
 from tests.cogs.transcript import FOLLOWUPS, Step, record, render
+
+# The recorded session runs the bot on the real core over a real index.
+pytestmark = pytest.mark.integration
 
 HINT_ERRORS = {"OnCooldown", "BadOption", "QuestionError", "NotFound", "NotAdmin"}
 

@@ -28,7 +28,7 @@ from rag.service import RagService
 from rag.core.settings import Settings
 
 from tests.conftest import ROOT, write_corpus
-from tests.cogs.test_bot import BOT_ARTICLES, GUILD_ID, TRAM_QUESTION, World, open_world
+from tests.cogs.world import BOT_ARTICLES, GUILD_ID, TRAM_QUESTION, World, open_world
 
 COOLDOWN = 10
 FOLLOWUPS = ("When will it open?", "And what did the mayor say?")

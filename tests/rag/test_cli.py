@@ -11,6 +11,9 @@ import pytest
 
 from tests.conftest import ROOT
 
+# Each test runs the CLI in subprocesses that load the model and read or build a real index.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
 
 def run(*args: str, data_dir, corpus=None, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = dict(os.environ, DATA_DIR=str(data_dir))

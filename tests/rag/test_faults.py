@@ -160,6 +160,7 @@ def run_and_kill(cmd: list[str], env: dict[str, str], after_line: int, delay: fl
 
 
 @pytest.mark.slow
+@pytest.mark.integration
 def test_sigkill_at_random_points_and_between_commit_and_clean_up(settings, corpus):
     seed = int(os.environ.get("FAULT_SEED", random.randrange(1_000_000)))
     rng = random.Random(seed)
@@ -284,8 +285,9 @@ class Chat:
 
 
 @pytest.mark.slow
+@pytest.mark.integration
 async def test_chroma_server_restarted_while_questions_are_asked(settings, embeddings, corpus, tmp_path):
-    from tests.cogs.test_bot import embed_of, open_world
+    from tests.cogs.world import embed_of, open_world
     from tests.rag.search.test_chroma_server import ChromaServer
 
     server = ChromaServer(tmp_path / "chroma-server")

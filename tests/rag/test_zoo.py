@@ -26,7 +26,7 @@ from rag.core.types import Article
 
 from tests.conftest import ARTICLES, write_corpus
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 TOKEN = "MTIz.zoo-secret.discord-token"
 BODY = "The harbour authority said on Monday that the old quay will be rebuilt in stone next year."

@@ -88,6 +88,7 @@ def test_hybrid_search_finds_exact_names(indexed):
     assert indexed.search("Brekke", k=1)[0].chunk.title == "Riverton Rovers win the cup final"
 
 
+@pytest.mark.integration
 def test_seed_corpus_answers_the_faladie_question(embeddings, tmp_path):
 
     from rag.service import RagService

@@ -70,6 +70,7 @@ def test_near_copies_of_an_article_are_dropped():
     assert [s[0].article_id for s in kept] == ["a", "c"]
 
 
+@pytest.mark.integration
 def test_an_article_summary_is_three_to_six_central_sentences_in_order(summaries, texts):
     aid = article_id(summaries, "Port Aldine approves a deep-water terminal")
     summary = summaries.summarize_article(aid)
@@ -82,11 +83,13 @@ def test_an_article_summary_is_three_to_six_central_sentences_in_order(summaries
     assert "640 million euros" in summary.text  # the gist, not the tangents
 
 
+@pytest.mark.integration
 def test_a_short_article_is_summarised_by_the_sentences_it_has(summaries):
     summary = summaries.summarize_article(article_id(summaries, "Riverton Rovers win the cup final"))
     assert len(summary.citations) == 2
 
 
+@pytest.mark.integration
 def test_a_topic_summary_draws_on_the_best_articles_in_the_range_without_repeats(summaries):
     summary = summaries.summarize_topic("Lumetra battery factory", Filters(since=date(2024, 3, 10)))
     assert not summary.refused and summary.citations
@@ -97,17 +100,20 @@ def test_a_topic_summary_draws_on_the_best_articles_in_the_range_without_repeats
     assert any("1,200 jobs" in q for q in quotes)
 
 
+@pytest.mark.integration
 def test_a_topic_outside_the_range_or_the_corpus_is_not_covered(summaries):
     early = summaries.summarize_topic("Lumetra battery factory", Filters(until=date(2024, 3, 5)))
     assert early.refused and early.text == TOPIC_NOT_COVERED
     assert summaries.summarize_topic("volcanic eruptions in Iceland").refused
 
 
+@pytest.mark.integration
 def test_an_unknown_article_is_not_found(summaries):
     with pytest.raises(NotFound):
         summaries.summarize_article("0000000000000000")
 
 
+@pytest.mark.integration
 def test_finding_and_resolving_articles_by_title(summaries):
     assert [a.title for a in summaries.find_articles("tram")] == ["Riverton council approves new tram line"]
     assert [a.title for a in summaries.find_articles("lumetra")] == [  # titles starting with it, then newest

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.verify import Verifier, mentions
+from rag.answer.context import PassageBook
+from rag.answer.verify import Verifier, mentions, parse
+from rag.core.types import Chunk, Passage
 
 FACTORY = ("The technology company Lumetra will build a battery factory outside Valdoria, creating 1,200 jobs, "
            "its chief executive Ana Ruiz announced on Tuesday. Production of lithium iron phosphate cells is due "
@@ -128,3 +130,42 @@ def test_mentions(text, expected):
         elif hasattr(m, "value"):
             got.append(("figure", m.value, m.unit))
     assert got == expected
+
+
+@pytest.mark.parametrize("answer,expected", [
+    ("The tram will cost 310 million euros [1]. It opens in 2027 [1][2].",
+     [("The tram will cost 310 million euros.", (1,)), ("It opens in 2027.", (1, 2))]),
+    ("It opens in 2027 [2, 3].", [("It opens in 2027.", (2, 3))]),
+    ("It opens in 2027 [2; 3].", [("It opens in 2027.", (2, 3))]),
+    ("It opens in 2027 [1][1].", [("It opens in 2027.", (1,))]),  # a repeated marker counts once
+    ("It opens in 2027 [1]. [2]", [("It opens in 2027.", (1, 2))]),  # a marker alone joins the sentence before
+    ("Trams are popular.", [("Trams are popular.", ())]),
+    ("", []),
+])
+def test_an_answer_is_parsed_into_sentences_and_what_each_cites(answer, expected):
+    assert parse(answer) == expected
+
+
+def _book(*texts: str) -> PassageBook:
+    book = PassageBook()
+    book.add([Passage(Chunk(f"a{i}:h:0", f"a{i}", "h", 0, 0, len(t), t, f"Article {i}"), 0.5)
+              for i, t in enumerate(texts, start=1)])
+    return book
+
+
+def test_check_judges_each_sentence_against_the_passages_it_cites(verifier):
+    book = _book(FACTORY, AWARDS)
+    supported, swapped = verifier.check(
+        "Lumetra will build a battery factory outside Valdoria, creating 1,200 jobs [1]. "
+        "Cate Blanchett won best actress at the Golden Globes [2].", book)
+    assert supported.supported and supported.cites == (1,) and supported.evidence[0] == 1
+    assert not swapped.supported and swapped.reason == "the cited passage says “michelle yeoh” where this says “cate blanchett”"
+
+
+@pytest.mark.parametrize("answer,reason", [
+    ("Lumetra will build a battery factory outside Valdoria.", "no citation"),
+    ("Lumetra will build a battery factory outside Valdoria [3].", "cites [3], which it was not shown"),
+])
+def test_a_sentence_without_a_shown_source_is_not_supported(verifier, answer, reason):
+    [claim] = verifier.check(answer, _book(FACTORY))
+    assert not claim.supported and claim.reason == reason

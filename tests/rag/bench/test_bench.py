@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 
+import pytest
+
 from rag.bench.__main__ import recall_curve, recall_fields
 from rag.bench.report import write_report
 from rag.bench.scale import _perturb, build_corpus
@@ -62,6 +64,7 @@ def test_throughput_sample_spreads_over_the_file(tmp_path):
         assert [json.loads(line)["id"] for line in fh] == ["a000", "a003", "a006"]
 
 
+@pytest.mark.integration
 def test_model_alone_row_embeds_the_texts_a_reindex_embeds(tmp_path):
     sample = _articles(tmp_path / "a.jsonl.gz")
     settings = Settings.from_env({}).replace(llm_provider="none")

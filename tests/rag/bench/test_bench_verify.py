@@ -55,6 +55,7 @@ def bench(tmp_path_factory, embeddings):
     return root, data, service
 
 
+@pytest.mark.integration
 def test_questions_carry_their_choices(bench):
     root, _, _ = bench
     questions = load_questions(root / "questions.jsonl")
@@ -62,6 +63,7 @@ def test_questions_carry_their_choices(bench):
     assert Question("x", date(2023, 1, 1), "q", "a").choices == ()
 
 
+@pytest.mark.integration
 def test_own_sentences_are_accepted_and_swaps_rejected(bench, embeddings):
     root, _, service = bench
     questions = load_questions(root / "questions.jsonl")
@@ -81,6 +83,7 @@ def test_own_sentences_are_accepted_and_swaps_rejected(bench, embeddings):
     assert sum(reasons(results, "swapped").values()) == 9
 
 
+@pytest.mark.integration
 def test_the_command_prints_rates_from_the_index(bench, capsys):
     root, data, _ = bench
     args = ["--articles", str(root / "corpus" / "articles.jsonl.gz"), "--questions", str(root / "questions.jsonl"),
@@ -93,6 +96,7 @@ def test_the_command_prints_rates_from_the_index(bench, capsys):
     assert "swapped rejected: " in out
 
 
+@pytest.mark.integration
 def test_the_command_needs_the_bench_index(tmp_path, bench, capsys):
     root, _, _ = bench
     args = ["--articles", str(root / "corpus" / "articles.jsonl.gz"), "--questions", str(root / "questions.jsonl"),

@@ -96,6 +96,7 @@ def test_log_level_is_read_in_any_case():
     assert Settings.from_env({}).log_level == "INFO"
 
 
+@pytest.mark.slow
 def test_the_bot_refuses_a_bad_log_level_with_one_line(tmp_path):
     import os
     import subprocess

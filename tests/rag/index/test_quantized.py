@@ -40,6 +40,7 @@ def test_build_is_recorded_and_passed_its_check(built):
     assert record["model_sha256"] == quantized._sha256(built / quantized.MODEL_FILE)
 
 
+@pytest.mark.slow
 def test_int8_vectors_stay_close_to_the_packaged_model(embeddings, exact):
     assert isinstance(embeddings, quantized.Int8Embeddings)  # the default the other tests run on
     a = np.asarray(embeddings.embed_documents(TEXTS))
@@ -51,6 +52,7 @@ def test_int8_vectors_stay_close_to_the_packaged_model(embeddings, exact):
     assert np.dot(np.asarray(embeddings.embed_query(TEXTS[2])), a[2]) > 0.9999
 
 
+@pytest.mark.slow
 def test_long_input_is_truncated_like_sentence_transformers(embeddings, exact):
     long = " ".join(["The storm cut power to the coastal districts overnight."] * 80)  # ~900 word pieces
     a, b = np.asarray(embeddings.embed_query(long)), np.asarray(exact.embed_query(long))
@@ -68,6 +70,7 @@ def test_a_tampered_model_is_refused(built, tmp_path):
         quantized.Int8Embeddings(copy)
 
 
+@pytest.mark.slow  # the rebuild converts the packaged model again
 def test_a_current_build_is_reused_and_a_stale_one_rebuilt(built, tmp_path):
     copy = tmp_path / "model"
     shutil.copytree(built, copy)

@@ -18,6 +18,9 @@ from rag.index.store import StoreUnavailable
 
 from tests.conftest import ARTICLES, ROOT, admits, write_article
 
+# A real Chroma server in a subprocess, indexed with the real model.
+pytestmark = pytest.mark.integration
+
 CHROMA = Path(sys.executable).parent / "chroma"
 TRAM_Q = "How much will the new tram line cost?"
 
@@ -151,7 +154,7 @@ def test_a_server_outage_is_one_line_in_the_terminal_and_answers_resume_after_it
 
 
 async def test_the_bot_status_says_the_index_store_is_unreachable(remote, server, tmp_path):
-    from tests.cogs.test_bot import embed_of, open_world
+    from tests.cogs.world import embed_of, open_world
 
     remote.reindex()
     async with open_world(remote, tmp_path) as world:

@@ -162,6 +162,7 @@ def test_a_cross_encoder_folder_orders_by_its_scores(indexed, embeddings, cross_
     assert ids(service.search(QUERY, k=3)) == expected[:3]
 
 
+@pytest.mark.slow  # cross_encoder builds a model with transformers: loading torch takes seconds
 def test_reranker_settings(cross_encoder):
     assert Settings.from_env({}).reranker == "none"
     s = Settings.from_env({"RERANKER": "http://tei.internal:8080/rerank", "RERANK_TIMEOUT": "0.5",

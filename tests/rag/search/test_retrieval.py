@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rag.core.text import jaccard, shingles
 from rag.search.retrieval import collapse_duplicates, rrf
 from rag.core.types import Chunk, Passage
@@ -124,6 +126,7 @@ TARIFF = {
 }
 
 
+@pytest.mark.integration
 def test_a_question_without_time_favours_the_latest_story(settings, embeddings):
     from dataclasses import replace as with_
     from datetime import date

@@ -252,6 +252,7 @@ def indexed_texts(service: RagService, query: str) -> str:
 # --------------------------------------------------------------------------- tests
 
 
+@pytest.mark.integration
 def test_rss_and_atom_articles_are_saved_indexed_and_answered(site, tmp_path, embeddings):
     bridge = site.put("/news/bridge-closure.html", article_html("Harbour bridge to close for repairs", BRIDGE))
     library = site.put("/news/library.html", article_html("Valdoria opens its new central library", LIBRARY))
@@ -296,6 +297,7 @@ def test_rss_and_atom_articles_are_saved_indexed_and_answered(site, tmp_path, em
     assert statuses[atom_url].last_success and not statuses[atom_url].problem
 
 
+@pytest.mark.integration
 def test_each_failure_is_reported_with_its_reason_and_stops_nothing(site, tmp_path, embeddings):
     good = site.put("/a/library.html", article_html("Valdoria opens its new central library", LIBRARY))
     slow = site.put("/a/slow.html", article_html("Slow page", ORCHARD), delay=2.5)
@@ -351,6 +353,7 @@ def test_each_failure_is_reported_with_its_reason_and_stops_nothing(site, tmp_pa
     assert state["feeds"][malformed]["last_error"].startswith("not a valid RSS or Atom feed")
 
 
+@pytest.mark.integration
 def test_conditional_requests_updates_and_nothing_downloaded_twice(site, tmp_path, embeddings):
     etag_page = site.put("/n/bridge.html", article_html("Harbour bridge to close for repairs", BRIDGE),
                          etag='"bridge-1"')
@@ -407,6 +410,7 @@ def test_conditional_requests_updates_and_nothing_downloaded_twice(site, tmp_pat
     assert "eleven weeks" not in texts and "corrosion in three" not in texts  # the old version is gone
 
 
+@pytest.mark.integration
 def test_a_page_that_fails_keeps_its_previous_version_and_is_retried(site, tmp_path, embeddings):
     page = site.put("/n/bridge.html", article_html("Harbour bridge to close for repairs", BRIDGE), etag='"b1"')
     items = [{"title": "Harbour bridge", "link": page}]
@@ -434,6 +438,7 @@ def test_a_page_that_fails_keeps_its_previous_version_and_is_retried(site, tmp_p
     assert not sync.statuses()[0].problem
 
 
+@pytest.mark.integration
 def test_requests_to_the_same_host_are_spaced_by_the_host_delay(site, tmp_path, embeddings):
     page = site.put("/n/library.html", article_html("Valdoria opens its new central library", LIBRARY))
     feed = site.put("/rss.xml", rss("Harbour Post", [{"title": "Library", "link": page}]), content_type=RSS_TYPE)
@@ -501,6 +506,8 @@ def test_feed_settings_are_read_and_checked():
             Settings.from_env(env)
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_the_command_line_adds_lists_syncs_and_removes(site, tmp_path):
     page = site.put("/n/library.html", article_html("Valdoria opens its new central library", LIBRARY))
     feed = site.put("/rss.xml", rss("Harbour Post", [{"title": "Library", "link": page}]), content_type=RSS_TYPE)
@@ -537,6 +544,7 @@ def test_the_command_line_adds_lists_syncs_and_removes(site, tmp_path):
 # --------------------------------------------------------------------------- the address policy
 
 
+@pytest.mark.integration
 def test_a_feed_on_a_private_address_is_refused_unless_the_settings_allow_it(site, tmp_path, embeddings):
     page = site.put("/n/library.html", article_html("Valdoria opens its new central library", LIBRARY))
     feed = site.put("/rss.xml", rss("Harbour Post", [{"title": "Library", "link": page}]), content_type=RSS_TYPE)
@@ -552,6 +560,7 @@ def test_a_feed_on_a_private_address_is_refused_unless_the_settings_allow_it(sit
     assert [c.url for c in allowed.sync().new] == [page]
 
 
+@pytest.mark.integration
 def test_article_links_and_redirects_to_private_addresses_are_refused(site, tmp_path, embeddings):
     """The feed's own server is allowed; links and redirects to other non-public addresses are not."""
     port = site.base.rsplit(":", 1)[1]

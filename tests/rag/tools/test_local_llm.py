@@ -20,6 +20,9 @@ from rag.service import RagService
 
 from tests.conftest import ROOT
 
+# The real SmolLM2 served on loopback, answering over a real index: minutes on 2 cores.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
 
 @pytest.fixture(scope="module")
 def llm_url(tmp_path_factory):
@@ -92,7 +95,7 @@ def test_real_model_through_the_cli(indexed, corpus, llm_url):
 
 async def test_real_model_answers_ask_in_discord(indexed, corpus, llm_url, tmp_path):
     """/ask through discord.py on simcord, answered with the real local model behind it."""
-    from tests.cogs.test_bot import TRAM_QUESTION, embed_of, open_world
+    from tests.cogs.world import TRAM_QUESTION, embed_of, open_world
 
     url, log = llm_url
     service = RagService(llm_settings(indexed.settings, url, unsupported_sentences="flag"),

@@ -1,8 +1,10 @@
 """/feeds through discord.py against simcord's simulated Discord, with a real feed server on loopback.
 
-The bot, the worlds and the helpers are those of tests/cogs/test_bot.py; the feed server and the
-articles are those of tests/rag/sources/test_feeds.py. Each test gets a freshly indexed small corpus
-(conftest's ``indexed``), so the feeds one test adds do not leak into another.
+The bot, the worlds and the helpers are those of tests/cogs/world.py; the feed server and the
+articles are those of tests/rag/sources/test_feeds.py. The tests that sync get a freshly indexed
+small corpus each (conftest's ``indexed``: the real core), so the feeds one test adds do not leak
+into another; who may use the commands, and what a feed from the settings allows, run on the fake
+service.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from cogs.utils.errors import BadOption
 from rag.core.errors import ReindexBusy
 from rag.sources.feeds import article_path
 
-from tests.cogs.test_bot import GUILD_ID, embed_of, open_world
+from tests.cogs.world import command, embed_of, open_world
 from tests.rag.sources.test_feeds import BRIDGE, LIBRARY, RSS_TYPE, article_html, rss, site  # noqa: F401 - site is a fixture
 
 BRIDGE_QUESTION = "How long will the repairs of the harbour bridge take?"
@@ -33,54 +35,49 @@ def bridge_feed(site) -> tuple[str, str]:
                     content_type=RSS_TYPE, etag='"one"'), page
 
 
-async def feeds_command(world) -> discord.app_commands.AppCommand:
-    commands = await world.bot.tree.fetch_commands(guild=discord.Object(GUILD_ID))
-    return next(c for c in commands if c.name == "feeds")
-
-
 def state(service) -> dict:
     path = service.settings.data_dir / "feeds.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"feeds": {}}
 
 
-async def test_feeds_commands_are_for_admins_only_in_two_layers(indexed, tmp_path, site):
+async def test_feeds_commands_are_for_admins_only_in_two_layers(fake, tmp_path, site):
     feed, _ = bridge_feed(site)
-    async with open_world(indexed, tmp_path, **FAST) as world:
-        command = await feeds_command(world)
-        assert command.default_member_permissions == discord.Permissions(manage_guild=True)
-        assert command.dm_permission is False  # guild_only
+    async with open_world(fake, tmp_path, **FAST) as world:
+        feeds = await command(world, "feeds")
+        assert feeds.default_member_permissions == discord.Permissions(manage_guild=True)
+        assert feeds.dm_permission is False  # guild_only
         assert {"feeds add", "feeds remove", "feeds list", "feeds sync"} <= set(
             world.manager.available_commands(world.channel))
         assert not [c for c in world.alice.available_commands(world.channel) if c.startswith("feeds")]
         with pytest.raises(simcord.SetupError, match="default-member-permissions"):
             await world.alice.slash(world.channel, "feeds add", url=feed)
         # A server admin may show the commands to anyone (Integrations settings); the bot still refuses.
-        world.guild.set_command_permissions(command, {world.alice: True})
+        world.guild.set_command_permissions(feeds, {world.alice: True})
         for name, options in (("feeds add", {"url": feed}), ("feeds list", {}), ("feeds sync", {}),
                               ("feeds remove", {"url": feed})):
             result = await world.alice.slash(world.channel, name, **options)
             assert result.response.ephemeral and "Only server managers" in result.response.content
             world.expect_error(NotAdmin)
-        assert state(indexed)["feeds"] == {} and site.hits == []  # nothing added, nothing fetched
+        assert state(fake)["feeds"] == {} and site.hits == []  # nothing added, nothing fetched
+        assert fake.called("reindex") == []
 
 
-async def test_every_feeds_subcommand_and_option_is_described(indexed, tmp_path):
-    async with open_world(indexed, tmp_path) as world:
-        group = world.bot.tree.get_command("feeds")
-        assert 0 < len(group.description) <= 100
-        subcommands = list(group.walk_commands())
-        assert {c.name for c in subcommands} == {"add", "remove", "list", "sync"}
-        for command in subcommands:
-            assert 0 < len(command.description) <= 100, command.name
-            for param in command.parameters:
-                assert param.description != "…" and len(param.description) <= 100, (command.name, param.name)
+async def test_every_feeds_subcommand_and_option_is_described(world):
+    group = world.bot.tree.get_command("feeds")
+    assert 0 < len(group.description) <= 100
+    subcommands = list(group.walk_commands())
+    assert {c.name for c in subcommands} == {"add", "remove", "list", "sync"}
+    for sub in subcommands:
+        assert 0 < len(sub.description) <= 100, sub.name
+        for param in sub.parameters:
+            assert param.description != "…" and len(param.description) <= 100, (sub.name, param.name)
 
 
 async def test_an_admin_adds_syncs_lists_and_removes_feeds(indexed, tmp_path, site):
     feed, page = bridge_feed(site)
     gone = site.url("/gone.xml")
     async with open_world(indexed, tmp_path, **FAST) as world:
-        world.guild.set_command_permissions(await feeds_command(world), {world.admin_role: True})
+        world.guild.set_command_permissions(await command(world, "feeds"), {world.admin_role: True})
 
         added = await world.admin.slash(world.channel, "feeds add", url=feed)
         assert added.response.ephemeral and added.response.content.startswith("Subscribed to ")
@@ -136,9 +133,9 @@ async def test_an_admin_adds_syncs_lists_and_removes_feeds(indexed, tmp_path, si
         assert status["Feeds"] == "1 feed, no errors"
 
 
-async def test_a_feed_from_the_settings_cannot_be_removed_from_discord(indexed, tmp_path, site):
+async def test_a_feed_from_the_settings_cannot_be_removed_from_discord(fake, tmp_path, site):
     feed, _ = bridge_feed(site)
-    async with open_world(indexed, tmp_path, feeds=(feed,), feed_interval_minutes=0, **FAST) as world:
+    async with open_world(fake, tmp_path, feeds=(feed,), feed_interval_minutes=0, **FAST) as world:
         listed = embed_of((await world.manager.slash(world.channel, "feeds list")).response)
         assert "from FEEDS in .env" in listed.fields[0].value
         result = await world.manager.slash(world.channel, "feeds remove", url=feed)
