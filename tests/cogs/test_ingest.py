@@ -8,7 +8,6 @@ fake service. Uploads are removed again after the tests that add them.
 from __future__ import annotations
 
 import shutil
-from dataclasses import replace
 
 import discord
 import pytest
@@ -84,7 +83,7 @@ async def test_an_admin_ingests_a_good_and_a_bad_file(real_world, uploads, downl
 
 
 async def test_wrong_types_and_oversized_files_are_refused_without_downloading(world, fake, downloads):
-    fake.settings = replace(fake.settings, max_file_mb=1)
+    fake.settings = fake.settings.replace(max_file_mb=1)
     big = b"---\ntitle: Big\n---\n" + b"A long article about the bridge works. " * 30_000
 
     result = await world.manager.slash(world.channel, "ingest", file1=("slides.pdf", b"%PDF-1.7"),

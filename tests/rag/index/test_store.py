@@ -13,9 +13,9 @@ import pytest
 
 from rag.core.errors import StoreInconsistent
 from rag.core.settings import Settings
-from rag.core.types import Chunk, Filters
-from rag.index.store import (UNDATED, ChunkStore, StoreUnavailable, chunk_from, chunk_metadata, collection_names,
-                             day_number, open_client, where_clause)
+from rag.core.types import UNDATED, Chunk, Filters, day_number
+from rag.index.store import (ChunkStore, StoreUnavailable, chunk_from, chunk_metadata, collection_names, open_client,
+                             where_clause)
 
 MARCH_2 = date(2024, 3, 2).toordinal()
 
