@@ -68,9 +68,16 @@ class Claim:
 
 def parse(answer: str) -> list[tuple[str, tuple[int, ...]]]:
     """Sentences of an answer with the passage numbers each cites."""
-    out = []
+    out: list[tuple[str, tuple[int, ...]]] = []
     for start, end in split_sentences(answer):
         raw = answer[start:end]
+        # Markers opening a sentence close the one before: "A sentence. [1] Another one [2]."
+        lead = re.match(rf"\s*(?:{_CITE.pattern}\s*)+", raw)
+        if lead and out and lead.end() < len(raw.rstrip()):
+            text, cites = out[-1]
+            more = tuple(int(n) for group in _CITE.findall(lead.group(0)) for n in re.split(r"[,;]", group))
+            out[-1] = (text, tuple(dict.fromkeys(cites + more)))
+            raw = raw[lead.end():]
         cites = tuple(int(n) for group in _CITE.findall(raw) for n in re.split(r"[,;]", group))
         text = " ".join(_CITE.sub(" ", raw).split())
         text = re.sub(r"\s+([.,;:!?])", r"\1", text)

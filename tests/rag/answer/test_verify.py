@@ -139,6 +139,9 @@ def test_mentions(text, expected):
     ("It opens in 2027 [2; 3].", [("It opens in 2027.", (2, 3))]),
     ("It opens in 2027 [1][1].", [("It opens in 2027.", (1,))]),  # a repeated marker counts once
     ("It opens in 2027 [1]. [2]", [("It opens in 2027.", (1, 2))]),  # a marker alone joins the sentence before
+    # markers after the full stop belong to the sentence they follow, not to the next one
+    ("The tram will cost 310 million euros. [1] It opens in 2027. [1][2]",
+     [("The tram will cost 310 million euros.", (1,)), ("It opens in 2027.", (1, 2))]),
     ("Trams are popular.", [("Trams are popular.", ())]),
     ("", []),
 ])
