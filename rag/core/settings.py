@@ -190,7 +190,7 @@ class Settings(BaseSettings):
         "Passages shown per answer."))
     candidates: int = Field(40, ge=1, description="Candidates fetched from each of the dense and BM25 searches.")
     max_question_tokens: int = Field(200, ge=8, description="Longer questions are refused with a clear message.")
-    min_evidence: float = Field(0.45, description=(
+    min_evidence: float = Field(0.55, description=(
         "Score the best answer sentence must reach (its cosine similarity to the question plus\n"
         "0.35 x the share of the question's words it contains); below it the answer is\n"
         "\"the corpus does not cover this\". Calibrated with `python -m rag.bench calibrate`."))
