@@ -20,7 +20,7 @@ from ..core.types import Answer, Chunk, Filters, Passage
 from ..search.retrieval import Retriever
 from ..search.searcher import Searcher, narrow
 from .conversation import Turn, condense
-from .extractive import ExtractiveAnswerer
+from .extractive import ExtractiveAnswerer, outside_window
 from .generative import GenerativeAnswerer, Search
 from .llm import ModelCalls
 from .prompts import Prompts
@@ -74,7 +74,9 @@ class Answering:
             generative = self._generative(self._search(retriever))
             answer = generative.answer(q, windowed or filters, deadline)
             if window and answer.refused and windowed is not None:  # nothing in the window: ask unwindowed
-                answer, window = generative.answer(q, filters, deadline), None
+                # The window has articles, but none answers: say so if the answer quotes none of them.
+                answer = outside_window(generative.answer(q, filters, deadline), (window.since, window.until))
+                return replace(answer, as_of=filters.as_of, window="")
         if asked and window is None:
             gap = f"nothing indexed is dated {asked.label()}; searched every date up to {filters.as_of.strftime('%-d %b %Y')}"
             answer = replace(answer, notice="; ".join(n for n in (answer.notice, gap) if n))

@@ -333,3 +333,19 @@ def test_a_written_short_answer_the_sources_do_not_spell_is_dropped(indexed):
     answer = service_with(indexed, model).ask(TRAM_Q)
     assert answer.short == "" and "500" not in answer.text
     assert "310 million euros" in answer.text
+
+
+def test_an_answer_from_before_the_asked_week_says_so(indexed):
+    from datetime import date
+
+    from rag.core.types import Filters
+
+    # "this week" as of 14 March has articles (7-14 March), but none covers the question (refused
+    # before the model is called); asked again over every date, the model answers from 2 March.
+    model = ScriptedChatModel.replying("The tram line will cost 310 million euros [1].")
+    answer = service_with(indexed, model).ask("How much will the new tram line cost this week?",
+                                              Filters(as_of=date(2024, 3, 14)))
+    assert not answer.refused and "310 million" in answer.text
+    assert all(c.published < date(2024, 3, 7) for c in answer.citations)
+    assert "none of the quoted articles is dated 7 Mar 2024 – 14 Mar 2024" in answer.notice
+    assert "nothing indexed is dated" not in answer.notice and answer.window == ""
