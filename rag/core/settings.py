@@ -193,7 +193,8 @@ class Settings(BaseSettings):
     min_evidence: float = Field(0.55, description=(
         "Score the best answer sentence must reach (its cosine similarity to the question plus\n"
         "0.35 x the share of the question's words it contains); below it the answer is\n"
-        "\"the corpus does not cover this\". Calibrated with `python -m rag.bench calibrate`."))
+        "\"the corpus does not cover this\" (questions that are not of fact, such as \"What is happening\n"
+        "in X?\", need 0.10 less). Calibrated with `python -m rag.bench calibrate`."))
     min_relevance: float = Field(0.40, description=(
         "Cosine similarity a passage needs to count as on topic for /summary topic and /timeline."))
     time_windows: Annotated[Literal["filter", "boost", "off"], AnyCase] = Field("boost", description=(
