@@ -27,7 +27,7 @@ from ..core.settings import Settings, load_dotenv_once
 from ..core.types import Filters
 from ..index.embeddings import use_model_environment
 from .index import add_data_arguments, corpus_folder, ours_folder
-from .data import WEEK_HALVES, contains_answer, first_hit, load_ids, load_questions, percentile, weeks
+from .data import add_weeks_argument, contains_answer, first_hit, load_ids, load_questions, percentile, weeks
 
 log = logging.getLogger(__name__)
 
@@ -261,8 +261,7 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     add_data_arguments(p)
     p.add_argument("--limit", type=int, help="only the first N questions")
-    p.add_argument("--weeks", choices=WEEK_HALVES, default="all",
-                   help="only the questions of the first or second half of the weeks (the corpus stays whole)")
+    add_weeks_argument(p)
     p.add_argument("--answerable", type=Path,
                    help="a JSON list of question ids (answerable.json): also report the measures on them")
     p.add_argument("--misses", type=int, default=0, metavar="N",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -55,6 +56,13 @@ def percentile(values: list[float], q: float) -> float:
 
 
 WEEK_HALVES = ("first-half", "second-half", "all")
+
+
+def add_weeks_argument(p: argparse.ArgumentParser) -> None:
+    """--weeks, as the bench commands that ask questions take it (see :func:`weeks`)."""
+    p.add_argument("--weeks", choices=WEEK_HALVES, default="all",
+                   help="only the questions of the first or second half of the weeks (default: all; the "
+                        "corpus stays whole)")
 
 
 def weeks(questions: list[Question], which: str) -> list[Question]:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from ..core.text import split_sentences
 from ..core.types import Filters, Passage
 from ..answer.verify import Claim, Verifier, _figures
-from .data import WEEK_HALVES, Question, contains_answer, load_questions, weeks
+from .data import Question, add_weeks_argument, contains_answer, load_questions, weeks
 from .index import add_data_arguments, open_index
 
 log = logging.getLogger(__name__)
@@ -165,8 +165,7 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     add_data_arguments(p)
     p.add_argument("--limit", type=int, help="only the first N questions (after --weeks)")
-    p.add_argument("--weeks", choices=WEEK_HALVES, default="all",
-                   help="only the questions of the first or second half of the weeks (default: all)")
+    add_weeks_argument(p)
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     p.add_argument("--show", type=int, default=0, help="also print N wrong verdicts of each kind")
     args = p.parse_args(argv)
