@@ -79,7 +79,7 @@ class Answering:
                 return replace(answer, as_of=filters.as_of, window="")
         if asked and window is None:
             gap = f"nothing indexed is dated {asked.label()}; searched every date up to {filters.as_of.strftime('%-d %b %Y')}"
-            answer = replace(answer, notice="; ".join(n for n in (answer.notice, gap) if n))
+            answer = answer.with_notice(gap)
         return replace(answer, as_of=filters.as_of, window=window.label() if window else "")
 
     def summarize_article(self, title: str, chunks: Sequence[Chunk]) -> Answer:

@@ -75,15 +75,15 @@ TYPE_WEIGHT = 1.0
 TYPE_CHECKED = 12
 CLEAR_MARGIN = 1.5  # the winner's score over the runner-up's for a short answer
 SUPPORT_SENTENCES = 2
-NAMED_CANDIDATES = 3
-HINTED_CANDIDATES = 5  # candidates listed for a model writing the answer  # without a clear winner, the answer names this many candidates
+NAMED_CANDIDATES = 3  # without a clear winner, the answer names this many candidates
+HINTED_CANDIDATES = 5  # candidates listed for a model writing the answer
 MAX_CANDIDATES_PER_SENTENCE = 12
 COUNTRY_NOUNS = frozenset({"country", "nation", "countries", "nations"})
 # A question naming something no retrieved passage mentions is refused unless its best sentence
 # scores at least this (MIN_EVIDENCE, 0.55 by default, is the floor for every question). Chosen with
-# `python -m rag.bench calibrate` on even weeks (at both defaults: false refusals 1.1%, unanswerable
-# questions refused 30.3%; a higher bar refuses more there but not on odd weeks) and checked on
-# odd weeks (3.2%, 47.8%).
+# `python -m rag.bench calibrate` on even weeks (a higher bar refuses more unanswerable questions
+# there but not on odd weeks); with the floors below, false refusals / unanswerable questions
+# refused are 1.1% / 33.3% on even weeks and 3.2% / 43.5% on odd weeks.
 MISSING_NAME_EVIDENCE = 0.75
 # "What is happening in Valdoria?" matches no one sentence as well as a question of fact matches
 # its answer: questions that are not factoid need MIN_EVIDENCE less this. On the calibration data
@@ -202,8 +202,7 @@ def outside_window(answer: Answer, window: tuple[date | None, date] | None) -> A
         return answer
     since, until = window
     span = human(until) if since is None or since == until else f"{human(since)} – {human(until)}"
-    notice = f"none of the quoted articles is dated {span}, the time the question asks about"
-    return replace(answer, notice="; ".join(n for n in (answer.notice, notice) if n))
+    return answer.with_notice(f"none of the quoted articles is dated {span}, the time the question asks about")
 
 
 def refusal(question: str, reason: str = NOT_COVERED) -> Answer:
@@ -246,9 +245,7 @@ class ExtractiveAnswerer:
         best = max((c.score - c.recency for c in sentences), default=0.0)
         qtype = extract.analyse(question)
         floor = self._min_evidence - (0.0 if qtype.factoid else BROAD_QUESTION_MARGIN)
-        if best < floor:
-            return refusal(question, not_covered(passages, missing=missing))
-        if missing and best < MISSING_NAME_EVIDENCE:
+        if best < floor or (missing and best < MISSING_NAME_EVIDENCE):
             return refusal(question, not_covered(passages, missing=missing))
         if not qtype.factoid:  # "What happened ...?", "Why ...?": the sentences that say it best
             return outside_window(self._sentences_only(question, sentences, passages), window)
@@ -256,8 +253,10 @@ class ExtractiveAnswerer:
         # A clear winner beats the runner-up by CLEAR_MARGIN; a lone candidate must beat the floor so.
         runner_up = max(shorts[1].score if len(shorts) > 1 else 0.0, CANDIDATE_FLOOR)
         if shorts and shorts[0].score >= CLEAR_MARGIN * runner_up:
-            return outside_window(self._with_short(question, shorts[0], sentences, passages), window)
-        return outside_window(self._without_short(question, shorts, sentences, passages), window)
+            answer = self._with_short(question, shorts[0], sentences, passages)
+        else:
+            answer = self._without_short(question, shorts, sentences, passages)
+        return outside_window(answer, window)
 
     def hints(self, question: str, scored: Sequence[_Candidate]) -> str:
         """For a written answer: what the question asks for and the candidates the scored evidence

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from functools import cached_property
 
@@ -129,6 +129,10 @@ class Answer:
         """The published date of the newest article the answer cites."""
         dates = [c.published for c in self.citations if c.published]
         return max(dates) if dates else None
+
+    def with_notice(self, notice: str) -> Answer:
+        """This answer with ``notice`` after the notices it has (joined by "; ")."""
+        return replace(self, notice="; ".join(n for n in (self.notice, notice) if n))
 
     def currency(self) -> str:
         """How current the answer is: ``as of 24 Nov 2026 · newest source 23 Nov 2026 · this week: …``."""
