@@ -174,7 +174,10 @@ _NUMBER_RE = re.compile(
     rf"(?:\s?%|\s?(?:percent(?:age points?)?|per cent)\b"
     rf"|(?:\s?(?:million|billion|trillion|thousand|hundred)\b)?"
     rf"(?:\s+(?!(?:of|the|and|or|to|in|on|at|by|for|a|an|is|was|were|are|p|a\.m|p\.m|each|single|other|more|less"
-    rf"|than|about|per|so|too|as|from|with|that|this|who|which)\b)(?-i:[a-z][\w-]+))?)",
+    rf"|than|about|per|so|too|as|from|with|that|this|who|which|when|while|where|whom|whose|between|after|before"
+    rf"|since|until|because|but|if|into|over|under|during|it|its|his|her|their|he|she|they|we|you|has|have|had"
+    rf"|be|been|will|would|can|could|should|may|might|must|not|also|just|only|still|then|there|here)\b)"
+    rf"(?-i:[a-z][\w-]+))?)",
     re.IGNORECASE,
 )
 # Capitalised words that open sentences or are common enough not to be a name on their own.
@@ -309,7 +312,8 @@ def person_like(text: str) -> bool:
 def fits(span: Span, qtype: QuestionType) -> bool:
     """Whether a candidate is of the kind the question asks for."""
     if qtype.kind == THING:
-        return True
+        # "Which film ...": an X that is not a time or a quantity is not answered by one.
+        return not qtype.focus or span.kind not in (DATE, NUMBER)
     if qtype.kind == NUMBER:
         return span.kind == NUMBER
     if qtype.kind == DATE:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.extract import DATE, NAME, NUMBER, THING, analyse, places, spans
+from rag.answer.extract import DATE, NAME, NUMBER, THING, Span, analyse, fits, places, spans
 
 
 @pytest.mark.parametrize("question,kind,focus,person,preposition", [
@@ -35,6 +35,9 @@ def test_the_kind_of_answer_a_question_asks_for(question, kind, focus, person, p
     ("Bank of the West lent money; the Arizona Republic the Suns story ran.",
      [("Bank of the West", NAME), ("Arizona Republic", NAME), ("Suns", NAME)]),
     ("The prices rose 137% to $4.25 in December.", [("137%", NUMBER), ("$4.25", NUMBER)]),
+    # a number's unit is a word that can be one, not the next word whatever it is
+    ("She was 37 when elected in 2017, with 12 ministers between them.",
+     [("2017", DATE), ("37", NUMBER), ("12 ministers", NUMBER)]),
     # a quoted title is a candidate whole (its capitalised run is one too)
     ("The film “Everything Everywhere All at Once” led.",
      [("Everything Everywhere All", NAME), ("Everything Everywhere All at Once", THING)]),
@@ -49,3 +52,12 @@ def test_the_word_for_a_people_names_its_country():
     sentence = "German Chancellor Olaf Scholz met North Korean and Chinese envoys; american officials waited."
     found = [(s.text, sentence[s.start:s.end]) for s in places(sentence)]
     assert found == [("Germany", "German"), ("North Korea", "North Korean"), ("China", "Chinese")]
+
+
+def test_an_x_that_is_not_a_time_or_a_quantity_is_not_answered_by_one():
+    film = analyse("Which film has the most nominations for the Oscars?")
+    assert film.kind == THING and film.focus == ("film",)
+    assert fits(Span(0, 5, "Tár", NAME), film) and fits(Span(0, 3, "Elvis", THING), film)
+    assert not fits(Span(0, 4, "2023", DATE), film) and not fits(Span(0, 2, "11", NUMBER), film)
+    anything = analyse("What did the council decide?")
+    assert fits(Span(0, 4, "2023", DATE), anything)
