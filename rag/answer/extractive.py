@@ -119,6 +119,8 @@ class _Short:
     key: str
     text: str
     best: dict[str, tuple[float, _Candidate, extract.Span]] = field(default_factory=dict)
+    # Its best occurrence in a sentence of prose per article, when the best one is a short line.
+    prose: dict[str, tuple[float, _Candidate, extract.Span]] = field(default_factory=dict)
     weight: float = 1.0  # how well it fits the kind of thing asked for (see _by_type)
 
     @property
@@ -129,9 +131,15 @@ class _Short:
     def occurrences(self) -> list[tuple[float, _Candidate, extract.Span]]:
         return sorted(self.best.values(), key=lambda v: -v[0])
 
+    def add(self, article_id: str, occurrence: tuple[float, _Candidate, extract.Span]) -> None:
+        """An occurrence in an article: the article's best one counts for the score."""
+        for kept in (self.best, self.prose) if occurrence[1].kind == SENTENCE else (self.best,):
+            if occurrence[0] > kept.get(article_id, (0.0,))[0]:
+                kept[article_id] = occurrence
+
     def quotable(self) -> _Candidate | None:
         """Its best occurrence in a sentence of prose, if any."""
-        return next((c for _, c, _ in self.occurrences() if c.kind == SENTENCE), None)
+        return max(self.prose.values(), key=lambda v: v[0], default=(0.0, None))[1]
 
 
 def figures(text: str) -> dict[str, set[str]]:
@@ -313,9 +321,7 @@ class ExtractiveAnswerer:
                 if qtype.person and extract.person_like(span.text):
                     support *= 1 + PERSON_BONUS
                 short = found.setdefault(k, _Short(k, span.text))
-                aid = c.passage.chunk.article_id
-                if support > short.best.get(aid, (0.0,))[0]:
-                    short.best[aid] = (support, c, span)
+                short.add(c.passage.chunk.article_id, (support, c, span))
         shorts = sorted(_merge_aliases(found.values()), key=lambda s: -s.score)
         if qtype.expected and qtype.kind in (extract.NAME, extract.THING) and len(shorts) > 1:
             shorts = self._by_type(qtype.expected, shorts)
@@ -565,7 +571,6 @@ def _merge_aliases(shorts) -> list[_Short]:
         if host is None:
             kept.append(s)
             continue
-        for aid, occ in s.best.items():
-            if occ[0] > host.best.get(aid, (0.0,))[0]:
-                host.best[aid] = occ
+        for aid, occ in [*s.best.items(), *s.prose.items()]:
+            host.add(aid, occ)
     return kept

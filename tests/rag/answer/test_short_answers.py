@@ -275,3 +275,25 @@ def test_which_country_is_answered_by_the_word_for_its_people(service, settings)
     answer = indexed.ask("Which country said it will send battle tanks to Ukraine?", Filters(as_of=date(2023, 1, 26)))
     assert answer.short == "Germany"
     assert answer.text.startswith("**Germany** [1] — “") and "German" in answer.citations[0].quote
+
+
+def test_a_candidate_a_short_line_names_best_is_still_quoted_from_its_sentence():
+    """Regression: a name whose best occurrence in an article is a short line (a subhead that
+    names it too) was dropped from the names an unsettled answer lists, though a sentence gives it."""
+    from rag.answer import extract
+    from rag.answer.extractive import SENTENCE, SHORT, _Candidate, _merge_aliases, _Short
+    from rag.core.types import Chunk, Passage
+
+    text = ("Riverton teachers say they will strike\n\n"
+            "The Riverton Unified School District was closed Tuesday because of a planned strike.")
+    chunk = Chunk("a#0", "a", "h", 0, 0, len(text), text, "Riverton schools shut by strike")
+    passage = Passage(chunk, 1.0)
+    line = _Candidate(passage, 0, 0, 38, text[:38], kind=SHORT)
+    sentence = _Candidate(passage, 0, 40, len(text), text[40:])
+    full = _Short("riverton unified school district", "Riverton Unified School District")
+    full.add("a", (1.0, sentence, extract.Span(4, 36, "Riverton Unified School District", extract.NAME)))
+    alone = _Short("riverton", "Riverton")
+    alone.add("a", (2.0, line, extract.Span(0, 8, "Riverton", extract.NAME)))
+    [merged] = _merge_aliases([full, alone])
+    assert merged is full and merged.score == 2.0  # the article counts at its best occurrence
+    assert merged.quotable() is sentence and sentence.kind == SENTENCE
