@@ -106,9 +106,40 @@ def question_part(question: str) -> str:
     return asking[-1] if asking else question
 
 
+_BE = r"what(?:['’]s|\s+(?:is|was|are|were|will\s+be))\s+"
+# "What is the name of X?", "What was X's name?", "What is X called?": a name, of an X.
+_NAME_OF = re.compile(
+    rf"^\W*{_BE}(?:the\s+)?(?:\w+\s+)?name\s+(?:of|for)\s+(?P<a>.+)"
+    rf"|^\W*{_BE}(?P<b>.+?)['’]s?\s+(?:\w+\s+)?name\W*$"
+    rf"|^\W*{_BE}(?P<c>.+?)\s+(?:called|named|known\s+as)\W*$",
+    re.IGNORECASE)
+
+
+def _named_x(phrase: str) -> tuple[str, ...]:
+    """The X of "the name of X": its last words before a clause, without an owner ("SpaceX's rocket,
+    which exploded" -> ("rocket",))."""
+    words: list[str] = []
+    for w in _WORD.findall(phrase.split(",")[0]):
+        low = w.lower()
+        if low.endswith(("'s", "’s")):
+            words = []  # the owner is not the X
+            continue
+        if low in _FUNCTION or (words and low.endswith(("ed", "ing"))):
+            if words:
+                break
+            continue
+        words.append(low)
+    return tuple(words[-2:])
+
+
 def analyse(question: str) -> QuestionType:
     """The kind of answer ``question`` asks for, from its question word and what follows it."""
     part = question_part(question)
+    named = _NAME_OF.match(part)
+    if named:
+        focus = _named_x(next(g for g in named.groups() if g))
+        if focus:
+            return QuestionType(NAME, focus, "what", person=_singular(focus[-1]) in _PERSON_NOUNS)
     matches = list(_WH.finditer(part))
     if not matches:
         return QuestionType(THING)
@@ -219,6 +250,19 @@ def key(text: str) -> str:
     return re.sub(r"['’]s$", "", t)
 
 
+# Abbreviations that a name goes on after: "Gov. Mike DeWine", "Martin Luther King Jr. Day".
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr st jr sr gov sen rep gen lt col sgt capt cmdr adm maj mt ft no prof rev hon pres supt det "
+    "insp inc corp co ltd bros vs".split())
+
+
+def _ends_sentence(word: str) -> bool:
+    """Whether a word with a final full stop ends a sentence inside a run of capitalised words
+    ("... than Russia. Ukraine won ..."): one without another stop inside that is no abbreviation."""
+    bare = word.rstrip(".")
+    return "." not in bare and len(bare) > 1 and bare.lower() not in _ABBREVIATIONS
+
+
 def _names(sentence: str) -> list[Span]:
     out = []
     for m in _NAME_RUN.finditer(sentence):
@@ -228,7 +272,8 @@ def _names(sentence: str) -> list[Span]:
         # the next sentence ("in the U.S. This year"); the rest of the run is read on its own.
         tail: list[Span] = []
         cut = next((i + 1 for i, w in enumerate(words[:-1])
-                    if re.search(r"['’]s$", w) or (w.endswith(".") and words[i + 1].lower() in _OPENERS)), 0)
+                    if re.search(r"['’]s$", w) or (w.endswith(".") and (words[i + 1].lower() in _OPENERS | _NOT_NAMES
+                                                                        or _ends_sentence(w)))), 0)
         if cut:
             rest = m.start()
             for w in words[:cut]:
@@ -236,6 +281,8 @@ def _names(sentence: str) -> list[Span]:
             rest = sentence.find(words[cut], rest)
             tail = [Span(t.start + rest, t.end + rest, t.text, t.kind) for t in _names(sentence[rest:m.end()])]
             words = words[:cut]
+            if _ends_sentence(words[-1]):
+                words[-1] = words[-1].rstrip(".")
         while words and (words[0].lower().strip(".") in _NOT_NAMES or words[0][0].isdigit()):
             words = words[1:]  # "In Paris" -> "Paris", "No. 3 LSU" -> "LSU"
         if words and re.search(r"-[a-z]", words[-1]):  # "Pulitzer Prize-winning" -> "Pulitzer Prize"

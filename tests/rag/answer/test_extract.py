@@ -17,6 +17,10 @@ from rag.answer.extract import DATE, NAME, NUMBER, THING, Span, analyse, fits, p
      NAME, ("team",), False, "of"),
     ("Since when has she been prime minister?", DATE, (), False, "since"),
     ("What happened in Ohio?", THING, (), False, ""),
+    # "the name of X", "X's name", "X called": a name, of an X (not the owner, not a clause)
+    ("What is the name of SpaceX's rocket, which exploded on its first flight?", NAME, ("rocket",), False, ""),
+    ("What was the new Covid variant's name?", NAME, ("covid", "variant"), False, ""),
+    ("A Trump-era policy expires on May 11. What is the policy called?", NAME, ("policy",), False, ""),
 ])
 def test_the_kind_of_answer_a_question_asks_for(question, kind, focus, person, preposition):
     q = analyse(question)
@@ -34,6 +38,9 @@ def test_the_kind_of_answer_a_question_asks_for(question, kind, focus, person, p
     # "the" joins a name only after "of"
     ("Bank of the West lent money; the Arizona Republic the Suns story ran.",
      [("Bank of the West", NAME), ("Arizona Republic", NAME), ("Suns", NAME)]),
+    # a full stop that is no abbreviation's ends the name, and one before a sentence opener
+    ("It was won by Sweden, not Russia. Ukraine won in the U.S. Since then Gov. Mike DeWine spoke.",
+     [("Sweden", NAME), ("Russia", NAME), ("Ukraine", NAME), ("U.S.", NAME), ("Gov. Mike DeWine", NAME)]),
     ("The prices rose 137% to $4.25 in December.", [("137%", NUMBER), ("$4.25", NUMBER)]),
     # a number's unit is a word that can be one, not the next word whatever it is
     ("She was 37 when elected in 2017, with 12 ministers between them.",
