@@ -525,7 +525,8 @@ def _stem(word: str) -> str:
 
 
 def _words(text: str) -> set[str]:
-    words = {w.lower().strip("'’.") for w in re.findall(r"[\w'’.-]+", text)}
+    """The text's words and their stems, lower case, without a possessive ("Sunak’s" -> "sunak")."""
+    words = {re.sub(r"['’]s$", "", w.lower().strip("'’.")) for w in re.findall(r"[\w'’.-]+", text)}
     return words | {_stem(w) for w in words}
 
 

@@ -297,3 +297,20 @@ def test_a_candidate_a_short_line_names_best_is_still_quoted_from_its_sentence()
     [merged] = _merge_aliases([full, alone])
     assert merged is full and merged.score == 2.0  # the article counts at its best occurrence
     assert merged.quotable() is sentence and sentence.kind == SENTENCE
+
+
+def test_a_name_the_question_gives_with_a_possessive_is_not_its_answer(service, settings):
+    from rag.answer.extractive import ExtractiveAnswerer
+
+    indexed = indexed_with(service, settings, {
+        "skate.md": {"title": "Sky Brown wins world title", "published": "2023-02-10", "source": "board-news",
+                     "url": "https://board.example/brown",
+                     "text": "Sky Brown has become the UK’s first skateboarding world champion at the age of 14, "
+                             "winning the park final in Sharjah on Sunday."},
+    })
+    question = "Sky Brown has become the UK’s first world champion in which sport?"
+    passages = indexed.search(question, Filters(as_of=date(2023, 2, 11)), k=4)
+    answerer = ExtractiveAnswerer(indexed.embeddings, settings.min_evidence)
+    hints = answerer.hints(question, answerer.evidence(question, passages, short_lines=True))
+    assert "Candidates" in hints and "Sharjah" in hints
+    assert "UK" not in hints.split("Candidates")[1]  # "the UK’s" is the question's own word
