@@ -310,6 +310,8 @@ def spans(sentence: str, focus: tuple[str, ...] = ()) -> list[Span]:
         text = m.group(0).strip()
         if not any(ch.isdigit() for ch in text) and text.lower().split()[0] not in _NUMBER_WORDS:
             continue
+        if text.split()[0].isdigit() and re.search(r"(?<![.!?]\s)\b[A-Z][\w&-]*\s$", sentence[:m.start()]):
+            continue  # "Super Bowl 57", "S&P 500": part of a name, not a quantity
         out.append(Span(m.start(), m.start() + len(text), text, NUMBER))
     for n in _names(sentence):
         if not any(a <= n.start < b for a, b in taken) and n.text.lower().strip(".") not in _MONTHS:

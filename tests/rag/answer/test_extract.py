@@ -42,6 +42,9 @@ def test_the_kind_of_answer_a_question_asks_for(question, kind, focus, person, p
     ("It was won by Sweden, not Russia. Ukraine won in the U.S. Since then Gov. Mike DeWine spoke.",
      [("Sweden", NAME), ("Russia", NAME), ("Ukraine", NAME), ("U.S.", NAME), ("Gov. Mike DeWine", NAME)]),
     ("The prices rose 137% to $4.25 in December.", [("137%", NUMBER), ("$4.25", NUMBER)]),
+    # a number after a capitalised word is part of a name, not a quantity
+    ("Super Bowl 57 drew 113 million viewers as the S&P 500 fell 3%.",
+     [("113 million viewers", NUMBER), ("3%", NUMBER), ("Super Bowl 57", NAME), ("S&P 500", NAME)]),
     # a number's unit is a word that can be one, not the next word whatever it is
     ("She was 37 when elected in 2017, with 12 ministers between them.",
      [("2017", DATE), ("37", NUMBER), ("12 ministers", NUMBER)]),
