@@ -200,15 +200,20 @@ _DATE_RE = re.compile(
     rf"|(?:1[89]|20)\d\d(?:s)?)\b"
 )
 _NUM_WORD = "|".join(_NUMBER_WORDS)
+# Words after a number that are not its unit ("37 when elected", "12 of them").
+_NOT_UNITS = frozenset(
+    """
+    of the and or to in on at by for a an is was were are p a.m p.m each single other more less than about
+    per so too as from with that this who which when while where whom whose between after before since
+    until because but if into over under during it its his her their he she they we you has have had be
+    been will would can could should may might must not also just only still then there here
+    """.split())
+_NOT_UNIT = "|".join(re.escape(w) for w in sorted(_NOT_UNITS, key=len, reverse=True))
 _NUMBER_RE = re.compile(
     rf"(?<![\w.\-–/])(?:[$£€]\s?)?(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?:m|bn|k)?|\d+(?:\.\d+)?(?:m|bn|k)?|(?:{_NUM_WORD})(?:[- ](?:{_NUM_WORD}))?)(?![\w.\-]\w)"
     rf"(?:\s?%|\s?(?:percent(?:age points?)?|per cent)\b"
     rf"|(?:\s?(?:million|billion|trillion|thousand|hundred)\b)?"
-    rf"(?:\s+(?!(?:of|the|and|or|to|in|on|at|by|for|a|an|is|was|were|are|p|a\.m|p\.m|each|single|other|more|less"
-    rf"|than|about|per|so|too|as|from|with|that|this|who|which|when|while|where|whom|whose|between|after|before"
-    rf"|since|until|because|but|if|into|over|under|during|it|its|his|her|their|he|she|they|we|you|has|have|had"
-    rf"|be|been|will|would|can|could|should|may|might|must|not|also|just|only|still|then|there|here)\b)"
-    rf"(?-i:[a-z][\w-]+))?)",
+    rf"(?:\s+(?!(?:{_NOT_UNIT})\b)(?-i:[a-z][\w-]+))?)",
     re.IGNORECASE,
 )
 # Capitalised words that open sentences or are common enough not to be a name on their own.
@@ -230,6 +235,7 @@ _NOT_NAMES = frozenset(
 
 
 _OPENERS = frozenset("the a an this that these those it he she they we in on at for but and so as if when".split())
+_AFTER_STOP = _OPENERS | _NOT_NAMES  # words that, after "U.S.", open the next sentence
 _TRAILING_ROLES = frozenset("CEO CFO COO CTO MP GOP Inc. spokesperson".split())  # "Twitter CEO" -> "Twitter"
 
 
@@ -272,7 +278,7 @@ def _names(sentence: str) -> list[Span]:
         # the next sentence ("in the U.S. This year"); the rest of the run is read on its own.
         tail: list[Span] = []
         cut = next((i + 1 for i, w in enumerate(words[:-1])
-                    if re.search(r"['’]s$", w) or (w.endswith(".") and (words[i + 1].lower() in _OPENERS | _NOT_NAMES
+                    if re.search(r"['’]s$", w) or (w.endswith(".") and (words[i + 1].lower() in _AFTER_STOP
                                                                         or _ends_sentence(w)))), 0)
         if cut:
             rest = m.start()

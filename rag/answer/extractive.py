@@ -119,7 +119,8 @@ class _Short:
     key: str
     text: str
     best: dict[str, tuple[float, _Candidate, extract.Span]] = field(default_factory=dict)
-    # Its best occurrence in a sentence of prose per article, when the best one is a short line.
+    # Its best occurrence in a sentence of prose per article (the quotable one, where ``best`` may be
+    # a short line).
     prose: dict[str, tuple[float, _Candidate, extract.Span]] = field(default_factory=dict)
     weight: float = 1.0  # how well it fits the kind of thing asked for (see _by_type)
 
