@@ -622,11 +622,13 @@ class Verifier:
         if missing:
             for t, v in zip(missing, self._embeddings.embed_documents(missing)):
                 self._vectors[t] = np.asarray(v, dtype=np.float32)
+        sims = np.asarray([self._vectors[w] @ self._vectors[text] for w in windows], dtype=np.float32)
         for t in (*windows, text):
             self._vectors.move_to_end(t)
+        # Forget the oldest only now: one claim may need more windows than the cache keeps.
         while len(self._vectors) > self._cache:
             self._vectors.popitem(last=False)
-        return np.asarray([self._vectors[w] @ self._vectors[text] for w in windows], dtype=np.float32)
+        return sims
 
 
 def _flat(text: str) -> str:

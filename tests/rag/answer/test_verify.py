@@ -90,6 +90,15 @@ def test_invented_names_figures_and_days_are_rejected(verifier, claim, passage, 
     assert why.lower() in verdict.reason.lower()
 
 
+def test_a_claim_checked_against_more_sentences_than_the_cache_keeps(embeddings):
+    """Regression: the vectors of one claim's windows were forgotten before they were compared."""
+    small = Verifier(embeddings, cache=4)
+    passage = " ".join(f"Council meeting {i} in Valdoria approved budget line {i} on Tuesday." for i in range(8))
+    verdict = small.judge("The council in Valdoria approved budget line 3 on Tuesday.", passage)
+    assert verdict.supported, verdict.reason
+    assert not small.judge("The council in Valdoria approved budget line 12 on Tuesday.", passage).supported
+
+
 def test_quotations_must_be_verbatim(verifier):
     passage = "Passengers will receive miles as a \u201cgesture of goodwill\u201d after the cancellations, Southwest said."
     assert verifier.judge("Southwest is giving passengers miles as a \u201cgesture of goodwill,\u201d the airline said.",
