@@ -27,7 +27,7 @@ from langchain_core.embeddings import Embeddings
 
 from . import extract
 from ..core.terms import stemmer as _stemmer, terms
-from ..core.text import jaccard, shingles
+from ..core.text import asks, jaccard, shingles
 from ..search.timeframe import human
 from ..core.instructions import is_instruction
 from ..index.sentences import INSTRUCTION, SENTENCE, SHORT
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 MAX_SENTENCES = 3
 MAX_CHARS = 600
 NOT_COVERED = "The corpus does not cover this: no indexed article answers the question."
+QUESTION = "question"  # a sentence that asks: it may back a short answer, never be quoted
 
 # Weights of the sentence score: similarity first, word overlap as the tie-breaker of names and
 # numbers, a little credit for the passage's rank. Set by hand; `rag.bench` measures the effect.
@@ -107,7 +108,7 @@ class _Candidate:
     text: str
     score: float = 0.0
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
-    kind: str = SENTENCE  # SHORT lines back a short answer only
+    kind: str = SENTENCE  # SHORT lines and QUESTIONs back a short answer only
     context: str = ""  # the heading above a short line
     recency: float = 0.0  # the part of the score that is the article's age, not what it says
 
@@ -137,6 +138,18 @@ class _Short:
         for kept in (self.best, self.prose) if occurrence[1].kind == SENTENCE else (self.best,):
             if occurrence[0] > kept.get(article_id, (0.0,))[0]:
                 kept[article_id] = occurrence
+
+    def shown(self) -> list[_Candidate]:
+        """Its best occurrence per article that may be quoted (a sentence or a short line, not a
+        question the article asks), best first."""
+        out = []
+        for aid, (score, c, _span) in self.best.items():
+            if c.kind == QUESTION:
+                if aid not in self.prose:
+                    continue
+                score, c, _span = self.prose[aid]
+            out.append((score, c))
+        return [c for _, c in sorted(out, key=lambda v: -v[0])]
 
     def quotable(self) -> _Candidate | None:
         """Its best occurrence in a sentence of prose, if any."""
@@ -261,7 +274,7 @@ class ExtractiveAnswerer:
         shorts = self._shorts(question, qtype, scored, window)
         # A clear winner beats the runner-up by CLEAR_MARGIN; a lone candidate must beat the floor so.
         runner_up = max(shorts[1].score if len(shorts) > 1 else 0.0, CANDIDATE_FLOOR)
-        if shorts and shorts[0].score >= CLEAR_MARGIN * runner_up:
+        if shorts and shorts[0].score >= CLEAR_MARGIN * runner_up and shorts[0].shown():
             answer = self._with_short(question, shorts[0], sentences, passages)
         else:
             answer = self._without_short(question, shorts, sentences, passages)
@@ -341,7 +354,7 @@ class ExtractiveAnswerer:
                     passages: Sequence[Passage]) -> Answer:
         """``**short** [n] — the one or two sentences that support it``."""
         support: list[_Candidate] = []
-        for _, c, _span in short.occurrences():
+        for c in short.shown():
             if len(support) == SUPPORT_SENTENCES:
                 break
             if any(jaccard(shingles(c.text), shingles(o.text)) > 0.5 for o in support):
@@ -406,7 +419,10 @@ class ExtractiveAnswerer:
                 if kind in (SENTENCE, SHORT) and is_instruction(sentence):
                     kind = INSTRUCTION  # also for indexes marked by an older detector
                 if kind == SENTENCE and MIN_SENTENCE_CHARS <= len(sentence) <= MAX_SENTENCE_CHARS:
-                    out.append(_Candidate(p, rank, s, e, sentence))
+                    if not asks(sentence):
+                        out.append(_Candidate(p, rank, s, e, sentence))
+                    elif short_lines:  # "Where had he been hiding for 30 years?": support, never a quote
+                        out.append(_Candidate(p, rank, s, e, sentence, kind=QUESTION))
                 elif kind == SHORT and short_lines and len(sentence) <= MAX_SENTENCE_CHARS:
                     out.append(_Candidate(p, rank, s, e, sentence, kind=SHORT, context=heading))
                 # A heading ("Actress in a comedy or musical") is the context of the lines under it.

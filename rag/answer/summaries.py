@@ -19,7 +19,7 @@ from datetime import date
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from ..core.text import jaccard, shingles
+from ..core.text import asks, jaccard, shingles
 from ..core.instructions import is_instruction
 from ..index.sentences import SENTENCE
 from ..core.types import Answer, Chunk, Citation
@@ -109,7 +109,7 @@ class ExtractiveSummarizer:
 
     def summarize(self, subject: str, sentences: Sequence[Sentence], topic: str | None = None) -> Answer:
         """A summary of ``sentences``; with ``topic``, favouring sentences about it."""
-        quotable = [s for s in sentences if s.kind == SENTENCE and not is_instruction(s.text)]
+        quotable = [s for s in sentences if s.kind == SENTENCE and not is_instruction(s.text) and not asks(s.text)]
         usable = [s for s in quotable if MIN_SENTENCE_CHARS <= len(s.text) <= MAX_SENTENCE_CHARS]
         if not usable:
             usable = [s for s in quotable if s.text.strip()]

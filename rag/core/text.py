@@ -253,6 +253,11 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 _WORD = re.compile(r"\w+")
 
 
+def asks(sentence: str) -> bool:
+    """Whether a sentence is a question ("How did Silicon Valley Bank collapse?"): quoted, it answers nothing."""
+    return sentence.rstrip(" \"”’')»").endswith("?")
+
+
 def shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
     """The text's lower-cased word n-grams (a shorter text is one shingle)."""
     words = _WORD.findall(text.lower())

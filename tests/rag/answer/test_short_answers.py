@@ -314,3 +314,29 @@ def test_a_name_the_question_gives_with_a_possessive_is_not_its_answer(service, 
     hints = answerer.hints(question, answerer.evidence(question, passages, short_lines=True))
     assert "Candidates" in hints and "Sharjah" in hints
     assert "UK" not in hints.split("Candidates")[1]  # "the UK’s" is the question's own word
+
+
+EXPLAINER = {
+    "bank.md": {
+        "title": "Riverton Savings collapse explained", "published": "2023-03-13", "source": "money-post",
+        "url": "https://money.example/riverton",
+        "text": ("How did Riverton Savings Bank collapse so quickly after forty years in business?\n\n"
+                 "Riverton Savings Bank failed after depositors withdrew 42 billion dollars in a single day over "
+                 "concerns about the bank's losses on its bond holdings.\n\n"
+                 "Who is affected by the failure of Riverton Savings Bank in the valley?\n\n"
+                 "Most of the bank's customers were technology start-ups whose deposits were above the insured limit.\n\n"
+                 "Regulators closed the bank on Friday and took control of its deposits."),
+    },
+}
+
+
+def test_a_question_an_article_asks_is_never_quoted(service, settings):
+    """Explainers ask questions in their subheads ("How did X collapse?"): they restate the
+    question and answer nothing, so answers and summaries quote the sentences that do."""
+    indexed = indexed_with(service, settings, EXPLAINER)
+    answer = indexed.ask("Why did Riverton Savings Bank collapse?", Filters(as_of=date(2023, 3, 14)))
+    assert not answer.refused
+    assert "depositors withdrew" in answer.text
+    assert all(not c.quote.rstrip().endswith("?") for c in answer.citations) and "?" not in answer.text
+    summary = indexed.summarize_article(answer.citations[0].article_id)
+    assert summary.citations and all(not c.quote.rstrip().endswith("?") for c in summary.citations)
