@@ -115,6 +115,10 @@ _NAME_OF = re.compile(
     re.IGNORECASE)
 
 
+# "Who is Tim Scott?", "Who was Lucile Randon, and why ...": a person the question already names.
+_WHO_IS = re.compile(r"^\W*(?i:who(?:['’]s|\s+(?:is|was|are|were)))\s+(?:[A-Z][\w.'’-]*\s*){1,4}(?:[?,]|\s+and\b|$)")
+
+
 def _named_x(phrase: str) -> tuple[str, ...]:
     """The X of "the name of X": its last words before a clause, without an owner ("SpaceX's rocket,
     which exploded" -> ("rocket",))."""
@@ -140,6 +144,8 @@ def analyse(question: str) -> QuestionType:
         focus = _named_x(next(g for g in named.groups() if g))
         if focus:
             return QuestionType(NAME, focus, "what", person=_singular(focus[-1]) in _PERSON_NOUNS)
+    if _WHO_IS.match(part):  # "Who is Tim Scott?" asks what the sentences say of him, not for a name
+        return QuestionType(THING, (), "who")
     matches = list(_WH.finditer(part))
     if not matches:
         return QuestionType(THING)

@@ -17,6 +17,9 @@ from rag.answer.extract import DATE, NAME, NUMBER, THING, Span, analyse, fits, p
      NAME, ("team",), False, "of"),
     ("Since when has she been prime minister?", DATE, (), False, "since"),
     ("What happened in Ohio?", THING, (), False, ""),
+    # "Who is X?" about a person the question names asks what the sources say of them
+    ("Who is Tim Scott?", THING, (), False, ""),
+    ("Who is the new speaker of the House?", NAME, (), True, ""),
     # "the name of X", "X's name", "X called": a name, of an X (not the owner, not a clause)
     ("What is the name of SpaceX's rocket, which exploded on its first flight?", NAME, ("rocket",), False, ""),
     ("What was the new Covid variant's name?", NAME, ("covid", "variant"), False, ""),
