@@ -20,7 +20,7 @@ from ..core.types import Answer, Chunk, Filters, Passage
 from ..search.retrieval import Retriever
 from ..search.searcher import Searcher, narrow
 from .conversation import Turn, condense
-from .extractive import ExtractiveAnswerer, outside_window
+from .extractive import ExtractiveAnswerer, on_topic, outside_window
 from .generative import GenerativeAnswerer, Search
 from .llm import ModelCalls
 from .prompts import Prompts
@@ -95,7 +95,8 @@ class Answering:
     def summarize_topic(self, retriever: Retriever, q: str, filters: Filters, chunks: Chunks) -> Answer:
         """The 3 to 6 most central sentences about a topic across its best articles within the filters."""
         passages = retriever.search(q, max(self._settings.top_k, 8), filters, self._settings.candidates)
-        relevant = [p.chunk.article_id for p in passages if (p.dense or 0.0) >= self._settings.min_relevance]
+        relevant = [p.chunk.article_id for p in on_topic(q, passages)
+                    if (p.dense or 0.0) >= self._settings.min_relevance]
         ids = list(dict.fromkeys(relevant))[:TOPIC_ARTICLES]
         if not ids:
             return Answer(question=q, text=TOPIC_NOT_COVERED, refused=True)

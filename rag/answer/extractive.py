@@ -184,24 +184,40 @@ def _flat(text: str) -> str:
 _ADJECTIVE = re.compile(r"(?:ean|ian|ish|ese)$")
 
 
-def missing_names(question: str, passages: Sequence[Passage]) -> list[str]:
-    """Names the question gives that no passage (text or title) mentions, in full or word by word.
+def named(question: str, opening: bool = False) -> list[tuple[str, list[str]]]:
+    """The names a question (or a topic) gives, each with its words of three letters or more.
 
-    A capitalised word opening a sentence of the question is not taken for a name ("Huge crowds")."""
-    seen = " ".join(f"{p.chunk.title}\n{p.chunk.text}" for p in passages).lower()
-    seen_words = set(re.findall(r"\w+", seen))
-    starts = {m.end() for m in re.finditer(r"(?:^|[.!?:]\s+)[\"“‘']?", question)}
-    out = []
+    A capitalised word opening a sentence of the question is not taken for a name ("Huge crowds")
+    unless ``opening`` (a topic's first word is mostly its name: "Kessel river bridge"), nor the
+    word for a people ("European", "British")."""
+    starts = set() if opening else {m.end() for m in re.finditer(r"(?:^|[.!?:]\s+)[\"“‘']?", question)}
+    out: list[tuple[str, list[str]]] = []
     for span in extract.spans(question):
-        if span.kind != extract.NAME or span.text in out:
+        if span.kind != extract.NAME or any(span.text == n for n, _ in out):
             continue
         words = [w for w in re.findall(r"\w+", span.text.lower()) if len(w) > 2]  # not "U", "S"
         if not words or (len(words) == 1 and (span.start in starts or _ADJECTIVE.search(words[0]))):
-            continue  # "Huge crowds ...", "European", "British": not a name to look for
-        if span.text.lower() in seen or all(w in seen_words for w in words):
             continue
-        out.append(span.text)
+        out.append((span.text, words))
     return out
+
+
+def mentions(name: tuple[str, list[str]], passages: Sequence[Passage]) -> bool:
+    """Whether the passages (text or title) mention a name of :func:`named`, in full or word by word."""
+    seen = " ".join(f"{p.chunk.title}\n{p.chunk.text}" for p in passages).lower()
+    return name[0].lower() in seen or set(name[1]) <= set(re.findall(r"\w+", seen))
+
+
+def on_topic(topic: str, passages: Sequence[Passage]) -> list[Passage]:
+    """The passages that mention every name the topic gives which any of them mentions: a timeline
+    of "East Palestine train derailment" leaves out another town's derailment."""
+    names = [n for n in named(topic, opening=True) if mentions(n, passages)]
+    return [p for p in passages if all(mentions(n, [p]) for n in names)]
+
+
+def missing_names(question: str, passages: Sequence[Passage]) -> list[str]:
+    """Names the question gives that no passage (text or title) mentions, in full or word by word."""
+    return [n[0] for n in named(question) if not mentions(n, passages)]
 
 
 def not_covered(passages: Sequence[Passage], limit: int = 3, missing: Sequence[str] = ()) -> str:

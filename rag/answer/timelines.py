@@ -19,7 +19,7 @@ from datetime import date
 
 from ..core.settings import Settings
 from ..index.chunking import article_of
-from .extractive import ExtractiveAnswerer
+from .extractive import ExtractiveAnswerer, on_topic
 from ..core.text import jaccard, shingles
 from .generative import Search
 from .summaries import DUPLICATE_ARTICLE_JACCARD, TOPIC_NOT_COVERED, Sentence
@@ -97,7 +97,7 @@ def build_timeline(q: str, filters: Filters, search: Search, article_sentences: 
     article back, to merge the copies of a story; ``extractive`` scores the sentences.
     """
     k = max(settings.candidates, limit * SEARCH_FACTOR)
-    found = [p for p in search(q, filters, k) if (p.dense or 0.0) >= settings.min_relevance]
+    found = on_topic(q, [p for p in search(q, filters, k) if (p.dense or 0.0) >= settings.min_relevance])
     passages = _best_per_article(found)
     if not passages:
         return Timeline(q, ())

@@ -80,6 +80,16 @@ STORY = {
     },
 }
 UNRELATED = {
+    # another town's bridge: close in meaning, but not the Kessel river bridge the topic names
+    "other-bridge.md": {
+        "title": "Cracks close the river bridge in Port Aldine",
+        "published": "2024-04-10", "source": "coast-herald", "url": "https://herald.example/aldine-bridge",
+        "text": (
+            "Engineers closed the old river bridge in Port Aldine on Wednesday after inspectors found deep "
+            "cracks in two of its concrete piers.\n"
+            "About 20,000 vehicles cross the river bridge every day; the bridge may have to be demolished."
+        ),
+    },
     "cup.md": {
         "title": "Riverton Rovers win the cup final",
         "published": "2024-04-13", "source": "riverton-gazette", "url": "https://gazette.example/cup",
@@ -181,8 +191,12 @@ def test_wire_copies_make_one_line_listing_both_outlets(service, ids):
 def test_unrelated_articles_are_left_out(service, ids):
     timeline = service.timeline(TOPIC)
     cited = {a for e in timeline.events for a in e.article_ids}
-    assert not cited & {ids["cup.md"], ids["opera.md"], ids["bakery.md"]}
+    assert not cited & {ids[name] for name in UNRELATED}
     assert cited == {ids[name] for name in STORY}
+    # the other bridge is close enough to be found, but the topic names the Kessel river bridge
+    assert ids["other-bridge.md"] in {p.chunk.article_id for p in service.search(TOPIC, k=8)}
+    summary = service.summarize_topic(TOPIC)
+    assert summary.citations and ids["other-bridge.md"] not in {c.article_id for c in summary.citations}
 
 
 def test_since_and_until_bound_the_timeline(service, ids):
