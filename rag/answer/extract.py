@@ -242,6 +242,7 @@ _NOT_NAMES = frozenset(
 
 _OPENERS = frozenset("the a an this that these those it he she they we in on at for but and so as if when".split())
 _AFTER_STOP = _OPENERS | _NOT_NAMES  # words that, after "U.S.", open the next sentence
+_DAY_MODIFIERS = frozenset("black good super cyber giving ash easter holy fat shrove palm maundy boxing".split())
 _TRAILING_ROLES = frozenset("CEO CFO COO CTO MP GOP Inc. spokesperson".split())  # "Twitter CEO" -> "Twitter"
 
 
@@ -302,6 +303,8 @@ def _names(sentence: str) -> list[Span]:
         while words and (words[-1].lower() in ("of", "the", "and", "&", "for", "on", "in", "at")
                          or words[-1] in _TRAILING_ROLES):
             words = words[:-1]
+        if len(words) > 1 and words[-1].lower() in _WEEKDAYS and words[-2].lower() not in _DAY_MODIFIERS:
+            words = words[:-1]  # "in Manhattan Tuesday" -> "Manhattan" (but "Black Friday")
         text = re.sub(r"['’]s$", "", " ".join(words))
         if words and not (len(words) == 1 and (text.lower().strip(".") in _NOT_NAMES or len(text) < 2)):
             start = sentence.find(text, m.start())
@@ -376,7 +379,9 @@ def fits(span: Span, qtype: QuestionType) -> bool:
         # "Which film ...": an X that is not a time or a quantity is not answered by one.
         return not qtype.focus or span.kind not in (DATE, NUMBER)
     if qtype.kind == NUMBER:
-        return span.kind == NUMBER
+        # "How old", "how many": an age or a count, not a share or a sum of money.
+        counted = qtype.wh in ("how old", "how many") and re.search(r"[%$£€]|\bper ?cent", span.text)
+        return span.kind == NUMBER and not counted
     if qtype.kind == DATE:
         return span.kind == DATE
     if span.kind == THING:  # a quoted title counts as a name when it is short and capitalised

@@ -45,6 +45,9 @@ def test_the_kind_of_answer_a_question_asks_for(question, kind, focus, person, p
     ("It was won by Sweden, not Russia. Ukraine won in the U.S. Since then Gov. Mike DeWine spoke.",
      [("Sweden", NAME), ("Russia", NAME), ("Ukraine", NAME), ("U.S.", NAME), ("Gov. Mike DeWine", NAME)]),
     ("The prices rose 137% to $4.25 in December.", [("137%", NUMBER), ("$4.25", NUMBER)]),
+    # a weekday after a place is the day, not part of its name ("Black Friday" is a name)
+    ("He was arraigned in Manhattan Tuesday, before Black Friday.",
+     [("Tuesday", DATE), ("Friday", DATE), ("Manhattan", NAME), ("Black Friday", NAME)]),
     # a number after a capitalised word is part of a name, not a quantity
     ("Super Bowl 57 drew 113 million viewers as the S&P 500 fell 3%.",
      [("113 million viewers", NUMBER), ("3%", NUMBER), ("Super Bowl 57", NAME), ("S&P 500", NAME)]),
@@ -74,3 +77,11 @@ def test_an_x_that_is_not_a_time_or_a_quantity_is_not_answered_by_one():
     assert not fits(Span(0, 4, "2023", DATE), film) and not fits(Span(0, 2, "11", NUMBER), film)
     anything = analyse("What did the council decide?")
     assert fits(Span(0, 4, "2023", DATE), anything)
+
+
+def test_an_age_or_a_count_is_not_a_share_or_a_sum():
+    old = analyse("How old is Prince Harry?")
+    found = {x.text: fits(x, old) for x in spans("He is 100% sure, aged 38, and paid $20 for it.")}
+    assert found == {"100%": False, "38": True, "$20": False}
+    much = analyse("How much did egg prices rise?")
+    assert [x.text for x in spans("Prices rose 60% to $4.25.") if fits(x, much)] == ["60%", "$4.25"]
