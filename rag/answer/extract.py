@@ -196,8 +196,9 @@ def analyse(question: str) -> QuestionType:
 # ---------------------------------------------------------------------------------------------- spans
 
 _CAP = r"(?:[A-Z][\w'’&.-]*|\d+(?:st|nd|rd|th)?)"
-_CONNECT = r"(?:\s+(?:of(?:\s+the)?|de|del|da|di|du|van|von|der|la|le|&|y)(?=\s+[A-Z]))"
-_NAME_RUN = re.compile(rf"(?<![\w'’])(?:[A-Z][\w'’&.-]*)(?:(?:{_CONNECT})*\s+{_CAP})*")
+_SPACE = r"[^\S\n]+"  # a name does not run across lines ("By Ed Masley" / "Rihanna's setlist")
+_CONNECT = rf"(?:{_SPACE}(?:of(?:{_SPACE}the)?|de|del|da|di|du|van|von|der|la|le|&|y)(?={_SPACE}[A-Z]))"
+_NAME_RUN = re.compile(rf"(?<![\w'’])(?:[A-Z][\w'’&.-]*)(?:(?:{_CONNECT})*{_SPACE}{_CAP})*")
 _QUOTED = re.compile(r"[\"“‘]([^\"“”‘’]{2,80}?)[\"”’](?!\w)")
 _MONTH_RE = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 _DATE_RE = re.compile(
@@ -236,6 +237,7 @@ _NOT_NAMES = frozenset(
     like unlike among including amid about above below between both either neither nor such whether
     instead perhaps maybe indeed thus hence yes well earlier later once twice again almost nearly roughly
     some several few much many most every each another what's here's there's it's that's
+    none nobody nothing everyone everybody someone somebody anyone
     did does do is are was were has have had will would can could should shall may might must
     """.split())
 

@@ -45,6 +45,9 @@ def test_the_kind_of_answer_a_question_asks_for(question, kind, focus, person, p
     ("It was won by Sweden, not Russia. Ukraine won in the U.S. Since then Gov. Mike DeWine spoke.",
      [("Sweden", NAME), ("Russia", NAME), ("Ukraine", NAME), ("U.S.", NAME), ("Gov. Mike DeWine", NAME)]),
     ("The prices rose 137% to $4.25 in December.", [("137%", NUMBER), ("$4.25", NUMBER)]),
+    # a name does not run across lines (a byline above the story); "None" opens, it names nothing
+    ("By Ed Masley\nRihanna closed the show. None of the Heat players scored.",
+     [("Ed Masley", NAME), ("Rihanna", NAME), ("Heat", NAME)]),
     # a weekday after a place is the day, not part of its name ("Black Friday" is a name)
     ("He was arraigned in Manhattan Tuesday, before Black Friday.",
      [("Tuesday", DATE), ("Friday", DATE), ("Manhattan", NAME), ("Black Friday", NAME)]),
