@@ -41,6 +41,9 @@ _PROMO_LEAD = re.compile(
 )
 # An all-capitals lead-in of two or more words before a headline: "SUPER BOWL PREDICTIONS: Who ...".
 _CAPS_LEAD = re.compile(r"^\W{0,3}[A-Z0-9'’&.-]+(?:\s+[A-Z0-9'’&.-]+)+\s*:\s*\S")
+# ... or before a call to the reader: "THE NEWS COMES TO YOU: Get the latest updates on ...".
+_CALL = re.compile(r"^\W*(?:get|sign\s+up|subscribe|click|tap|follow|download|read|watch|listen|join|stay)\b",
+                   re.IGNORECASE)
 _LINK_LIST = re.compile(r"(?:\s[|•·]\s.*){2,}")
 # A photo credit ending a caption: "... in Paris. Lewis Joly/AP", "... Spencer Platt/Getty Images".
 _CREDIT = re.compile(
@@ -66,7 +69,7 @@ def _furniture_line(line: str) -> bool:
     if _CAPS_LEAD.match(line):
         head, _, rest = line.partition(":")
         # "ELECTION RESULTS: Vote tallies from ..." is a link; "WINNER: Ewan McGregor" a label (one word).
-        if len(head.split()) >= 2 and not _is_sentence_end(rest):
+        if len(head.split()) >= 2 and (not _is_sentence_end(rest) or _CALL.match(rest)):
             return True
     if _LINK_LIST.search(line):
         return True

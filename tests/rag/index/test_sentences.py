@@ -1,0 +1,25 @@
+"""The marks sentences get at indexing (rag.index.sentences): quotable, short line, furniture."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.index.sentences import FURNITURE, SENTENCE, SHORT, mark
+
+
+@pytest.mark.parametrize("line,kind", [
+    ("Jacinda Ardern said on Thursday that she would resign as prime minister.", SENTENCE),
+    ("Actress in a comedy or musical", SHORT),
+    ("More on the resignation:New Zealand Prime Minister Ardern resigned.", FURNITURE),
+    ("READ MORE: Ardern's legacy in five charts", FURNITURE),
+    ("SUPER BOWL PREDICTIONS: Who will win Sunday's game", FURNITURE),
+    # an all-capitals lead-in before a call to the reader, though the call ends like a sentence
+    ("THE NEWS COMES TO YOU: Get the latest updates on the situation in Ukraine.", FURNITURE),
+    ("STAY INFORMED: Sign up for our morning newsletter.", FURNITURE),
+    # a dateline or a head before a sentence of news stays a sentence; one word is a label
+    ("NEW YORK: Drake is entering the new year with gratitude.", SENTENCE),
+    ("WINNER: Ewan McGregor, Fargo (FX)", SHORT),
+])
+def test_each_line_is_marked(line, kind):
+    [(start, end, got)] = mark(line)
+    assert (line[start:end], got) == (line, kind)
