@@ -202,7 +202,7 @@ def named(question: str, opening: bool = False) -> list[tuple[str, list[str]]]:
     return out
 
 
-def mentions(name: tuple[str, list[str]], passages: Sequence[Passage]) -> bool:
+def mentions_name(name: tuple[str, list[str]], passages: Sequence[Passage]) -> bool:
     """Whether the passages (text or title) mention a name of :func:`named`, in full or word by word."""
     seen = " ".join(f"{p.chunk.title}\n{p.chunk.text}" for p in passages).lower()
     return name[0].lower() in seen or set(name[1]) <= set(re.findall(r"\w+", seen))
@@ -211,13 +211,13 @@ def mentions(name: tuple[str, list[str]], passages: Sequence[Passage]) -> bool:
 def on_topic(topic: str, passages: Sequence[Passage]) -> list[Passage]:
     """The passages that mention every name the topic gives which any of them mentions: a timeline
     of "East Palestine train derailment" leaves out another town's derailment."""
-    names = [n for n in named(topic, opening=True) if mentions(n, passages)]
-    return [p for p in passages if all(mentions(n, [p]) for n in names)]
+    names = [n for n in named(topic, opening=True) if mentions_name(n, passages)]
+    return [p for p in passages if all(mentions_name(n, [p]) for n in names)]
 
 
 def missing_names(question: str, passages: Sequence[Passage]) -> list[str]:
     """Names the question gives that no passage (text or title) mentions, in full or word by word."""
-    return [n[0] for n in named(question) if not mentions(n, passages)]
+    return [n[0] for n in named(question) if not mentions_name(n, passages)]
 
 
 def not_covered(passages: Sequence[Passage], limit: int = 3, missing: Sequence[str] = ()) -> str:
