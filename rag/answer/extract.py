@@ -195,7 +195,7 @@ def analyse(question: str) -> QuestionType:
 
 # ---------------------------------------------------------------------------------------------- spans
 
-_CAP = r"(?:[A-Z][\w'’&.-]*|\d+(?:st|nd|rd|th)?)"
+_CAP = r"(?:[A-Z][\w'’&.-]*|\d+(?:st|nd|rd|th)?(?!\d|[-–]\d))"  # "Super Bowl 57", not "Eagles 38-35"
 _SPACE = r"[^\S\n]+"  # a name does not run across lines ("By Ed Masley" / "Rihanna's setlist")
 _CONNECT = rf"(?:{_SPACE}(?:of(?:{_SPACE}the)?|de|del|da|di|du|van|von|der|la|le|&|y)(?={_SPACE}[A-Z]))"
 _NAME_RUN = re.compile(rf"(?<![\w'’])(?:[A-Z][\w'’&.-]*)(?:(?:{_CONNECT})*{_SPACE}{_CAP})*")

@@ -51,6 +51,8 @@ def test_the_kind_of_answer_a_question_asks_for(question, kind, focus, person, p
     # a weekday after a place is the day, not part of its name ("Black Friday" is a name)
     ("He was arraigned in Manhattan Tuesday, before Black Friday.",
      [("Tuesday", DATE), ("Friday", DATE), ("Manhattan", NAME), ("Black Friday", NAME)]),
+    # a score after a name is not part of it
+    ("The Kansas City Chiefs beat the Philadelphia Eagles 38-35.", [("Kansas City Chiefs", NAME), ("Philadelphia Eagles", NAME)]),
     # a number after a capitalised word is part of a name, not a quantity
     ("Super Bowl 57 drew 113 million viewers as the S&P 500 fell 3%.",
      [("113 million viewers", NUMBER), ("3%", NUMBER), ("Super Bowl 57", NAME), ("S&P 500", NAME)]),
