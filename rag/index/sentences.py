@@ -44,6 +44,11 @@ _CAPS_LEAD = re.compile(r"^\W{0,3}[A-Z0-9'’&.-]+(?:\s+[A-Z0-9'’&.-]+)+\s*:\s
 # ... or before a call to the reader: "THE NEWS COMES TO YOU: Get the latest updates on ...".
 _CALL = re.compile(r"^\W*(?:get|sign\s+up|subscribe|click|tap|follow|download|read|watch|listen|join|stay)\b",
                    re.IGNORECASE)
+# The outlet's own channels offered to the reader: "Join our Facebook group ...", "Subscribe to our
+# newsletter", "Follow us on Twitter" (a quotation, opening with its mark, is someone's words).
+_SELF_PROMO = re.compile(
+    r"^(?![\"“‘'])\W*(?:join|subscribe\s+to|sign\s+up\s+(?:for|to)|follow|download|like|listen\s+to|watch)"
+    r"\s+(?:us|our)\b", re.IGNORECASE)
 _LINK_LIST = re.compile(r"(?:\s[|•·]\s.*){2,}")
 # A photo credit ending a caption: "... in Paris. Lewis Joly/AP", "... Spencer Platt/Getty Images".
 _CREDIT = re.compile(
@@ -64,7 +69,7 @@ def _furniture_line(line: str) -> bool:
     """Whether a whole line is furniture by the rules in the module docstring."""
     if _RUN_ON.match(line) and "://" not in line:
         return True
-    if _PROMO_LEAD.match(line):
+    if _PROMO_LEAD.match(line) or _SELF_PROMO.match(line):
         return True
     if _CAPS_LEAD.match(line):
         head, _, rest = line.partition(":")

@@ -16,6 +16,11 @@ from rag.index.sentences import FURNITURE, SENTENCE, SHORT, mark
     # an all-capitals lead-in before a call to the reader, though the call ends like a sentence
     ("THE NEWS COMES TO YOU: Get the latest updates on the situation in Ukraine.", FURNITURE),
     ("STAY INFORMED: Sign up for our morning newsletter.", FURNITURE),
+    # the outlet's own channels offered to the reader; a quotation that says the same is news
+    ("Join our Facebook group What's Going There in Delaware and subscribe to our newsletter.", FURNITURE),
+    ("Follow us on Twitter for the latest results.", FURNITURE),
+    ("“Join our fight,” the union leader told the crowd on Monday.", SENTENCE),
+    ("Follow the money, investigators said, and the trail leads to Valdoria.", SENTENCE),
     # a dateline or a head before a sentence of news stays a sentence; one word is a label
     ("NEW YORK: Drake is entering the new year with gratitude.", SENTENCE),
     ("WINNER: Ewan McGregor, Fargo (FX)", SHORT),
