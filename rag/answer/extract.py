@@ -111,7 +111,7 @@ _BE = r"what(?:['’]s|\s+(?:is|was|are|were|will\s+be))\s+"
 _NAME_OF = re.compile(
     rf"^\W*{_BE}(?:the\s+)?(?:\w+\s+)?name\s+(?:of|for)\s+(?P<a>.+)"
     rf"|^\W*{_BE}(?P<b>.+?)['’]s?\s+(?:\w+\s+)?name\W*$"
-    rf"|^\W*{_BE}(?P<c>.+?)\s+(?:called|named|known\s+as)\W*$",
+    rf"|^\W*{_BE}(?P<c>.+?)\s+(?:called|named|titled|entitled|known\s+as)\W*$",
     re.IGNORECASE)
 
 
@@ -237,7 +237,7 @@ _NOT_NAMES = frozenset(
     like unlike among including amid about above below between both either neither nor such whether
     instead perhaps maybe indeed thus hence yes well earlier later once twice again almost nearly roughly
     some several few much many most every each another what's here's there's it's that's
-    none nobody nothing everyone everybody someone somebody anyone
+    none nobody nothing everyone everybody someone somebody anyone following
     did does do is are was were has have had will would can could should shall may might must
     """.split())
 

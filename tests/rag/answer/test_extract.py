@@ -24,6 +24,7 @@ from rag.answer.extract import DATE, NAME, NUMBER, THING, Span, analyse, fits, p
     ("What is the name of SpaceX's rocket, which exploded on its first flight?", NAME, ("rocket",), False, ""),
     ("What was the new Covid variant's name?", NAME, ("covid", "variant"), False, ""),
     ("A Trump-era policy expires on May 11. What is the policy called?", NAME, ("policy",), False, ""),
+    ("Prince Harry published his memoir this week. What is the book titled?", NAME, ("book",), False, ""),
 ])
 def test_the_kind_of_answer_a_question_asks_for(question, kind, focus, person, preposition):
     q = analyse(question)
@@ -48,6 +49,7 @@ def test_the_kind_of_answer_a_question_asks_for(question, kind, focus, person, p
     # a name does not run across lines (a byline above the story); "None" opens, it names nothing
     ("By Ed Masley\nRihanna closed the show. None of the Heat players scored.",
      [("Ed Masley", NAME), ("Rihanna", NAME), ("Heat", NAME)]),
+    ("Following LSU’s win, fans celebrated.", [("LSU", NAME)]),
     # a weekday after a place is the day, not part of its name ("Black Friday" is a name)
     ("He was arraigned in Manhattan Tuesday, before Black Friday.",
      [("Tuesday", DATE), ("Friday", DATE), ("Manhattan", NAME), ("Black Friday", NAME)]),
