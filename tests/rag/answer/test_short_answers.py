@@ -340,3 +340,16 @@ def test_a_question_an_article_asks_is_never_quoted(service, settings):
     assert all(not c.quote.rstrip().endswith("?") for c in answer.citations) and "?" not in answer.text
     summary = indexed.summarize_article(answer.citations[0].article_id)
     assert summary.citations and all(not c.quote.rstrip().endswith("?") for c in summary.citations)
+
+
+def test_a_winner_is_claimed_in_bold_only_when_its_sentence_matches_the_question(awards, monkeypatch):
+    """A clear winner whose best sentence matches the question poorly (the passages are about
+    something else) is named among what the sources mention, not claimed as the answer."""
+    from rag.answer import extractive
+
+    question = "Who won the award for best actress in a musical or comedy at the Golden Globes?"
+    assert awards.ask(question).short == "Michelle Yeoh"
+    monkeypatch.setattr(extractive, "SHORT_EVIDENCE", 5.0)  # no sentence matches this well
+    answer = awards.ask(question)
+    assert answer.short == "" and not answer.text.startswith("**")
+    assert "do not settle" in answer.text and "Michelle Yeoh" in answer.text
