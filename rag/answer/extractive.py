@@ -76,8 +76,8 @@ TYPE_WEIGHT = 1.0
 TYPE_CHECKED = 12
 CLEAR_MARGIN = 1.5  # the winner's score over the runner-up's for a short answer
 # ... and the sentence that backs it best must match the question at least this well (its score
-# without the recency part): a clear winner among passages that are off the question ("FAA" for
-# "Where do the striking nurses work?") is named, not claimed in bold. Chosen on the first half of
+# without the recency part): a clear winner among passages that are off the question ("FAA" for a
+# story about striking nurses) is named, not claimed in bold. Chosen on the first half of
 # the weeks: of its 61 bold answers, 0.60 takes away 5 wrong ones and 2 right ones (second half:
 # 6 wrong and 1 right of 66); the answer still names the candidate.
 SHORT_EVIDENCE = 0.60
