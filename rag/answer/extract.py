@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from ..core.places import PLACE_OF
+from ..core.text import asks
 
 NAME = "name"  # a person, organisation or place: a run of capitalised words
 DATE = "date"
@@ -102,7 +103,7 @@ def _singular(word: str) -> str:
 def question_part(question: str) -> str:
     """The last sentence that asks (ends with "?"), else the whole text."""
     parts = re.split(r"(?<=[.!?])\s+(?=[A-Z\"“])", question.strip())
-    asking = [p for p in parts if p.rstrip().endswith("?")]
+    asking = [p for p in parts if asks(p)]
     return asking[-1] if asking else question
 
 

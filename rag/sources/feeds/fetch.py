@@ -16,7 +16,6 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-
 @dataclass(frozen=True)
 class Page:
     """A fetched document: final URL, body and the validators for the next conditional request."""
