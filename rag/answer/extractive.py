@@ -447,7 +447,8 @@ class ExtractiveAnswerer:
                     elif short_lines:  # "Where had he been hiding for 30 years?": support, never a quote
                         out.append(_Candidate(p, rank, s, e, sentence, kind=QUESTION))
                 elif kind == SHORT and short_lines and len(sentence) <= MAX_SENTENCE_CHARS:
-                    out.append(_Candidate(p, rank, s, e, sentence, kind=SHORT, context=heading))
+                    item = heading if len(sentence.split()) <= LIST_WORDS else ""  # a list's line, not a bulleted sentence
+                    out.append(_Candidate(p, rank, s, e, sentence, kind=SHORT, context=item))
                 # A heading ("Actress in a comedy or musical") is the context of the lines under it.
                 if kind == SHORT and _is_heading(sentence):
                     heading = sentence
@@ -546,11 +547,16 @@ def _cite(c: _Candidate, n: int) -> Citation:
                     start=chunk.start + c.start, end=chunk.start + c.end, outlets=c.passage.outlets)
 
 
+# A heading over a list, and the list's lines, are at most this many words ("Best performance by an actress
+# in a motion picture – musical or comedy" is 12); a longer line without a full stop is a sentence.
+LIST_WORDS = 12
 _HEADING_WORDS = frozenset("a an the of in on at by for or and to with from".split())
 
 
 def _is_heading(line: str) -> bool:
     """A short line that heads a list ("Actress in a comedy or musical", "TELEVISION"), not an item of it."""
+    if len(line.split()) > LIST_WORDS:  # "CDC data shows the omicron subvariant BA.5 has become ...": a sentence
+        return False
     if line.isupper():
         return True
     if any(q in line for q in "\"“”") or line[:1] in "•-–—*►0123456789":

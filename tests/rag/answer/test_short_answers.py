@@ -353,3 +353,21 @@ def test_a_winner_is_claimed_in_bold_only_when_its_sentence_matches_the_question
     answer = awards.ask(question)
     assert answer.short == "" and not answer.text.startswith("**")
     assert "do not settle" in answer.text and "Michelle Yeoh" in answer.text
+
+
+def test_a_bulleted_sentence_is_no_heading_over_the_next():
+    """Live pages open with highlights, one unpunctuated sentence a line. The first is not a heading
+    whose list the second is: it was quoted as “CDC data shows ... in the country: A new study shows ...”."""
+    from rag.answer.extractive import SHORT, ExtractiveAnswerer
+    from rag.core.types import Chunk, Passage
+
+    text = ("CDC data shows the omicron subvariant BA.5 has become the dominant strain in the country\n\n"
+            "A new study shows COVID was the third leading cause of death in the US from March 2020 to Oct. 2021\n\n"
+            "Actress in a comedy or musical\n\n"
+            "Michelle Yeoh, Everything Everywhere All At Once\n\n")
+    chunk = Chunk("a#0", "a", "h", 0, 0, len(text), text, "COVID updates")
+    lines = [c for c in ExtractiveAnswerer(None, 0.5)._candidates([Passage(chunk, 1.0)], short_lines=True)
+             if c.kind == SHORT]
+    assert [c.text[:20] for c in lines] == ["CDC data shows the o", "A new study shows CO",
+                                             "Actress in a comedy ", "Michelle Yeoh, Every"]
+    assert [c.context for c in lines] == ["", "", "", "Actress in a comedy or musical"]
