@@ -579,8 +579,9 @@ class Verifier:
         joined = "\n".join(w.text for run in _sentences(sources) for w in run)
         whole = _Text(joined)
         for quoted in _QUOTE.findall(text):
-            # A quotation's own closing punctuation ("... goodwill,\u201d the company said") is the writer's.
-            if _flat(quoted.strip(" ,.;:!?\u2026")) not in _flat(joined):
+            # Verbatim in its words: the punctuation of a quotation ("... goodwill,\u201d the company said",
+            # "I am homosexual, and ...") is the writer's.
+            if _spoken(quoted) not in _spoken(joined):
                 return Claim(text, cites, False, "a quotation is not verbatim from the cited passage")
         asked = _Text(question) if question else None
         named = [m for m in mentions(text) if not (asked and asked.has(m))]
@@ -634,6 +635,11 @@ class Verifier:
 def _flat(text: str) -> str:
     text = text.translate(_QUOTES)
     return " ".join(text.split()).lower()
+
+
+def _spoken(text: str) -> str:
+    """The words of a text, lower case, without punctuation: what a quotation must repeat."""
+    return " " + " ".join(re.findall(r"\w+(?:['\u2019]\w+)*", text.lower().replace("\u2019", "'"))) + " "
 
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2032": "'"})

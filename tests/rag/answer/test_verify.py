@@ -106,6 +106,13 @@ def test_quotations_must_be_verbatim(verifier):
     verdict = verifier.judge("Southwest is giving passengers miles as a \u201cgesture of apology,\u201d the airline said.",
                              passage)
     assert not verdict.supported and "quotation" in verdict.reason
+    # Verbatim in its words; the punctuation inside a quotation is the writer's.
+    said = "In a video he said: \"I am homosexual and I no longer want to hide myself.\" Fans applauded him."
+    assert verifier.judge("In a video, the midfielder said \u201cI am homosexual, and I no longer want to hide "
+                          "myself\u201d.", said).supported
+    verdict = verifier.judge("In a video, the midfielder said \u201cI am homosexual, and I no longer want to "
+                             "hide it\u201d.", said)
+    assert not verdict.supported and "quotation" in verdict.reason
 
 
 def test_what_the_question_names_need_not_be_repeated(verifier):
