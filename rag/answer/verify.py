@@ -256,7 +256,9 @@ _SCALES = {"hundred": 100, "thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, 
 _NUMBER_WORD = "|".join(sorted([*_SMALL, *_TENS], key=len, reverse=True))
 _NUMBER = re.compile(
     r"(?P<cur>[$\u20ac\u00a3\u00a5])?\s?"
-    r"(?:(?P<digits>(?<![\w.,])\d{1,3}(?:(?:,|\u202f| (?=\d{3}\b))\d{3})+(?:\.\d+)?|(?<![\w.,])\d+(?:\.\d+)?)"
+    # A number joined to a word before it is part of a name ("Covid-19", "F-35"), not a figure.
+    r"(?:(?P<digits>(?<![\w.,])(?<![^\W\d_]-)\d{1,3}(?:(?:,|\u202f| (?=\d{3}\b))\d{3})+(?:\.\d+)?"
+    r"|(?<![\w.,])(?<![^\W\d_]-)\d+(?:\.\d+)?)"
     r"(?:st|nd|rd|th)?"
     rf"|(?P<words>\b(?:{_NUMBER_WORD})(?:[\s-](?:{_NUMBER_WORD}))?\b))"
     r"(?P<scale>(?:[\s-]?(?:hundred|thousand|million|billion|trillion|dozen)\b|(?:k|m|mn|mln|bn|b|tn)\b))?"

@@ -38,6 +38,8 @@ ALIASES: list[frozenset[str]] = [
     frozenset({"eu", "european union"}),
     frozenset({"nyc", "new york city"}),
     frozenset({"uae", "united arab emirates", "emirati", "emiratis"}),
+    frozenset({"covid", "covid-19", "covid 19", "coronavirus"}),
+    frozenset({"tv", "television"}),
 ]
 
 # The place a word for its people names, as written: "german" -> "Germany".

@@ -50,6 +50,10 @@ def verifier(embeddings) -> Verifier:
     ("Quakes struck the Turkey-Syria border region.", "Quakes struck the border region of Turkey and Syria."),
     ("Valdoria Commerce Commissioner Ana Ruiz Jr. said the plant opens in May.",
      "Valdoria Commerce Commissioner Ana Ruiz said the plant opens in May."),
+    # one disease's names (and "-19" is part of the name, no figure); an abbreviation for its word
+    ("Amid rising Covid-19 cases, the governor ended the mask mandate.",
+     "The governor ended the mask mandate as COVID cases rose across the state."),
+    ("The awards show returned to TV on Tuesday.", "The awards show returned to television on Tuesday."),
 ])
 def test_aliases_are_accepted(verifier, claim, passage):
     verdict = verifier.judge(claim, passage)
@@ -135,6 +139,7 @@ def test_an_instruction_in_the_passage_is_no_evidence(verifier):
     ("European Commission President Ursula von der Leyen spoke.", [("name", ("european", "commission")), ("name", ("ursula", "leyen"))]),
     ("Five British tourists and the Oscar-winning Chinese director left.", [("name", ("british",)), ("name", ("oscar",)), ("name", ("chinese",)), ("figure", 5.0, None)]),
     ("Officials said the U.S. and the European Union agreed.", [("name", ("us",)), ("name", ("european", "union"))]),
+    ("Cases of Covid-19 rose as F-35 jets flew.", [("name", ("covid-19",)), ("name", ("f-35",))]),
     ("It cost $5 million, or 12%, over ten years.", [("figure", 5e6, "dollar"), ("figure", 12.0, "percent"),
                                                     ("figure", 10.0, "year")]),
 ])
