@@ -326,6 +326,7 @@ class ExtractiveAnswerer:
         qterms = set(terms([extract.question_part(question)])[0]) or set(terms([question])[0])
         focus = {_stem(w) for w in qtype.focus}
         found: dict[str, _Short] = {}
+        prose = "\n".join({c.passage.chunk.text for c in scored}) if qtype.kind == extract.NAME else ""
         floor = CANDIDATE_FLOOR
         for c in scored:
             if c.score < floor:
@@ -342,6 +343,8 @@ class ExtractiveAnswerer:
                     continue
                 k = extract.key(span.text)
                 words = k.split()
+                if qtype.kind == extract.NAME and _common_word(c.text, span, prose):
+                    continue
                 if not words or sum(w in asked or _stem(w) in asked for w in words) > QUESTION_SHARE * len(words):
                     continue  # the question's own words are not its answer
                 near = _distance(c.text, span, positions)
@@ -611,6 +614,15 @@ def _full_name(name: str, where: Sequence[_Candidate]) -> str:
                 if span.kind == extract.NAME and 1 < len(words) <= 4 and name in words:
                     counts[span.text] = counts.get(span.text, 0) + 1
     return max(counts, key=lambda k: (counts[k], -len(k))) if counts else name
+
+
+def _common_word(sentence: str, span: extract.Span, prose: str) -> bool:
+    """Whether a one-word candidate is only capitalised because it opens its sentence ("Potentially this
+    strike could go beyond three days", "“Being on the podium ...”"): the passages also write it in
+    lower case. An acronym ("US") is a name."""
+    word = span.text
+    return (" " not in word and not word.isupper() and not sentence[:span.start].strip(" \"“‘'(")
+            and re.search(rf"\b{re.escape(word.lower())}\b", prose) is not None)
 
 
 def _merge_aliases(shorts) -> list[_Short]:

@@ -371,3 +371,27 @@ def test_a_bulleted_sentence_is_no_heading_over_the_next():
     assert [c.text[:20] for c in lines] == ["CDC data shows the o", "A new study shows CO",
                                              "Actress in a comedy ", "Michelle Yeoh, Every"]
     assert [c.context for c in lines] == ["", "", "", "Actress in a comedy or musical"]
+
+
+def test_a_word_capitalised_only_as_a_sentence_opens_is_no_name(service, settings):
+    """“Potentially this strike could go beyond three days” names no “Potentially”: the passages write
+    the word in lower case elsewhere. An acronym opening a sentence (“NATO said ...”) is still a name."""
+    from rag.answer import extract
+    from rag.answer.extractive import ExtractiveAnswerer, _common_word
+
+    indexed = indexed_with(service, settings, {
+        "strike.md": {"title": "Riverton teachers strike", "published": "2023-03-21", "source": "valley-news",
+                      "url": "https://valley.example/strike",
+                      "text": ("Riverton teachers walked out on Tuesday, closing every school in the district.\n\n"
+                               "Potentially this strike could go beyond three days, union leader Maria Lopez said.\n\n"
+                               "NATO said nothing about it, and the mayor said a deal was potentially close.")},
+    })
+    question = "Who said the Riverton strike could go beyond three days?"
+    passages = indexed.search(question, Filters(as_of=date(2023, 3, 22)), k=4)
+    answerer = ExtractiveAnswerer(indexed.embeddings, settings.min_evidence)
+    names = [s.text for s in answerer._shorts(question, extract.analyse(question),
+                                              answerer.evidence(question, passages, short_lines=True))]
+    assert "Maria Lopez" in names and "Potentially" not in names
+    text = passages[0].chunk.text
+    nato = text.index("NATO")
+    assert not _common_word(text[nato:], extract.Span(0, 4, "NATO", extract.NAME), text)
