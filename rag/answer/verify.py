@@ -641,7 +641,7 @@ def _flat(text: str) -> str:
 
 def _spoken(text: str) -> str:
     """The words of a text, lower case, without punctuation: what a quotation must repeat."""
-    return " " + " ".join(re.findall(r"\w+(?:['\u2019]\w+)*", text.lower().replace("\u2019", "'"))) + " "
+    return " " + " ".join(re.findall(r"\w+(?:'\w+)*", text.lower().replace("\u2019", "'"))) + " "
 
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2032": "'"})
