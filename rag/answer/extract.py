@@ -63,6 +63,12 @@ _FUNCTION = frozenset(
     she we you i not no into onto over under about after before during than then there here also just only
     recently reportedly this week last next new who whom whose which what when where why how
     """.split())
+# Verbs of questions that no "-ed" shows: "which film won ...", "which bank bought ...".
+_IRREGULAR = frozenset(
+    """
+    won win wins beat beats bought buys sold sells hit hits lost loses ran runs held holds gave gives got gets
+    saw sees met meets paid pays spent spends sent sends found finds kept keeps put puts shot struck wrote writes
+    """.split())
 _WORD = re.compile(r"[A-Za-z][\w'’-]*|\d[\d,.]*")
 # Verbs that follow "what" in questions about events rather than things.
 _VERBS = frozenset(
@@ -158,13 +164,19 @@ def analyse(question: str) -> QuestionType:
                        part[:m.start()], re.IGNORECASE)
     prep = before.group(1).lower() if before else ""
     rest = re.sub(r"^\s*of\s+(?:the\s+)?(?:following\s+)?", " ", part[m.end():], flags=re.IGNORECASE)
-    after = [w.lower().strip("'’") for w in _WORD.findall(rest.replace(".", ""))]
+    written = _WORD.findall(rest.replace(".", ""))
+    after = [w.lower().strip("'’") for w in written]
     focus: list[str] = []
-    for w in after[:4]:
+    for i, w in enumerate(after[:4]):
         base = w[:-2] if w.endswith(("'s", "’s")) else w
         if not focus and base in _VERBS:  # "What happened", "what caused": no X is named
             break
         if base in _FUNCTION or (focus and w.endswith(("ed", "ing")) and base not in _NAME_NOUNS):
+            break
+        # The X ends at its verb: "which film won the award", "which bank bought Credit Suisse", "which
+        # NFL team signed Aaron Rodgers" (a lower-case word before a name is the verb, not the X).
+        if focus and base not in _NAME_NOUNS and (base in _VERBS or base in _IRREGULAR or (
+                written[i][:1].islower() and written[i + 1:i + 2] and written[i + 1][:1].isupper())):
             break
         focus.append(base)
         if base != w:  # "which country's prime minister": the answer is the country

@@ -25,6 +25,10 @@ from rag.answer.extract import DATE, NAME, NUMBER, THING, Span, analyse, fits, p
     ("What was the new Covid variant's name?", NAME, ("covid", "variant"), False, ""),
     ("A Trump-era policy expires on May 11. What is the policy called?", NAME, ("policy",), False, ""),
     ("Prince Harry published his memoir this week. What is the book titled?", NAME, ("book",), False, ""),
+    # the X ends at its verb
+    ("Which film won the award for best ensemble?", THING, ("film",), False, ""),
+    ("Which bank bought Credit Suisse?", NAME, ("bank",), False, ""),
+    ("Which NFL team signed Aaron Rodgers?", NAME, ("nfl", "team"), False, ""),
 ])
 def test_the_kind_of_answer_a_question_asks_for(question, kind, focus, person, preposition):
     q = analyse(question)
