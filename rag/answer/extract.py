@@ -399,6 +399,8 @@ def fits(span: Span, qtype: QuestionType) -> bool:
         return span.kind == NUMBER and not counted
     if qtype.kind == DATE:
         return span.kind == DATE
+    if qtype.wh in ("who", "whom") and re.search(r"(?<![\w-])\d", span.text):
+        return False  # "Who won?": a person or a body, not "Daytona 500" or "Super Bowl 57"
     if span.kind == THING:  # a quoted title counts as a name when it is short and capitalised
         words = span.text.split()
         return len(words) <= 5 and all(w[:1].isupper() or w.lower() in _FUNCTION for w in words)

@@ -619,9 +619,9 @@ def _full_name(name: str, where: Sequence[_Candidate]) -> str:
 def _common_word(sentence: str, span: extract.Span, prose: str) -> bool:
     """Whether a one-word candidate is only capitalised because it opens its sentence ("Potentially this
     strike could go beyond three days", "“Being on the podium ...”"): the passages also write it in
-    lower case. An acronym ("US") is a name."""
+    lower case. An acronym ("US", "WHO") is a name; a label in capitals ("WINNERS: Every driver ...") is not."""
     word = span.text
-    return (" " not in word and not word.isupper() and not sentence[:span.start].strip(" \"“‘'(")
+    return (" " not in word and not (word.isupper() and len(word) <= 4) and not sentence[:span.start].strip(" \"“‘'(")
             and re.search(rf"\b{re.escape(word.lower())}\b", prose) is not None)
 
 

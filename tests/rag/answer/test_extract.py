@@ -96,3 +96,13 @@ def test_an_age_or_a_count_is_not_a_share_or_a_sum():
     assert found == {"100%": False, "38": True, "$20": False}
     much = analyse("How much did egg prices rise?")
     assert [x.text for x in spans("Prices rose 60% to $4.25.") if fits(x, much)] == ["60%", "$4.25"]
+
+
+def test_who_is_answered_by_a_person_or_a_body_not_an_event():
+    who = analyse("Who won the Indianapolis 500?")
+    assert fits(Span(0, 15, "Josef Newgarden", NAME), who)
+    assert fits(Span(0, 11, "Team Penske", NAME), who)
+    assert not fits(Span(0, 11, "Daytona 500", NAME), who)
+    assert not fits(Span(0, 13, "Super Bowl 57", NAME), who)
+    # a number in a name answers other questions ("Which race ...?")
+    assert fits(Span(0, 11, "Daytona 500", NAME), analyse("Which race did Ricky Stenhouse Jr. win?"))

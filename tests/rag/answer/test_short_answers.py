@@ -395,3 +395,5 @@ def test_a_word_capitalised_only_as_a_sentence_opens_is_no_name(service, setting
     text = passages[0].chunk.text
     nato = text.index("NATO")
     assert not _common_word(text[nato:], extract.Span(0, 4, "NATO", extract.NAME), text)
+    label = "WINNERS: Every driver who has won the race, and the winners of its qualifying heats"
+    assert _common_word(label, extract.Span(0, 7, "WINNERS", extract.NAME), label)
