@@ -297,7 +297,7 @@ class ExtractiveAnswerer:
         # A clear winner beats the runner-up by CLEAR_MARGIN; a lone candidate must beat the floor so.
         runner_up = max(shorts[1].score if len(shorts) > 1 else 0.0, CANDIDATE_FLOOR)
         if shorts and shorts[0].score >= CLEAR_MARGIN * runner_up and shorts[0].shown() and \
-                _backing(shorts[0]) >= SHORT_EVIDENCE:
+                _backing(shorts[0]) >= SHORT_EVIDENCE and _about(question, shorts[0], passages):
             answer = self._with_short(question, shorts[0], sentences, passages)
         else:
             answer = self._without_short(question, shorts, sentences, passages)
@@ -595,6 +595,14 @@ def _distance(sentence: str, span: extract.Span, positions: list[int]) -> float:
         gap = sentence[span.end:p] if p >= span.end else sentence[p:span.start]
         gaps.append(len(gap.split()))
     return float(min(gaps, default=20))
+
+
+def _about(question: str, short: _Short, passages: Sequence[Passage]) -> bool:
+    """Whether the articles that give a candidate mention what the question names (those of the names
+    any passage mentions): "Where was the Serbia school shooting?" is not answered in bold from an
+    article about a shooting in Michigan."""
+    where = [c.passage for _, c, _ in short.best.values()]
+    return all(mentions_name(n, where) for n in named(question) if mentions_name(n, passages))
 
 
 def _backing(short: _Short) -> float:

@@ -397,3 +397,24 @@ def test_a_word_capitalised_only_as_a_sentence_opens_is_no_name(service, setting
     assert not _common_word(text[nato:], extract.Span(0, 4, "NATO", extract.NAME), text)
     label = "WINNERS: Every driver who has won the race, and the winners of its qualifying heats"
     assert _common_word(label, extract.Span(0, 7, "WINNERS", extract.NAME), label)
+
+
+def test_no_bold_answer_from_articles_about_something_else(service, settings):
+    """Asked about a shooting in Valdoria, the index holds one in Riverton and a travel piece that
+    names Valdoria: the answer may quote what is there, but claims no place in bold from the wrong story."""
+    indexed = indexed_with(service, settings, {
+        "riverton.md": {"title": "Shooting at Riverton High School", "published": "2023-05-02", "source": "valley-news",
+                        "url": "https://valley.example/shooting",
+                        "text": ("A school shooting happened at Riverton High School on Tuesday morning.\n\n"
+                                 "The school shooting at Riverton High School left two students injured, police said.")},
+        "riverton2.md": {"title": "Students injured in Riverton High School shooting", "published": "2023-05-03",
+                         "source": "lake-post", "url": "https://lake.example/riverton",
+                         "text": "Two students were hurt in a school shooting at Riverton High School this week."},
+        "travel.md": {"title": "Spring in Valdoria", "published": "2023-04-20", "source": "travel-daily",
+                      "url": "https://travel.example/valdoria",
+                      "text": "Valdoria's capital fills with tourists every spring, when the river festival begins."},
+    })
+    question = "Where was the Valdoria school shooting?"
+    answer = indexed.ask(question, Filters(as_of=date(2023, 5, 4)))
+    assert not answer.refused and answer.short == ""
+    assert "Riverton High School" in answer.text  # named among what the passages say, not claimed
