@@ -216,8 +216,13 @@ def mentions_name(name: tuple[str, list[str]], passages: Sequence[Passage]) -> b
 
 def on_topic(topic: str, passages: Sequence[Passage]) -> list[Passage]:
     """The passages that mention every name the topic gives which any of them mentions: a timeline
-    of "East Palestine train derailment" leaves out another town's derailment."""
-    names = [n for n in named(topic, opening=True) if mentions_name(n, passages)]
+    of "East Palestine train derailment" leaves out another town's derailment. When the topic gives
+    names and none of the passages mentions any of them, none is on the topic ("Tyre Nichols" found
+    only stories close in meaning)."""
+    given = named(topic, opening=True)
+    names = [n for n in given if mentions_name(n, passages)]
+    if given and not names:
+        return []
     return [p for p in passages if all(mentions_name(n, [p]) for n in names)]
 
 

@@ -222,6 +222,16 @@ def test_a_topic_the_corpus_does_not_cover_gets_the_refusal(service):
     assert answer.refused and answer.text == TOPIC_NOT_COVERED
 
 
+def test_a_topic_whose_name_no_article_mentions_gets_the_refusal(service):
+    """Stories close in meaning to "Brandt river bridge" are about another bridge: no timeline and no
+    summary of them is given for it."""
+    timeline = service.timeline("Brandt river bridge")
+    assert timeline.refused and timeline.text == TOPIC_NOT_COVERED
+    summary = service.summarize_topic("Brandt river bridge")
+    assert summary.refused and summary.text == TOPIC_NOT_COVERED
+    assert not service.timeline("Kessel river bridge").refused
+
+
 def test_the_cli_prints_the_timeline_as_json_and_as_text(service, ids):
     data_dir = service.settings.data_dir
     result = run("timeline", TOPIC, "--json", data_dir=data_dir)
