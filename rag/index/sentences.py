@@ -49,6 +49,15 @@ _CALL = re.compile(r"^\W*(?:get|sign\s+up|subscribe|click|tap|follow|download|re
 _SELF_PROMO = re.compile(
     r"^(?![\"“‘'])\W*(?:join|subscribe\s+to|sign\s+up\s+(?:for|to)|follow|download|like|listen\s+to|watch)"
     r"\s+(?:us|our)\b", re.IGNORECASE)
+# A sentence that points the reader elsewhere on the page and says nothing itself: "See below for
+# everything that happened", "Keep reading for the biggest moments", "Here's a look at our coverage",
+# "Read a copy of the indictment", "Click here to ..." (a quotation is someone's words).
+_NAVIGATION = re.compile(
+    r"^(?![\"“‘'])\W{0,3}(?:(?:see|scroll)\s+(?:down|below|above)\b|keep\s+reading\b|read\s+on\b"
+    r"|read\s+(?:a|the)\s+(?:copy|full|complete|entire|text|transcript)\b"
+    r"|here['’]s\s+(?:a\s+look\s+at|what\s+(?:you\s+need\s+)?to\s+know|what\s+we\s+know|how\s+to\s+watch"
+    r"|everything\s+(?:you\s+need\s+)?to\s+know)\b|click\s+(?:here|the\s+link)\b)",
+    re.IGNORECASE)
 _LINK_LIST = re.compile(r"(?:\s[|•·]\s.*){2,}")
 # A photo credit ending a caption: "... in Paris. Lewis Joly/AP", "... Spencer Platt/Getty Images".
 _CREDIT = re.compile(
@@ -114,8 +123,8 @@ def mark(text: str, instruction_spans: Sequence[tuple[int, int]] = ()) -> list[U
         for a, b in spans[i:j]:
             if (a, b) in flagged:
                 kind = INSTRUCTION
-            elif whole:
-                kind = whole
+            elif whole or _NAVIGATION.match(text[a:b]):
+                kind = whole or FURNITURE
             elif _is_sentence_end(text[a:b]):
                 kind = SENTENCE
             else:

@@ -24,7 +24,25 @@ from rag.index.sentences import FURNITURE, SENTENCE, SHORT, mark
     # a dateline or a head before a sentence of news stays a sentence; one word is a label
     ("NEW YORK: Drake is entering the new year with gratitude.", SENTENCE),
     ("WINNER: Ewan McGregor, Fargo (FX)", SHORT),
+    # a sentence that points the reader elsewhere on the page says nothing itself
+    ("See below for everything that happened during the coronation.", FURNITURE),
+    ("Keep reading for the biggest moments of the night.", FURNITURE),
+    ("Here’s a look at our coverage and what you need to know about the indictment.", FURNITURE),
+    ("Here's what to know about the new booster.", FURNITURE),
+    ("Read a copy of the grand jury's indictment.", FURNITURE),
+    ("See the full list of winners below:", FURNITURE),
+    ("“See below the surface,” the diver told reporters.", SENTENCE),
+    ("Seeing the damage, officials closed the bridge on Monday.", SENTENCE),
 ])
 def test_each_line_is_marked(line, kind):
     [(start, end, got)] = mark(line)
     assert (line[start:end], got) == (line, kind)
+
+
+def test_a_pointer_to_the_page_inside_a_paragraph_is_furniture_and_its_neighbours_stay():
+    text = "The king was crowned on Saturday in London. See below for everything that happened. Crowds lined the Mall."
+    assert [(text[a:b], kind) for a, b, kind in mark(text)] == [
+        ("The king was crowned on Saturday in London.", SENTENCE),
+        ("See below for everything that happened.", FURNITURE),
+        ("Crowds lined the Mall.", SENTENCE),
+    ]
