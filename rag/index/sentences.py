@@ -70,6 +70,27 @@ _CREDIT_LINE = re.compile(r"^(?:(?:photo|image|picture)s?\s*(?:by|credit|courtes
                           re.IGNORECASE)
 
 
+# Credits of a gallery whose captions run on one line: "... in May 2023. Dan Kitwood/Getty Images
+# Charles receives the St. Edward's Crown ...". Inside a line a credit must look like one: a
+# photographer's name (two capitalised words) or an agency ("Popperfoto/Getty Images"), so that
+# "Baltimore/Washington International Airport had delays" and "And HIV/AIDS was ..." stay sentences.
+_AGENCY = re.compile(r"Getty|\bAP\b|Reuters|AFP|EPA|Images|Pool|Press|Shutterstock|Bloomberg|Archive|Stock|Redux"
+                     r"|Collection|Handout|Facebook|Twitter|Instagram|USA TODAY|NASA")
+_NOT_NAME = frozenset("and but or so yet then when while if as after before since".split())
+
+
+def _caption(sentence: str) -> bool:
+    """A sentence that opens with a photo credit (see _LEADING_CREDIT) of a credit's shape."""
+    m = _LEADING_CREDIT.match(sentence)
+    if not m:
+        return False
+    credit = m.group(0)
+    before = credit.split("/", 1)[0].split()
+    if before[0].lower() in _NOT_NAME:
+        return False
+    return len(before) >= 2 or bool(_AGENCY.search(credit))
+
+
 def _is_sentence_end(text: str) -> bool:
     return text.rstrip(_CLOSERS + " ").endswith(_TERMINAL)
 
@@ -123,8 +144,8 @@ def mark(text: str, instruction_spans: Sequence[tuple[int, int]] = ()) -> list[U
         for a, b in spans[i:j]:
             if (a, b) in flagged:
                 kind = INSTRUCTION
-            elif whole or _NAVIGATION.match(text[a:b]):
-                kind = whole or FURNITURE
+            elif whole or _NAVIGATION.match(text[a:b]) or _caption(text[a:b]):
+                kind = whole or FURNITURE  # a pointer to the page, or a caption in a run of them
             elif _is_sentence_end(text[a:b]):
                 kind = SENTENCE
             else:

@@ -46,3 +46,14 @@ def test_a_pointer_to_the_page_inside_a_paragraph_is_furniture_and_its_neighbour
         ("See below for everything that happened.", FURNITURE),
         ("Crowds lined the Mall.", SENTENCE),
     ]
+
+
+def test_captions_running_on_one_line_are_furniture_and_slashes_in_prose_are_not():
+    gallery = ("Chris Jackson/Getty Images The King sits in the Blue Drawing Room in March 2023. "
+               "Dan Kitwood/Getty Images Charles receives the St. Edward's Crown at Westminster Abbey in May 2023. "
+               "Popperfoto/Getty Images Charles fishes with a wooden spear circa 1975.")
+    assert [kind for _, _, kind in mark(gallery)] == [FURNITURE, FURNITURE, FURNITURE]
+    prose = ("Flights were late across the region on Friday. "
+             "Baltimore/Washington International Thurgood Marshall Airport had delays of 90 minutes. "
+             "And HIV/AIDS was sort of thrown out of people's consciousness, he said.")
+    assert [kind for _, _, kind in mark(prose)] == [SENTENCE, SENTENCE, SENTENCE]
