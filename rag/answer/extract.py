@@ -233,7 +233,7 @@ _NUMBER_RE = re.compile(
     rf"(?<![\w.\-–/])(?:[$£€]\s?)?(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?:m|bn|k)?|\d+(?:\.\d+)?(?:m|bn|k)?|(?:{_NUM_WORD})(?:[- ](?:{_NUM_WORD}))?)(?![\w.\-]\w)"
     rf"(?:\s?%|\s?(?:percent(?:age points?)?|per cent)\b"
     rf"|(?:\s?(?:million|billion|trillion|thousand|hundred)\b)?"
-    rf"(?:\s+(?!(?:{_NOT_UNIT})\b)(?-i:[a-z][\w-]+))?)",
+    rf"(?:\s+(?!(?:{_NOT_UNIT})\b)(?-i:[a-z][\w-]+)(?:\s+(?!(?:{_NOT_UNIT})\b)(?-i:[a-z][\w-]+s)\b)?)?)",
     re.IGNORECASE,
 )
 # Capitalised words that open sentences or are common enough not to be a name on their own.

@@ -350,7 +350,8 @@ class ExtractiveAnswerer:
                 words = k.split()
                 if qtype.kind == extract.NAME and _common_word(c.text, span, prose):
                     continue
-                if not words or sum(w in asked or _stem(w) in asked for w in words) > QUESTION_SHARE * len(words):
+                told = words[:1] if span.kind == extract.NUMBER else words  # "34 felony counts": the 34 is new
+                if not words or sum(w in asked or _stem(w) in asked for w in told) > QUESTION_SHARE * len(told):
                     continue  # the question's own words are not its answer
                 near = _distance(c.text, span, positions)
                 support = c.score * (1 - PROXIMITY_WEIGHT + PROXIMITY_WEIGHT / (1 + near / PROXIMITY_WORDS))

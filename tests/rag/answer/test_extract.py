@@ -65,6 +65,9 @@ def test_the_kind_of_answer_a_question_asks_for(question, kind, focus, person, p
     # a number's unit is a word that can be one, not the next word whatever it is
     ("She was 37 when elected in 2017, with 12 ministers between them.",
      [("2017", DATE), ("37", NUMBER), ("12 ministers", NUMBER)]),
+    # ... and what it counts when a word before it says what kind: "34 felony counts", not "34 felony"
+    ("He denied 34 felony counts, and 12 new moons have 5,800 fans.",
+     [("34 felony counts", NUMBER), ("12 new moons", NUMBER), ("5,800 fans", NUMBER)]),
     # a quoted title is a candidate whole (its capitalised run is one too)
     ("The film “Everything Everywhere All at Once” led.",
      [("Everything Everywhere All", NAME), ("Everything Everywhere All at Once", THING)]),

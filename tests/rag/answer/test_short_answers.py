@@ -418,3 +418,20 @@ def test_no_bold_answer_from_articles_about_something_else(service, settings):
     answer = indexed.ask(question, Filters(as_of=date(2023, 5, 4)))
     assert not answer.refused and answer.short == ""
     assert "Riverton High School" in answer.text  # named among what the passages say, not claimed
+
+
+def test_a_count_whose_unit_the_question_names_is_still_its_answer(service, settings):
+    """"How many felony counts ...?" is answered by "34 felony counts": the number is what is new,
+    though the question already says "felony counts"."""
+    indexed = indexed_with(service, settings, {
+        "court.md": {"title": "Mayor Ruiz pleads not guilty", "published": "2023-04-04", "source": "valley-news",
+                     "url": "https://valley.example/ruiz",
+                     "text": ("Former Riverton mayor Ana Ruiz pleaded not guilty to 34 felony counts of falsifying "
+                              "business records on Tuesday.\n\n"
+                              "Ruiz was charged with 34 felony counts in an indictment unsealed in Riverton.")},
+        "court2.md": {"title": "Ruiz arraigned in Riverton", "published": "2023-04-05", "source": "lake-post",
+                      "url": "https://lake.example/ruiz",
+                      "text": "Ana Ruiz faces 34 felony counts of falsifying business records, prosecutors said."},
+    })
+    answer = indexed.ask("How many felony counts does Ana Ruiz face?", Filters(as_of=date(2023, 4, 6)))
+    assert answer.short == "34 felony counts"
