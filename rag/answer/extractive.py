@@ -226,9 +226,21 @@ def on_topic(topic: str, passages: Sequence[Passage]) -> list[Passage]:
     return [p for p in passages if all(mentions_name(n, [p]) for n in names)]
 
 
+def split_names(question: str, passages: Sequence[Passage]) -> tuple[list[tuple[str, list[str]]], list[str]]:
+    """The names the question gives (:func:`named`) that the passages mention, and the ones no passage
+    (text or title) mentions, in full or word by word."""
+    mentioned, missing = [], []
+    for n in named(question):
+        if mentions_name(n, passages):
+            mentioned.append(n)
+        else:
+            missing.append(n[0])
+    return mentioned, missing
+
+
 def missing_names(question: str, passages: Sequence[Passage]) -> list[str]:
     """Names the question gives that no passage (text or title) mentions, in full or word by word."""
-    return [n[0] for n in named(question) if not mentions_name(n, passages)]
+    return split_names(question, passages)[1]
 
 
 def not_covered(passages: Sequence[Passage], limit: int = 3, missing: Sequence[str] = ()) -> str:
@@ -289,7 +301,7 @@ class ExtractiveAnswerer:
         say much the same the newer article's comes first: news questions mean the latest story."""
         scored = self.evidence(question, passages, short_lines=True, latest=latest)
         sentences = [c for c in scored if c.kind == SENTENCE]
-        missing = missing_names(question, passages)
+        mentioned, missing = split_names(question, passages)
         # Whether the corpus covers the question is judged on what the sentences say, not their age.
         best = max((c.score - c.recency for c in sentences), default=0.0)
         qtype = extract.analyse(question)
@@ -302,7 +314,7 @@ class ExtractiveAnswerer:
         # A clear winner beats the runner-up by CLEAR_MARGIN; a lone candidate must beat the floor so.
         runner_up = max(shorts[1].score if len(shorts) > 1 else 0.0, CANDIDATE_FLOOR)
         if shorts and shorts[0].score >= CLEAR_MARGIN * runner_up and shorts[0].shown() and \
-                _backing(shorts[0]) >= SHORT_EVIDENCE and _about(question, shorts[0], passages):
+                _backing(shorts[0]) >= SHORT_EVIDENCE and _about(shorts[0], mentioned):
             answer = self._with_short(question, shorts[0], sentences, passages)
         else:
             answer = self._without_short(question, shorts, sentences, passages)
@@ -603,12 +615,12 @@ def _distance(sentence: str, span: extract.Span, positions: list[int]) -> float:
     return float(min(gaps, default=20))
 
 
-def _about(question: str, short: _Short, passages: Sequence[Passage]) -> bool:
-    """Whether the articles that give a candidate mention what the question names (those of the names
-    any passage mentions): "Where was the Serbia school shooting?" is not answered in bold from an
-    article about a shooting in Michigan."""
+def _about(short: _Short, mentioned: Sequence[tuple[str, list[str]]]) -> bool:
+    """Whether the articles that give a candidate mention what the question names (``mentioned``: the
+    names of :func:`split_names` some passage mentions): "Where was the Serbia school shooting?" is not
+    answered in bold from an article about a shooting in Michigan."""
     where = [c.passage for _, c, _ in short.best.values()]
-    return all(mentions_name(n, where) for n in named(question) if mentions_name(n, passages))
+    return all(mentions_name(n, where) for n in mentioned)
 
 
 def _backing(short: _Short) -> float:

@@ -144,8 +144,10 @@ def mark(text: str, instruction_spans: Sequence[tuple[int, int]] = ()) -> list[U
         for a, b in spans[i:j]:
             if (a, b) in flagged:
                 kind = INSTRUCTION
-            elif whole or _NAVIGATION.match(text[a:b]) or _caption(text[a:b]):
-                kind = whole or FURNITURE  # a pointer to the page, or a caption in a run of them
+            elif whole:
+                kind = whole
+            elif _NAVIGATION.match(text[a:b]) or _caption(text[a:b]):
+                kind = FURNITURE  # a pointer to the page, or a caption in a run of them
             elif _is_sentence_end(text[a:b]):
                 kind = SENTENCE
             else:
