@@ -23,9 +23,9 @@ from .answer.timelines import Timeline
 from .core.errors import IndexMissing, RagError
 from .core.questions import CheckedQuestion, check_question
 from .core.settings import Settings
-from .core.types import Answer, ArticleRef, Filters, IndexReport, Passage
+from .core.types import Answer, ArticleRef, Filters, IndexReport, Passage, Progress, no_progress
 from .index.embeddings import make_embeddings, spec_for
-from .index.indexer import Indexer, Progress, no_progress
+from .index.indexer import Indexer
 from .index.manifest import SCHEMA_VERSION, BuildSpec, ManifestStore
 from .index.store import describe_store, open_client
 from .search.catalogue import Catalogue, IndexStats, labels
@@ -33,6 +33,7 @@ from .search.live import LiveIndex
 from .search.rerank import Reranker
 from .search.searcher import Searcher, as_of_today
 from .search.timeframe import Window
+from .sources.ingest import CorpusFolder
 
 
 class RagService:
@@ -105,8 +106,9 @@ class RagService:
         if not corpus.is_dir():
             raise IndexMissing(f"corpus folder {corpus} does not exist")
         s = self.settings
-        report, _ = Indexer(self.manifests, self.client, s.collection, self.embeddings, self.build_spec(),
-                            s.embedding_batch_size, s.max_file_bytes).run(corpus, full=full, progress=progress)
+        indexer = Indexer(self.manifests, self.client, s.collection, self.embeddings, self.build_spec(),
+                          s.embedding_batch_size)
+        report, _ = indexer.run(CorpusFolder(corpus, s.max_file_bytes), full=full, progress=progress)
         self.live.snapshot()
         return report
 

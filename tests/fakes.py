@@ -23,8 +23,7 @@ from rag.answer.extractive import NOT_COVERED
 from rag.answer.summaries import TOPIC_NOT_COVERED
 from rag.core.errors import NotFound
 from rag.core.settings import Settings
-from rag.core.types import Answer, ArticleRef, Filters, IndexReport
-from rag.index.indexer import Progress, no_progress
+from rag.core.types import Answer, ArticleRef, Filters, IndexReport, Progress, no_progress
 from rag.service import IndexStats, RagService
 
 

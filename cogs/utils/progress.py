@@ -31,7 +31,7 @@ class ProgressMessage:
         self.edits = 0
 
     def report(self, stage: str, done: int, total: int) -> None:
-        """A ``rag.index.indexer.Progress`` callback: hands the line to the loop."""
+        """A ``rag.core.types.Progress`` callback: hands the line to the loop."""
         self._loop.call_soon_threadsafe(self._update, progress_text(stage, done, total))
 
     def _update(self, text: str) -> None:

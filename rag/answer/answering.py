@@ -16,7 +16,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
 from ..core.settings import Settings
-from ..core.types import Answer, Chunk, Filters, Passage
+from ..core.types import Answer, Chunk, Filters, Passage, human_date
 from ..search.retrieval import Retriever
 from ..search.searcher import Searcher, narrow
 from .conversation import Turn, condense
@@ -78,7 +78,7 @@ class Answering:
                 answer = outside_window(generative.answer(q, filters, deadline), (window.since, window.until))
                 return replace(answer, as_of=filters.as_of, window="")
         if asked and window is None:
-            gap = f"nothing indexed is dated {asked.label()}; searched every date up to {filters.as_of.strftime('%-d %b %Y')}"
+            gap = f"nothing indexed is dated {asked.label()}; searched every date up to {human_date(filters.as_of)}"
             answer = answer.with_notice(gap)
         return replace(answer, as_of=filters.as_of, window=window.label() if window else "")
 

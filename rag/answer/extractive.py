@@ -10,7 +10,7 @@ question's words, summed over the articles that give them (the redundancy of Bri
 "An Analysis of the AskMSR Question-Answering System", 2002: the answer that several sources
 agree on). A clear winner opens the answer in bold, with its citation and the sentences that
 support it; without one, the answer says the sources do not settle it and quotes what comes
-closest. Only sentences marked quotable at indexing (rag.index.sentences) are quoted.
+closest. Only sentences marked quotable at indexing (rag.core.sentences) are quoted.
 """
 
 from __future__ import annotations
@@ -28,10 +28,9 @@ from langchain_core.embeddings import Embeddings
 from . import extract
 from ..core.terms import stemmer as _stemmer, terms
 from ..core.text import asks, jaccard, shingles
-from ..search.timeframe import human
 from ..core.instructions import is_instruction
-from ..index.sentences import INSTRUCTION, SENTENCE, SHORT
-from ..core.types import Answer, Citation, Passage
+from ..core.sentences import INSTRUCTION, SENTENCE, SHORT
+from ..core.types import Answer, Citation, Passage, human_date
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +261,7 @@ def outside_window(answer: Answer, window: tuple[date | None, date] | None) -> A
             c.published and _in_window_date(c.published, window) for c in answer.citations):
         return answer
     since, until = window
-    span = human(until) if since is None or since == until else f"{human(since)} – {human(until)}"
+    span = human_date(until) if since is None or since == until else f"{human_date(since)} – {human_date(until)}"
     return answer.with_notice(f"none of the quoted articles is dated {span}, the time the question asks about")
 
 

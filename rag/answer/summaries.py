@@ -21,7 +21,7 @@ from langchain_core.embeddings import Embeddings
 
 from ..core.text import asks, jaccard, shingles
 from ..core.instructions import is_instruction
-from ..index.sentences import SENTENCE
+from ..core.sentences import SENTENCE
 from ..core.types import Answer, Chunk, Citation
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ class Sentence:
     end: int
     text: str
     position: int  # index of the sentence in its article
-    kind: str = SENTENCE  # rag.index.sentences: only SENTENCE is quoted in summaries and timelines
+    kind: str = SENTENCE  # rag.core.sentences: only SENTENCE is quoted in summaries and timelines
 
 
 def sentences_of(chunks: Iterable[Chunk]) -> list[Sentence]:

@@ -55,7 +55,7 @@ def _quote_kinds(answer) -> list[str]:
     """What each quoted sentence of an answer is by the furniture rules, marked afresh on its passage:
     "s" a sentence, "h" a short line backing the short answer (allowed), "f" furniture, "i" an
     instruction, or "h!" a short line quoted without a short answer (counted as furniture)."""
-    from ..index.sentences import mark
+    from ..core.sentences import mark
 
     kinds = []
     for c in answer.citations:

@@ -16,7 +16,7 @@ import random
 import sys
 
 from ..sources.ingest import load_corpus
-from ..index.sentences import SENTENCE, mark
+from ..core.sentences import SENTENCE, mark
 from ..core.types import Citation, Filters
 from .index import add_data_arguments, corpus_folder, open_index
 

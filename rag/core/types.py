@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from functools import cached_property
+from typing import Protocol
+
+from .sentences import mark
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,16 @@ class Skipped:
     reason: str
 
 
+class Corpus(Protocol):
+    """Where the indexer gets its articles: the sources stage reads them (rag.sources.ingest.CorpusFolder)."""
+
+    name: str  # how messages name it, e.g. the folder
+
+    def read(self) -> tuple[list[Article], list[Skipped]]:
+        """Every article, and what could not be read and why."""
+        ...
+
+
 @dataclass(frozen=True)
 class Chunk:
     """A token-bounded slice of an article; ``text == article.text[start:end]``."""
@@ -60,16 +74,14 @@ class Chunk:
     url: str = ""
     published: date | None = None
     # (start, end, kind) of each sentence, relative to ``text``, as marked at indexing
-    # (rag.index.sentences: "s" quotable sentence, "h" short line, "f" furniture, "i" instruction).
+    # (rag.core.sentences: "s" quotable sentence, "h" short line, "f" furniture, "i" instruction).
     sentences: tuple[tuple[int, int, str], ...] = field(default=(), compare=False, repr=False)
 
     def units(self) -> tuple[tuple[int, int, str], ...]:
         """The sentence marks; a chunk made by hand without them is marked on the spot."""
         if self.sentences:
             return self.sentences
-        from ..index.sentences import mark  # a chunk built outside the indexer (tests, tools)
-
-        return tuple(mark(self.text))
+        return tuple(mark(self.text))  # a chunk built outside the indexer (tests, tools)
 
 
 @dataclass(frozen=True)
@@ -138,9 +150,9 @@ class Answer:
         """How current the answer is: ``as of 24 Nov 2026 · newest source 23 Nov 2026 · this week: …``."""
         parts = []
         if self.as_of:
-            parts.append(f"as of {self.as_of.strftime('%-d %b %Y')}")
+            parts.append(f"as of {human_date(self.as_of)}")
         if self.newest and not self.refused:
-            parts.append(f"newest source {self.newest.strftime('%-d %b %Y')}")
+            parts.append(f"newest source {human_date(self.newest)}")
         if self.window:
             parts.append(f"searched {self.window}")
         return " · ".join(parts)
@@ -174,6 +186,18 @@ class Filters:
         """The effective upper bound on the published date."""
         bounds = [d for d in (self.until, self.as_of) if d is not None]
         return min(bounds) if bounds else None
+
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total): how a long job reports its steps
+
+
+def no_progress(stage: str, done: int, total: int) -> None:
+    """A Progress callback that reports nothing."""
+
+
+def human_date(d: date) -> str:
+    """A day as answers, notices and replies write it: "17 Nov 2026"."""
+    return d.strftime("%-d %b %Y")
 
 
 UNDATED = -1  # ``day`` of an article without a published date: kept by as_of/until, dropped by since

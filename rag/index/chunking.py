@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..core.instructions import instruction_spans
-from .sentences import clip, mark
+from ..core.sentences import clip, mark
 from ..core.text import split_sentences
 from ..core.tokens import encoding
 from ..core.types import Article, Chunk

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 
 from langchain_core.embeddings import Embeddings
 
 from ..core.errors import ConfigError
 from ..core.settings import Settings
+from .runtime import model_environment, use_model_environment  # the entry points import them from here
 
 log = logging.getLogger(__name__)
 
@@ -32,28 +32,6 @@ def spec_for(settings: Settings) -> EmbeddingSpec:
     if settings.embedding_provider == "local" and settings.embedding_runtime == "ct2-int8":
         model += "+ct2-int8"  # its vectors differ slightly: an index built by one is not queried by the other
     return EmbeddingSpec(settings.embedding_provider, model)
-
-
-def model_environment(runtime: str) -> dict[str, str]:
-    """The environment variables the packaged model's libraries read as they load, for ``runtime``.
-
-    The entry points (the CLI, the bot, the benches, ``python -m rag.index.quantized``) set them
-    once, before anything loads a model: see :func:`use_model_environment`.
-    """
-    env = {"HF_HUB_OFFLINE": "1"}  # the packaged model is never looked up on a hub
-    if runtime == "ct2-int8":
-        from .quantized import cpu_isa_environment
-
-        env.update(cpu_isa_environment())
-    else:
-        env["TOKENIZERS_PARALLELISM"] = "false"
-    return env
-
-
-def use_model_environment(runtime: str, environ=os.environ) -> None:
-    """Set the variables :func:`model_environment` names that are not set already (at an entry point)."""
-    for key, value in model_environment(runtime).items():
-        environ.setdefault(key, value)
 
 
 def _local(model_name: str, batch_size: int, runtime: str = "ct2-int8") -> Embeddings:

@@ -13,7 +13,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,21 +24,13 @@ from langchain_core.embeddings import Embeddings
 from . import dedup
 from .chunking import chunk_article, embedding_text
 from ..core.errors import RagError, ReindexBusy
-from ..sources.ingest import load_corpus
-from .lexical import LexicalBuilder, LexicalIndex
+from .lexical import build_lexical
 from .manifest import ArticleEntry, BuildSpec, Manifest, ManifestStore
 from .manifest import check as check_manifest
 from .store import ChunkStore, collection_names, delete_collection
-from ..core.types import Article, Chunk, IndexReport, day_number
+from ..core.types import Article, Chunk, Corpus, IndexReport, Progress, no_progress
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
-
-
-def no_progress(stage: str, done: int, total: int) -> None:
-    pass
-
 
 @contextmanager
 def reindex_lock(data_dir: Path) -> Iterator[None]:
@@ -87,46 +79,17 @@ def _entry(article: Article, chunks: int) -> ArticleEntry:
     )
 
 
-def build_lexical(store: ChunkStore, entries: dict[str, ArticleEntry], folder: Path,
-                  progress: Progress = no_progress, others: list[str] | None = None) -> LexicalIndex:
-    """Build and save the BM25 index of the live chunks (those of the given article versions).
-
-    The chunks are read from the store a page at a time and only their term counts are kept.
-    The ids of the chunks that are not live are added to ``others`` when it is given.
-    """
-    expected = sum(e.chunks for e in entries.values())
-    builder = LexicalBuilder()
-    progress("lexical index", 0, expected)
-    for page in store.pages(1000):  # Chroma's reads keep memory in proportion to the page (5000: +0.1 GB)
-        live = [c for c in page if (e := entries.get(c.article_id)) is not None and e.hash == c.doc_hash]
-        if others is not None and len(live) < len(page):
-            kept = {c.id for c in live}
-            others.extend(c.id for c in page if c.id not in kept)
-        builder.add([c.id for c in live], [embedding_text(c) for c in live],
-                    [day_number(c.published) for c in live], [c.source for c in live])
-        progress("lexical index", min(len(builder), expected), expected)
-    if len(builder) != expected:
-        raise RagError(f"the store holds {len(builder)} of the {expected} chunks the index needs; "
-                       "run `python -m rag index --full`")
-    index = builder.build()
-    tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    index.save(tmp)
-    shutil.rmtree(folder, ignore_errors=True)
-    os.replace(tmp, folder)
-    return index
-
-
 def write_batch_size(embedding_batch_size: int) -> int:
     """Chunks embedded per step of a reindex (and written to Chroma while the next step embeds)."""
     return max(1, embedding_batch_size) * 4
 
 
 class Indexer:
-    """Builds and updates the index in a data folder from a corpus folder."""
+    """Builds and updates the index in a data folder from what a :class:`Corpus` reads (the sources stage
+    reads the files; the indexer never opens one)."""
 
     def __init__(self, manifests: ManifestStore, client, collection: str, embeddings: Embeddings,
-                 spec: BuildSpec, batch_size: int = 64, max_file_bytes: int = 20 * 1024 * 1024) -> None:
+                 spec: BuildSpec, batch_size: int = 64) -> None:
         self._manifests = manifests
         self._data_dir = manifests.data_dir
         self._client = client
@@ -134,22 +97,23 @@ class Indexer:
         self._embeddings = embeddings
         self._spec = spec
         self._write_batch = write_batch_size(batch_size)
-        self._max_file_bytes = max_file_bytes
 
-    def run(self, corpus_dir: Path, full: bool = False, progress: Progress = no_progress) -> tuple[IndexReport, Manifest]:
+    def run(self, corpus: Corpus, full: bool = False,
+            progress: Progress = no_progress) -> tuple[IndexReport, Manifest]:
+        """Bring the index in line with what ``corpus`` reads (all of it again with ``full``)."""
         with reindex_lock(self._data_dir):
-            return self._run(corpus_dir, full, progress)
+            return self._run(corpus, full, progress)
 
-    def _run(self, corpus_dir: Path, full: bool, progress: Progress) -> tuple[IndexReport, Manifest]:
+    def _run(self, corpus: Corpus, full: bool, progress: Progress) -> tuple[IndexReport, Manifest]:
         started = time.perf_counter()
         progress("reading", 0, 0)
-        articles, skipped = load_corpus(corpus_dir, self._max_file_bytes)
+        articles, skipped = corpus.read()
         current = self._manifests.read()
         if current is not None and not full:
             check_manifest(current, self._spec)
         if not articles and current is not None and current.articles:
             raise RagError(
-                f"{corpus_dir} has no readable articles; the index keeps its {len(current.articles)} "
+                f"{corpus.name} has no readable articles; the index keeps its {len(current.articles)} "
                 "articles (delete the data folder to start from nothing)"
             )
         plan = _plan(articles, current, full)
@@ -163,15 +127,7 @@ class Indexer:
             dropped = store.delete_uncommitted(current.generation)
             if dropped:
                 log.info("removed %d chunks left by an interrupted reindex", dropped)
-
-        pending: list[Chunk] = []
-        counts: dict[str, int] = {}
-        for a in plan.to_embed:
-            chunks = chunk_article(a, self._spec.chunk_tokens, self._spec.chunk_overlap)
-            counts[a.id] = len(chunks)
-            pending += chunks
-        embedded = len(pending)
-        self._embed_and_store(store, pending, generation, progress)  # empties pending as it goes
+        counts, embedded = self._chunk_and_embed(store, plan.to_embed, generation, progress)
 
         entries = dict(current.articles) if current and not rebuild else {}
         for aid in plan.removed:
@@ -202,6 +158,19 @@ class Indexer:
         self._clean_after_commit(current, new, plan, rebuild, superseded)
         log.info("reindex done: %s", report.summary())
         return report, new
+
+    def _chunk_and_embed(self, store: ChunkStore, articles: list[Article], generation: int,
+                         progress: Progress) -> tuple[dict[str, int], int]:
+        """Chunk the articles, embed and store their chunks; the chunks per article and their total."""
+        pending: list[Chunk] = []
+        counts: dict[str, int] = {}
+        for a in articles:
+            chunks = chunk_article(a, self._spec.chunk_tokens, self._spec.chunk_overlap)
+            counts[a.id] = len(chunks)
+            pending += chunks
+        embedded = len(pending)
+        self._embed_and_store(store, pending, generation, progress)  # empties pending as it goes
+        return counts, embedded
 
     def _group_duplicates(self, articles: list[Article], entries: dict[str, ArticleEntry],
                           current: Manifest | None, folder: Path, progress: Progress) -> dedup.Groups:

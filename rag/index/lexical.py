@@ -1,9 +1,15 @@
-"""BM25 over the same chunks as the vector store (bm25s), persisted per index generation."""
+"""BM25 over the same chunks as the vector store (bm25s), persisted per index generation.
+
+The indexer builds it at each reindex (:func:`build_lexical`); the live index rebuilds it with the same
+function when a generation was written on another machine.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,8 +17,12 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+from ..core.errors import RagError
 from ..core.terms import stemmer, terms
-from ..core.types import UNDATED, Filters, day_number
+from ..core.types import UNDATED, Filters, Progress, day_number, no_progress
+from .chunking import embedding_text
+from .manifest import ArticleEntry
+from .store import ChunkStore
 
 log = logging.getLogger(__name__)
 
@@ -212,3 +222,32 @@ class LexicalBuilder:
         retriever.nonoccurrence_array = None  # only the BM25L and BM25+ variants use it
         return retriever
 
+
+def build_lexical(store: ChunkStore, entries: dict[str, ArticleEntry], folder: Path,
+                  progress: Progress = no_progress, others: list[str] | None = None) -> LexicalIndex:
+    """Build and save the BM25 index of the live chunks (those of the given article versions).
+
+    The chunks are read from the store a page at a time and only their term counts are kept.
+    The ids of the chunks that are not live are added to ``others`` when it is given.
+    """
+    expected = sum(e.chunks for e in entries.values())
+    builder = LexicalBuilder()
+    progress("lexical index", 0, expected)
+    for page in store.pages(1000):  # Chroma's reads keep memory in proportion to the page (5000: +0.1 GB)
+        live = [c for c in page if (e := entries.get(c.article_id)) is not None and e.hash == c.doc_hash]
+        if others is not None and len(live) < len(page):
+            kept = {c.id for c in live}
+            others.extend(c.id for c in page if c.id not in kept)
+        builder.add([c.id for c in live], [embedding_text(c) for c in live],
+                    [day_number(c.published) for c in live], [c.source for c in live])
+        progress("lexical index", min(len(builder), expected), expected)
+    if len(builder) != expected:
+        raise RagError(f"the store holds {len(builder)} of the {expected} chunks the index needs; "
+                       "run `python -m rag index --full`")
+    index = builder.build()
+    tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    index.save(tmp)
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(tmp, folder)
+    return index

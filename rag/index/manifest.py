@@ -16,7 +16,7 @@ from pathlib import Path
 from .chunking import chunk_id
 from ..core.errors import IndexMismatch, IndexMissing
 
-SCHEMA_VERSION = 2  # 2: chunks carry their sentence marks (rag.index.sentences)
+SCHEMA_VERSION = 2  # 2: chunks carry their sentence marks (rag.core.sentences)
 FILENAME = "manifest.json"
 
 

@@ -38,7 +38,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ..core.errors import ConfigError
-from .embeddings import use_model_environment
+from .runtime import use_model_environment
 
 log = logging.getLogger(__name__)
 
@@ -179,24 +179,6 @@ def _probe_cosines(source: Path, folder: Path) -> list[float]:
     expected = reference.encode(_PROBES, normalize_embeddings=True, show_progress_bar=False)
     got = np.asarray(Int8Embeddings(folder, verify=False).embed_documents(_PROBES))
     return [float(c) for c in np.sum(expected * got, axis=1)]
-
-
-def cpu_isa_environment() -> dict[str, str]:
-    """``CT2_FORCE_CPU_ISA=AVX512`` where the CPU has AVX-512, else nothing.
-
-    CTranslate2 picks AVX2 on AMD CPUs even when they have AVX-512; on this project's reference
-    machine (AMD EPYC with AVX-512 VNNI) AVX-512 embeds about 20% faster. It must be set before
-    ctranslate2 is imported, so the entry points set it (``rag.index.embeddings.model_environment``);
-    an explicit CT2_FORCE_CPU_ISA is left alone.
-    """
-    try:
-        with open("/proc/cpuinfo") as fh:
-            flags = next((line for line in fh if line.startswith("flags")), "").split()
-    except OSError:
-        return {}
-    if {"avx512f", "avx512bw", "avx512dq", "avx512vl"} <= set(flags):
-        return {"CT2_FORCE_CPU_ISA": "AVX512"}
-    return {}
 
 
 class Int8Embeddings(Embeddings):

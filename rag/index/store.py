@@ -21,7 +21,7 @@ from chromadb.api.models.Collection import Collection
 
 from ..core.errors import ConfigError, RagError, StoreInconsistent
 from ..core.settings import Settings
-from .sentences import decode, encode
+from ..core.sentences import Unit
 from ..core.types import Chunk, Filters, day_number
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def chunk_metadata(chunk: Chunk, generation: int) -> dict:
         "published": chunk.published.isoformat() if chunk.published else "",
         "day": day_number(chunk.published),
         "gen": generation,
-        "sentences": encode(chunk.sentences),
+        "sentences": encode_units(chunk.sentences),
     }
 
 
@@ -57,7 +57,7 @@ def chunk_from(chunk_id: str, text: str, meta: dict) -> Chunk:
         source=meta.get("source", ""),
         url=meta.get("url", ""),
         published=date.fromisoformat(meta["published"]) if meta.get("published") else None,
-        sentences=decode(meta.get("sentences", "")),
+        sentences=decode_units(meta.get("sentences", "")),
     )
 
 
@@ -257,3 +257,17 @@ def collection_names(client: chromadb.api.ClientAPI, prefix: str) -> list[str]:
 def delete_collection(client: chromadb.api.ClientAPI, name: str) -> None:
     log.info("deleting collection %s", name)
     client.delete_collection(name)
+
+
+def encode_units(units: Sequence[Unit]) -> str:
+    """A compact form for the store's metadata: ``"0,35,s;36,80,h"``."""
+    return ";".join(f"{a},{b},{k}" for a, b, k in units)
+
+
+def decode_units(value: str) -> tuple[Unit, ...]:
+    """The sentence marks from their stored form."""
+    out = []
+    for part in value.split(";") if value else ():
+        a, b, k = part.split(",")
+        out.append((int(a), int(b), k))
+    return tuple(out)

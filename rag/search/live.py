@@ -12,8 +12,7 @@ from langchain_core.embeddings import Embeddings
 
 from ..core.errors import IndexMissing
 from ..index import dedup
-from ..index.indexer import build_lexical
-from ..index.lexical import LexicalIndex
+from ..index.lexical import LexicalIndex, build_lexical
 from ..index.manifest import BuildSpec, Manifest, ManifestStore
 from ..index.store import ChunkStore
 from .retrieval import Retriever

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ..core.types import human_date
+
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 _MONTH_NAMES = "|".join(sorted((m for m in _MONTHS if len(m) > 3), key=len, reverse=True))
@@ -37,17 +39,13 @@ class Window:
 
     def label(self) -> str:
         """``this week: 17 Nov – 24 Nov 2026`` or ``since 2024: 1 Jan 2024 – 24 Nov 2026``."""
-        end = human(self.until)
+        end = human_date(self.until)
         if self.since is None:
             return f"{self.phrase}: until {end}"
         if self.since == self.until:
             return f"{self.phrase}: {end}"
-        start = human(self.since) if self.since.year != self.until.year else self.since.strftime("%-d %b")
+        start = human_date(self.since) if self.since.year != self.until.year else self.since.strftime("%-d %b")
         return f"{self.phrase}: {start} – {end}"
-
-
-def human(d: date) -> str:
-    return d.strftime("%-d %b %Y")
 
 
 def _month_window(year: int, month: int, as_of: date) -> tuple[date, date]:

@@ -32,6 +32,7 @@ import re
 import stat
 import zlib
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 import calendar
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
@@ -43,7 +44,7 @@ from rag.core.text import clean_text, normalize_title
 from rag.core.types import Article, Skipped
 from rag.sources.charset import decode_html
 
-__all__ = ["DEFAULT_MAX_FILE_BYTES", "iter_corpus", "load_corpus"]
+__all__ = ["DEFAULT_MAX_FILE_BYTES", "CorpusFolder", "iter_corpus", "load_corpus"]
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,21 @@ class _Skip(Exception):
 
 
 # --------------------------------------------------------------------------- public API
+
+
+@dataclass(frozen=True)
+class CorpusFolder:
+    """A corpus folder as the indexer reads it (a ``rag.core.types.Corpus``)."""
+
+    path: Path
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def read(self) -> tuple[list[Article], list[Skipped]]:
+        return load_corpus(self.path, self.max_file_bytes)
 
 
 def load_corpus(

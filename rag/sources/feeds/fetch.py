@@ -94,11 +94,12 @@ class Fetcher:
         except httpx.TooManyRedirects:
             raise FetchError("too many redirects") from None
         except httpx.ConnectError as e:
-            raise FetchError(f"cannot connect: {_short(e)}") from None
+            raise FetchError(f"cannot connect: {short_reason(e)}") from None
         except httpx.HTTPError as e:
-            raise FetchError(f"{type(e).__name__}: {_short(e)}") from None
+            raise FetchError(f"{type(e).__name__}: {short_reason(e)}") from None
 
 
-def _short(error: BaseException, limit: int = 120) -> str:
+def short_reason(error: BaseException, limit: int = 120) -> str:
+    """An error as one line of at most ``limit`` characters, for a feed's or an article's status."""
     text = " ".join(str(error).split()) or type(error).__name__
     return text if len(text) <= limit else text[:limit - 1] + "…"

@@ -19,12 +19,14 @@ STATE_FILE = "feeds.json"
 _STAMP = "%Y-%m-%dT%H:%M:%S%z"
 
 
-def _now() -> str:
+def now_stamp() -> str:
+    """The time now, as feeds.json records it."""
     return datetime.now(timezone.utc).strftime(_STAMP)
 
 
 @contextmanager
-def _flock(path: Path, blocking: bool) -> Iterator[None]:
+def feeds_lock(path: Path, blocking: bool) -> Iterator[None]:
+    """An exclusive lock on ``path`` across processes; FeedsBusy when another holds it and not ``blocking``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
     try:
@@ -65,7 +67,7 @@ class FeedState:
     @contextmanager
     def edit(self) -> Iterator[dict[str, Any]]:
         """The state to change in place; written back atomically when the block ends without error."""
-        with _flock(self._lock, blocking=True):
+        with feeds_lock(self._lock, blocking=True):
             data = self.read()
             yield data
             text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"  # keeps the order feeds were added in

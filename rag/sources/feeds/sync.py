@@ -14,15 +14,14 @@ import httpx
 from ...core.errors import ConfigError, RagError
 from ...core.fsutil import atomic_write
 from ...core.settings import Settings
-from ...core.types import IndexReport
-from ...index.indexer import Progress, no_progress
+from ...core.types import IndexReport, Progress, no_progress
 from .errors import FeedError, FetchError
 from .extract import entry_article
-from .fetch import Fetcher, _short
+from .fetch import Fetcher, short_reason
 from .network import outbound_client
 from .render import article_path, render_markdown
 from .report import Change, Failure, FeedStatus, SyncReport
-from .state import FeedState, _flock, _now
+from .state import FeedState, feeds_lock, now_stamp
 from .urls import check_url
 
 log = logging.getLogger(__name__)
@@ -57,7 +56,7 @@ class FeedSync:
             rec = data["feeds"].setdefault(url, {})
             if rec.get("added"):
                 raise FeedError(f"{url} is already subscribed")
-            rec["added"] = _now()
+            rec["added"] = now_stamp()
         log.info("subscribed to feed %s", url)
         return url
 
@@ -98,7 +97,7 @@ class FeedSync:
         started = time.perf_counter()
         s = self.settings
         report = SyncReport()
-        with _flock(s.data_dir / ".feeds.lock", blocking=False):
+        with feeds_lock(s.data_dir / ".feeds.lock", blocking=False):
             urls = self.urls()
             report.feeds = len(urls)
             if urls:
@@ -114,7 +113,7 @@ class FeedSync:
                             log.exception("unexpected error while syncing feed %s", url)
                             reason = f"unexpected error ({type(e).__name__})"
                             report.failed.append(Failure(url, reason))
-                            self._save(url, {"last_attempt": _now(), "last_error": reason})
+                            self._save(url, {"last_attempt": now_stamp(), "last_error": reason})
                     progress("feeds", len(urls), len(urls))
             if report.written:
                 with self.state.edit() as data:
@@ -152,7 +151,7 @@ class FeedSync:
         rec = self.state.read()["feeds"].get(url, {})
         entries: dict[str, dict] = dict(rec.get("entries", {}))
         retry = any(e.get("error") for e in entries.values())
-        attempt = _now()
+        attempt = now_stamp()
         try:
             # With entries to retry the feed is fetched in full (they are in it, not in a 304).
             page = fetcher.get(url, "" if retry else rec.get("etag", ""),
@@ -176,7 +175,7 @@ class FeedSync:
                                                                 "content-type": page.content_type})
         if not parsed.entries and (parsed.bozo or not parsed.get("version")):
             problem = parsed.get("bozo_exception")
-            reason = "not a valid RSS or Atom feed" + (f" ({_short(problem, 80)})" if problem else "")
+            reason = "not a valid RSS or Atom feed" + (f" ({short_reason(problem, 80)})" if problem else "")
             log.warning("feed %s failed: %s", url, reason)
             report.failed.append(Failure(url, reason))
             self._save(url, {"last_attempt": attempt, "last_error": reason})
@@ -220,7 +219,7 @@ class FeedSync:
                 return "", "failed"
             log.warning("an entry of feed %s failed: %s", feed_url, e.reason)
             report.failed.append(Failure(raw_link or feed_url, e.reason))
-            entries[key] = {**entries.get(key, {}), "link": raw_link, "error": e.reason, "seen": _now()}
+            entries[key] = {**entries.get(key, {}), "link": raw_link, "error": e.reason, "seen": now_stamp()}
             return key, "failed"
         key = key or link
         known = entries.get(key, {})
@@ -231,9 +230,9 @@ class FeedSync:
         same_date = bool(updated) and updated == known.get("updated")
         if exists and not known.get("error") and (not feed_changed or same_date):
             report.unchanged.append(link)
-            entries[key] = {**known, "seen": _now()}
+            entries[key] = {**known, "seen": now_stamp()}
             return key, "unchanged"
-        record = {**known, "link": link, "seen": _now()}
+        record = {**known, "link": link, "seen": now_stamp()}
         try:
             page = fetcher.get(link, known.get("etag", "") if exists else "",
                                known.get("last_modified", "") if exists else "")

@@ -12,7 +12,7 @@ from rag.bench.report import write_report
 from rag.bench.scale import _perturb, build_corpus
 from rag.bench.throughput import run_model_only, run_ours, sample_articles, summarise
 from rag.index.chunking import chunk_article
-from rag.index.indexer import no_progress
+from rag.core.types import no_progress
 from rag.sources.ingest import load_corpus
 from rag.core.settings import Settings
 

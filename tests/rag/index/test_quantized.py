@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from rag.index import quantized
+from rag.index import quantized, runtime
 from rag.index.embeddings import make_embeddings, model_environment, spec_for, use_model_environment
 from rag.core.errors import ConfigError
 from rag.core.settings import Settings
@@ -103,7 +103,7 @@ def test_the_replaced_onnx_runtime_is_named_in_a_clear_error():
 
 
 def test_the_model_environment_is_what_each_runtime_reads_and_leaves_set_values_alone(monkeypatch):
-    monkeypatch.setattr(quantized, "cpu_isa_environment", lambda: {"CT2_FORCE_CPU_ISA": "AVX512"})
+    monkeypatch.setattr(runtime, "cpu_isa_environment", lambda: {"CT2_FORCE_CPU_ISA": "AVX512"})
     assert model_environment("ct2-int8") == {"HF_HUB_OFFLINE": "1", "CT2_FORCE_CPU_ISA": "AVX512"}
     assert model_environment("torch") == {"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     environ = {"CT2_FORCE_CPU_ISA": "AVX2"}

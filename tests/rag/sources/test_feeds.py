@@ -22,7 +22,7 @@ import pytest
 
 from rag.core.errors import ConfigError
 from rag.sources.feeds import FeedError, FeedSync, FeedsBusy, article_path
-from rag.sources.feeds.state import _flock
+from rag.sources.feeds.state import feeds_lock
 from rag.sources.ingest import load_corpus
 from rag.service import RagService
 from rag.core.settings import Settings, SettingsError
@@ -483,7 +483,7 @@ def test_subscriptions_are_kept_in_the_state_file(site, tmp_path):
 
 def test_one_sync_at_a_time(tmp_path):
     sync = FeedSync(feed_settings(tmp_path))
-    with _flock(sync.settings.data_dir / ".feeds.lock", blocking=False):
+    with feeds_lock(sync.settings.data_dir / ".feeds.lock", blocking=False):
         with pytest.raises(FeedsBusy, match="already running"):
             sync.sync()
 

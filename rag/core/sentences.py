@@ -1,7 +1,7 @@
 """What each sentence of an article is: a quotable sentence, a short line, or page furniture.
 
 Articles are marked once, when they are chunked for indexing, and the marks travel with each
-chunk (``Chunk.sentences``). Answers, summaries and timelines quote only ``SENTENCE`` units;
+chunk (``Chunk.sentences``); the kinds are the vocabulary the index, the answers and the bench share. Answers, summaries and timelines quote only ``SENTENCE`` units;
 short lines (headings, list items such as "Michelle Yeoh, Everything Everywhere All At Once",
 labels, bylines) are kept for retrieval and may only back a short answer they contain, with the
 heading above them as context; furniture (promotional links to other stories, "Heading:Headline"
@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..core.text import split_sentences
+from .text import split_sentences
 
 SENTENCE = "s"  # a sentence of the article's prose: quotable
 SHORT = "h"  # a line that is not a sentence: heading, list item, label, byline, dateline
@@ -165,17 +165,4 @@ def clip(units: Sequence[Unit], start: int, end: int) -> tuple[Unit, ...]:
             out.append((a - start, b - start, kind))
         elif a < end and b > start:  # a sentence longer than a chunk, cut into token windows
             out.append((max(a, start) - start, min(b, end) - start, kind))
-    return tuple(out)
-
-
-def encode(units: Sequence[Unit]) -> str:
-    """A compact form for the store's metadata: ``"0,35,s;36,80,h"``."""
-    return ";".join(f"{a},{b},{k}" for a, b, k in units)
-
-
-def decode(value: str) -> tuple[Unit, ...]:
-    out = []
-    for part in value.split(";") if value else ():
-        a, b, k = part.split(",")
-        out.append((int(a), int(b), k))
     return tuple(out)

@@ -1,10 +1,10 @@
-"""The marks sentences get at indexing (rag.index.sentences): quotable, short line, furniture."""
+"""The marks sentences get at indexing (rag.core.sentences): quotable, short line, furniture."""
 
 from __future__ import annotations
 
 import pytest
 
-from rag.index.sentences import FURNITURE, SENTENCE, SHORT, mark
+from rag.core.sentences import FURNITURE, SENTENCE, SHORT, mark
 
 
 @pytest.mark.parametrize("line,kind", [
