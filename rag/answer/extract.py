@@ -5,8 +5,9 @@ date, "how many" a number, "which team" a name that is a team. :func:`analyse` r
 (the expected kind and, for "which X" / "what X", the X) from the last question in the text,
 so quiz-style questions with a lead-in ("NFL player Damar Hamlin suffered ... . He is a
 valued member of which team?") are read at their question. :func:`spans` finds the
-candidate answers in a sentence: names (runs of capitalised words), dates, numbers with their
-unit, quoted titles, and for "which seed" the words that qualify "seed" ("sesame seeds").
+candidate answers in a sentence: the names, dates and numbers with their unit that
+rag.core.mentions reads (the same the citation check requires), quoted titles, and for "which
+seed" the words that qualify "seed" ("sesame seeds").
 Rules are about English wording in general, not any data set's. Pure functions, no I/O.
 """
 
@@ -15,21 +16,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..core import mentions
 from ..core.places import PLACE_OF
 from ..core.text import asks
+from ..core.words import MONTHS, NOT_NAMES, NUMBER_WORDS, OUTLETS
 
 NAME = "name"  # a person, organisation or place: a run of capitalised words
 DATE = "date"
 NUMBER = "number"
 THING = "thing"  # anything: a name, a quoted title, or the words that qualify the question's X
 KINDS = (NAME, DATE, NUMBER, THING)
-
-_MONTHS = ("january february march april may june july august september october november december "
-           "jan feb mar apr jun jul aug sep sept oct nov dec").split()
-_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
-_NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-                 "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
-                 "hundred dozen").split()
 
 # Words for X in "which X" that ask for a date, a number, or a name.
 _DATE_NOUNS = frozenset("year years day days date month months decade century season time".split())
@@ -208,57 +204,7 @@ def analyse(question: str) -> QuestionType:
 
 # ---------------------------------------------------------------------------------------------- spans
 
-_CAP = r"(?:[A-Z][\w'’&.-]*|\d+(?:st|nd|rd|th)?(?!\d|[-–]\d))"  # "Super Bowl 57", not "Eagles 38-35"
-_SPACE = r"[^\S\n]+"  # a name does not run across lines ("By Ed Masley" / "Rihanna's setlist")
-_CONNECT = rf"(?:{_SPACE}(?:of(?:{_SPACE}the)?|de|del|da|di|du|van|von|der|la|le|&|y)(?={_SPACE}[A-Z]))"
-_NAME_RUN = re.compile(rf"(?<![\w'’])(?:[A-Z][\w'’&.-]*)(?:(?:{_CONNECT})*{_SPACE}{_CAP})*")
 _QUOTED = re.compile(r"[\"“‘]([^\"“”‘’]{2,80}?)[\"”’](?!\w)")
-_MONTH_RE = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
-_DATE_RE = re.compile(
-    rf"\b(?:{_MONTH_RE}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+{_MONTH_RE}(?:\s+\d{{4}})?"
-    rf"|{_MONTH_RE}\s+\d{{4}}|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
-    rf"|(?:1[89]|20)\d\d(?:s)?)\b"
-)
-_NUM_WORD = "|".join(_NUMBER_WORDS)
-# Words after a number that are not its unit ("37 when elected", "12 of them").
-_NOT_UNITS = frozenset(
-    """
-    of the and or to in on at by for a an is was were are p a.m p.m each single other more less than about
-    per so too as from with that this who which when while where whom whose between after before since
-    until because but if into over under during it its his her their he she they we you has have had be
-    been will would can could should may might must not also just only still then there here
-    """.split())
-_NOT_UNIT = "|".join(re.escape(w) for w in sorted(_NOT_UNITS, key=len, reverse=True))
-_NUMBER_RE = re.compile(
-    rf"(?<![\w.\-–/])(?:[$£€]\s?)?(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?:m|bn|k)?|\d+(?:\.\d+)?(?:m|bn|k)?|(?:{_NUM_WORD})(?:[- ](?:{_NUM_WORD}))?)(?![\w.\-]\w)"
-    rf"(?:\s?%|\s?(?:percent(?:age points?)?|per cent)\b"
-    rf"|(?:\s?(?:million|billion|trillion|thousand|hundred)\b)?"
-    rf"(?:\s+(?!(?:{_NOT_UNIT})\b)(?-i:[a-z][\w-]+)(?:\s+(?!(?:{_NOT_UNIT})\b)(?-i:[a-z][\w-]+s)\b)?)?)",
-    re.IGNORECASE,
-)
-# Capitalised words that open sentences or are common enough not to be a name on their own.
-_NOT_NAMES = frozenset(
-    """
-    the a an in on at for with by from to of and but or so as if when while after before since until
-    he she it they we i you his her its their our my your this that these those there here what which who
-    why how where some many more most other others all any each every both no not one two three last
-    next first second third also however meanwhile still yet now then today yesterday tomorrow monday
-    tuesday wednesday thursday friday saturday sunday january february march april may june july august
-    september october november december mr mrs ms dr according during despite although though because
-    according people officials police read more related watch listen photo image video getty images ap
-    afp reuters cnn usa today advertisement editor note share click sign subscribe even just only already
-    like unlike among including amid about above below between both either neither nor such whether
-    instead perhaps maybe indeed thus hence yes well earlier later once twice again almost nearly roughly
-    some several few much many most every each another what's here's there's it's that's
-    none nobody nothing everyone everybody someone somebody anyone following
-    did does do is are was were has have had will would can could should shall may might must
-    """.split())
-
-
-_OPENERS = frozenset("the a an this that these those it he she they we in on at for but and so as if when".split())
-_AFTER_STOP = _OPENERS | _NOT_NAMES  # words that, after "U.S.", open the next sentence
-_DAY_MODIFIERS = frozenset("black good super cyber giving ash easter holy fat shrove palm maundy boxing".split())
-_TRAILING_ROLES = frozenset("CEO CFO COO CTO MP GOP Inc. spokesperson".split())  # "Twitter CEO" -> "Twitter"
 
 
 @dataclass(frozen=True)
@@ -278,74 +224,22 @@ def key(text: str) -> str:
     return re.sub(r"['’]s$", "", t)
 
 
-# Abbreviations that a name goes on after: "Gov. Mike DeWine", "Martin Luther King Jr. Day".
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr st jr sr gov sen rep gen lt col sgt capt cmdr adm maj mt ft no prof rev hon pres supt det "
-    "insp inc corp co ltd bros vs".split())
-
-
-def _ends_sentence(word: str) -> bool:
-    """Whether a word with a final full stop ends a sentence inside a run of capitalised words
-    ("... than Russia. Ukraine won ..."): one without another stop inside that is no abbreviation."""
-    bare = word.rstrip(".")
-    return "." not in bare and len(bare) > 1 and bare.lower() not in _ABBREVIATIONS
-
-
-def _names(sentence: str) -> list[Span]:
-    out = []
-    for m in _NAME_RUN.finditer(sentence):
-        text = m.group(0).rstrip(".'’-&")
-        words = text.split()
-        # A name ends at its possessive ("Biden's State of the Union") and before a word that opens
-        # the next sentence ("in the U.S. This year"); the rest of the run is read on its own.
-        tail: list[Span] = []
-        cut = next((i + 1 for i, w in enumerate(words[:-1])
-                    if re.search(r"['’]s$", w) or (w.endswith(".") and (words[i + 1].lower() in _AFTER_STOP
-                                                                        or _ends_sentence(w)))), 0)
-        if cut:
-            rest = m.start()
-            for w in words[:cut]:
-                rest = sentence.find(w, rest) + len(w)
-            rest = sentence.find(words[cut], rest)
-            tail = [Span(t.start + rest, t.end + rest, t.text, t.kind) for t in _names(sentence[rest:m.end()])]
-            words = words[:cut]
-            if _ends_sentence(words[-1]):
-                words[-1] = words[-1].rstrip(".")
-        while words and (words[0].lower().strip(".") in _NOT_NAMES or words[0][0].isdigit()):
-            words = words[1:]  # "In Paris" -> "Paris", "No. 3 LSU" -> "LSU"
-        if words and re.search(r"-[a-z]", words[-1]):  # "Pulitzer Prize-winning" -> "Pulitzer Prize"
-            words[-1] = words[-1][:re.search(r"-[a-z]", words[-1]).start()]
-        while words and (words[-1].lower() in ("of", "the", "and", "&", "for", "on", "in", "at")
-                         or words[-1] in _TRAILING_ROLES):
-            words = words[:-1]
-        if len(words) > 1 and words[-1].lower() in _WEEKDAYS and words[-2].lower() not in _DAY_MODIFIERS:
-            words = words[:-1]  # "in Manhattan Tuesday" -> "Manhattan" (but "Black Friday")
-        text = re.sub(r"['’]s$", "", " ".join(words))
-        if words and not (len(words) == 1 and (text.lower().strip(".") in _NOT_NAMES or len(text) < 2)):
-            start = sentence.find(text, m.start())
-            out.append(Span(start, start + len(text), text, NAME))
-        out.extend(tail)
-    return out
-
-
 def spans(sentence: str, focus: tuple[str, ...] = ()) -> list[Span]:
-    """Candidate answers in one sentence: names, dates, numbers, quoted titles and focus qualifiers."""
-    out: list[Span] = []
-    dates = [Span(m.start(), m.end(), m.group(0), DATE) for m in _DATE_RE.finditer(sentence)]
-    out.extend(dates)
-    taken = [(d.start, d.end) for d in dates]
-    for m in _NUMBER_RE.finditer(sentence):
-        if any(a <= m.start() < b for a, b in taken):
+    """Candidate answers in one sentence: its dates, numbers and names (rag.core.mentions; a month named
+    alone answers no "when"), quoted titles and focus qualifiers."""
+    out = [Span(d.start, d.end, d.text, DATE) for d in mentions.dates(sentence) if not d.month_only]
+    taken = [(d.start, d.end) for d in out]
+    for n in mentions.numbers(sentence):
+        if not n.count or any(a <= n.start < b for a, b in taken):
             continue
-        text = m.group(0).strip()
-        if not any(ch.isdigit() for ch in text) and text.lower().split()[0] not in _NUMBER_WORDS:
+        if not any(ch.isdigit() for ch in n.text) and n.text.lower().split()[0] not in NUMBER_WORDS:
             continue
-        if text.split()[0].isdigit() and re.search(r"(?<![.!?]\s)\b[A-Z][\w&-]*\s$", sentence[:m.start()]):
+        if n.text.split()[0].isdigit() and re.search(r"(?<![.!?]\s)\b[A-Z][\w&-]*\s$", sentence[:n.start]):
             continue  # "Super Bowl 57", "S&P 500": part of a name, not a quantity
-        out.append(Span(m.start(), m.start() + len(text), text, NUMBER))
-    for n in _names(sentence):
-        if not any(a <= n.start < b for a, b in taken) and n.text.lower().strip(".") not in _MONTHS:
-            out.append(n)
+        out.append(Span(n.start, n.end, n.text, NUMBER))
+    for n in mentions.names(sentence, NOT_NAMES | OUTLETS):
+        if not any(a <= n.start < b for a, b in taken) and n.text.lower().strip(".") not in MONTHS:
+            out.append(Span(n.start, n.end, n.text, NAME))
     for m in _QUOTED.finditer(sentence):
         title = m.group(1).rstrip(",.;:!? ")  # “No Country for Old Men,” -> No Country for Old Men
         if title:

@@ -26,6 +26,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from . import extract
+from ..core import mentions
 from ..core.terms import stemmer as _stemmer, terms
 from ..core.text import asks, jaccard, shingles
 from ..core.instructions import is_instruction
@@ -52,9 +53,7 @@ KEEP_RATIO = 0.8
 # reworded report of one fact scores about 0.8-0.95 with this model, two different facts of
 # one story mostly below 0.7.
 DISAGREE_SIMILARITY = 0.75
-_NOT_UNITS = frozenset("the a an and or of in on to at for by from with was were is are as after "
-                       "before when while that this".split())  # "in 2024 the ..." gives no figure
-_FIGURE = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)\s*(%|percent|per cent|[^\W\d_]+)", re.IGNORECASE)
+_DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
 # Short answers. A candidate's support in one sentence is the sentence's score times a factor for
@@ -162,13 +161,11 @@ class _Short:
 
 
 def figures(text: str) -> dict[str, set[str]]:
-    """Numbers in a sentence by the word that follows them: {"people": {"42"}, "%": {"3.5"}}."""
+    """Figures in a sentence by the word that follows them (rag.core.mentions): {"people": {"42"}, "%": {"3.5"}}."""
     out: dict[str, set[str]] = {}
-    for value, unit in _FIGURE.findall(text):
-        unit = "%" if unit.lower() in ("%", "percent", "per cent") else unit.lower()
-        if unit in _NOT_UNITS:
-            continue
-        out.setdefault(unit, set()).add(value.replace(",", ""))
+    for n in mentions.numbers(text):
+        if n.count and not n.spelled and n.unit_word:
+            out.setdefault(n.unit_word, set()).add(_DIGITS.search(n.text).group(0).replace(",", ""))
     return out
 
 

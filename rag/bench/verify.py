@@ -31,7 +31,8 @@ from dataclasses import dataclass
 
 from ..core.text import split_sentences
 from ..core.types import Filters, Passage
-from ..answer.verify import Claim, Verifier, _figures
+from ..answer.verify import Claim, Verifier, named
+from ..core.mentions import Number
 from .data import Question, add_weeks_argument, contains_answer, load_questions, weeks
 from .index import add_data_arguments, open_index
 
@@ -55,7 +56,7 @@ class Trial:
 
 def group_of(answer: str) -> str:
     """Whether an answer is a figure (numbers) or anything else (names)."""
-    return "numbers" if _figures(answer) else "names"
+    return "numbers" if any(isinstance(m, Number) for m in named(answer)) else "names"
 
 
 MIN_CONTEXT_WORDS = 3  # an own sentence says something besides the answer (not a bare list line)

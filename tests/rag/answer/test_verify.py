@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer.context import PassageBook
-from rag.answer.verify import Verifier, mentions, parse
+from rag.answer.verify import Verifier, named, parse
 from rag.core.types import Chunk, Passage
 
 FACTORY = ("The technology company Lumetra will build a battery factory outside Valdoria, creating 1,200 jobs, "
@@ -74,7 +74,7 @@ def test_a_paraphrase_of_the_passage_passes(verifier):
     ("Lumetra will build a battery factory outside Valdoria, creating 1,500 jobs.", FACTORY, "1,500"),
     ("The regional government contributed 95 million dollars in subsidies.", FACTORY, "95 million dollars"),
     ("Michelle Yeoh won best actress at the Golden Globes on Jan. 11.", AWARDS, "11"),
-    ("Michelle Yeoh won best actress at the Golden Globes on Feb. 10.", AWARDS, "the month Feb"),
+    ("Michelle Yeoh won best actress at the Golden Globes on Feb. 10.", AWARDS, "the date Feb. 10"),
     ("Michelle Yeoh won best actress at the Golden Globes on Jan. 10, 2021.", AWARDS, "2021"),
     ("Ruiz announced the battery factory on Friday.", FACTORY, "the day Friday"),
     ("Elon Ruiz announced the battery factory.", FACTORY, "Elon Ruiz"),
@@ -135,21 +135,29 @@ def test_an_instruction_in_the_passage_is_no_evidence(verifier):
 
 
 @pytest.mark.parametrize("text,expected", [
-    ("Former S.C. Governor Nikki Haley launched her bid.", [("name", ("sc",)), ("name", ("nikki", "haley"))]),
-    ("European Commission President Ursula von der Leyen spoke.", [("name", ("european", "commission")), ("name", ("ursula", "leyen"))]),
-    ("Five British tourists and the Oscar-winning Chinese director left.", [("name", ("british",)), ("name", ("oscar",)), ("name", ("chinese",)), ("figure", 5.0, None)]),
-    ("Officials said the U.S. and the European Union agreed.", [("name", ("us",)), ("name", ("european", "union"))]),
+    # titles are no part of a name; a title alone names no one
+    ("Former S.C. Governor Nikki Haley launched her bid.", [("name", ("sc", "nikki", "haley"))]),
+    ("The President said the Governor agreed.", []),
+    # a one-word name opening a sentence is left to the word-by-word comparison; so is one before a number
+    ("Tesla will build a factory. Aged 81, Stewart posed.", [("name", ("stewart",)), ("figure", 81.0, None)]),
+    # a common noun opening a sentence before "of" is not part of the name after it
     ("Cases of Covid-19 rose as F-35 jets flew.", [("name", ("covid-19",)), ("name", ("f-35",))]),
+    ("Officials said the U.S. and the European Union agreed.", [("name", ("us",)), ("name", ("european", "union"))]),
+    # a lone "one" is grammar; a year is a figure, a month or a weekday a date
+    ("One of them left on Tuesday, March 3, 2023.",
+     [("figure", 3.0, None), ("figure", 2023.0, None), ("date", "Tuesday"), ("date", "March 3, 2023")]),
     ("It cost $5 million, or 12%, over ten years.", [("figure", 5e6, "dollar"), ("figure", 12.0, "percent"),
                                                     ("figure", 10.0, "year")]),
 ])
-def test_mentions(text, expected):
+def test_what_a_claim_must_name(text, expected):
     got = []
-    for m in mentions(text):
+    for m in named(text):
         if hasattr(m, "parts"):
             got.append(("name", m.parts))
         elif hasattr(m, "value"):
             got.append(("figure", m.value, m.unit))
+        else:
+            got.append(("date", m.text))
     assert got == expected
 
 
