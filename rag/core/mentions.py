@@ -160,8 +160,8 @@ _NUM_WORD = "|".join(NUMBER_WORDS)
 _NOT_UNIT = "|".join(re.escape(w) for w in sorted(NOT_UNITS, key=len, reverse=True))
 _NUMBER = re.compile(
     rf"(?<![\w.\-–/])(?P<cur>[$£€]\s?)?"
-    rf"(?P<figure>\d{{1,3}}(?:(?:,|\u202f| (?=\d{{3}}\b))\d{{3}})+(?:\.\d+)?(?:m|bn|k)?|\d+(?:\.\d+)?(?:m|bn|k)?"
-    rf"|(?:{_NUM_WORD})(?:[- ](?:{_NUM_WORD}))?)(?![\w.\-]\w)"
+    rf"(?P<figure>\d{{1,3}}(?:(?:,|\u202f| (?=\d{{3}}\b))\d{{3}})+(?:\.\d+)?(?:m|bn|k)?(?!\d)|\d+(?:\.\d+)?(?:m|bn|k)?(?!\d)"
+    rf"|(?:{_NUM_WORD})(?:[- ](?:{_NUM_WORD}))?\b)(?![\w.\-]\w)"
     rf"(?:\s?(?P<pct>%)|\s?(?P<percent>percent(?:age points?)?|per cent)\b"
     rf"|(?:\s?(?P<scale>million|billion|trillion|thousand|hundred)\b)?"
     rf"(?:\s+(?!(?:{_NOT_UNIT})\b)(?P<unit>(?-i:[a-z][\w-]+))(?:\s+(?!(?:{_NOT_UNIT})\b)(?-i:[a-z][\w-]+s)\b)?)?)",

@@ -148,6 +148,8 @@ def test_an_instruction_in_the_passage_is_no_evidence(verifier):
      [("figure", 3.0, None), ("figure", 2023.0, None), ("date", "Tuesday"), ("date", "March 3, 2023")]),
     ("It cost $5 million, or 12%, over ten years.", [("figure", 5e6, "dollar"), ("figure", 12.0, "percent"),
                                                     ("figure", 10.0, "year")]),
+    # a figure inside a compound or an ordinal is checked too
+    ("The 81-year-old won for the 13th time.", [("figure", 81.0, "year"), ("figure", 13.0, None)]),
 ])
 def test_what_a_claim_must_name(text, expected):
     got = []

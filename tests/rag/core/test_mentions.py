@@ -46,6 +46,12 @@ def test_a_title_alone_is_marked_as_such():
     ("It cost $4.5bn, or £2 million, over ten years and 5,800 fans paid 10 000 euros.",
      [("$4.5bn", 4.5e9, "dollar", True), ("£2 million", 2e6, "pound", True), ("ten years", 10.0, "year", True),
       ("5,800 fans", 5800.0, None, True), ("10 000 euros", 10000.0, "euro", True)]),
+    # a figure inside a compound, an ordinal or a range is read whole, and is no count
+    ("The 81-year-old won for the 13th time in 1797-1801.",
+     [("81-year", 81.0, "year", False), ("13th time", 13.0, None, False), ("1797", 1797.0, None, False),
+      ("1801", 1801.0, None, False)]),
+    # "tens of thousands" and "hundreds" give no figure; "Covid-19" and "F-35" are names
+    ("Tens of thousands and hundreds of people saw Covid-19 and F-35 jets.", []),
     ("twenty-one people and a dozen eggs", [("twenty-one people", 21.0, None, True), ("dozen eggs", 12.0, None, True)]),
 ])
 def test_numbers(text, expected):
