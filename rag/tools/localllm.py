@@ -27,16 +27,13 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from ..core.settings import Settings, SettingsError, load_dotenv_once
+
 log = logging.getLogger(__name__)
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_ID = "smollm2"
 _MARKER = "source.json"
-
-
-def default_dir() -> Path:
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return Path(os.environ.get("LOCAL_LLM_DIR") or cache / "news-rag-bot" / "smollm2-135m-instruct")
 
 
 def packaged_gguf() -> Path:
@@ -196,7 +193,12 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    folder = args.dir or default_dir()
+    try:
+        load_dotenv_once()
+        folder = args.dir or Settings.from_env().local_llm_path
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     if args.command == "prepare":
         print(prepare(folder))
     else:

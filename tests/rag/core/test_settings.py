@@ -210,3 +210,12 @@ def test_replace_changes_fields_by_name():
     assert Settings().top_k == 5
     with pytest.raises(TypeError, match="not settings: top_kk"):
         s.replace(top_kk=3)
+
+
+def test_the_model_folders_are_settings_with_the_user_cache_by_default(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    s = Settings.from_env({})
+    assert s.quantized_model_path == tmp_path / "news-rag-bot" / "minilm-l6-v2-ct2-int8"
+    assert s.local_llm_path == tmp_path / "news-rag-bot" / "smollm2-135m-instruct"
+    s = Settings.from_env({"QUANTIZED_MODEL_DIR": "/models/int8", "LOCAL_LLM_DIR": " /models/llm "})
+    assert (s.quantized_model_path, s.local_llm_path) == (Path("/models/int8"), Path("/models/llm"))

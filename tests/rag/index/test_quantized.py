@@ -24,7 +24,7 @@ TEXTS = [
 @pytest.fixture(scope="module")
 def built():
     """The build the default settings use (made once per machine, at install or first use)."""
-    return quantized.prepare()
+    return quantized.prepare(Settings().quantized_model_path)
 
 
 @pytest.fixture(scope="module")

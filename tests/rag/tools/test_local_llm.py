@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from rag.sources.ingest import load_corpus
-from rag.tools.localllm import default_dir, prepare
+from rag.core.settings import Settings
+from rag.tools.localllm import prepare
 from rag.service import RagService
 
 from tests.conftest import ROOT
@@ -27,7 +28,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def llm_url(tmp_path_factory):
     """A real rag.tools.localllm server on a free loopback port, for this module."""
-    prepare(default_dir())  # builds the model folder from the packaged GGUF once per machine
+    prepare(Settings().local_llm_path)  # builds the model folder from the packaged GGUF once per machine
     log = tmp_path_factory.mktemp("llm") / "server.log"
     with log.open("w") as err:
         proc = subprocess.Popen([sys.executable, "-m", "rag.tools.localllm", "serve", "--port", "0"],
