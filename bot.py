@@ -8,24 +8,24 @@ import logging
 import os
 import sys
 
+from rag.app import App
 from rag.cli import chat
 from rag.core.errors import RagError
-from rag.index.embeddings import use_model_environment
-from rag.service import RagService
 from rag.core.settings import Settings, SettingsError, load_dotenv_once
 from rag.core.types import Filters
+from rag.index.embeddings import use_model_environment
 
 log = logging.getLogger("bot")
 
 
-async def run_bot(settings: Settings, service: RagService, force_sync: bool = False) -> None:
+async def run_bot(app: App, force_sync: bool = False) -> None:
     import discord  # the Discord side is imported only when it runs
 
     from newsbot import build_bot
 
-    async with build_bot(settings, service, force_sync=force_sync) as bot:
+    async with build_bot(app, force_sync=force_sync) as bot:
         try:
-            await bot.start(settings.discord_token.get_secret_value())
+            await bot.start(app.settings.discord_token.get_secret_value())
         except discord.LoginFailure:
             raise SystemExit("error: Discord rejected DISCORD_TOKEN; copy the bot token again from the "
                              "developer portal (Bot > Reset Token)") from None
@@ -53,20 +53,20 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     use_model_environment(settings.embedding_runtime)
-    service = RagService(settings)
+    app = App(settings)
     if not settings.discord_token.get_secret_value():
         if "LOG_LEVEL" not in os.environ:  # the chat's own output, without the bot's progress log
             logging.getLogger().setLevel(logging.WARNING)
         print("DISCORD_TOKEN is not set: starting the terminal chat on the same answering code "
               "(set it in .env to run the Discord bot; see 'Run it in your server' in the README).", file=sys.stderr)
         try:
-            chat(service, Filters())
+            chat(app.service, Filters())
         except RagError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         return 0
     try:
-        asyncio.run(run_bot(settings, service, args.sync))
+        asyncio.run(run_bot(app, args.sync))
     except KeyboardInterrupt:
         return 130
     return 0

@@ -1,7 +1,8 @@
-"""The Discord bot: a ``commands.Bot`` holding the answering service, built by ``build_bot``.
+"""The Discord bot: a ``commands.Bot`` holding the parts the composition root built, by ``build_bot``.
 
-Importing this module does nothing; ``build_bot(settings, service)`` makes a bot that tests
-run under a simulated Discord and that ``bot.py`` starts with the real token.
+Importing this module does nothing; ``build_bot(app)`` makes a bot that tests run under a simulated
+Discord and that ``bot.py`` starts with the real token. The cogs reach the service, the feeds, the
+uploads and the bot's state through it.
 """
 
 from __future__ import annotations
@@ -18,13 +19,11 @@ from discord.ext import commands
 
 from cogs.utils.checks import Cooldown
 from cogs.utils.errors import report_interaction_error
-from cogs.utils.memory import AnswerMemory, ThreadMemory
 from cogs.utils.visibility import log_trap
 from cogs.utils.views import AnswerButton
+from rag.app import App
 from rag.core.errors import RagError
-from rag.answer.feedback import FeedbackStore
 from rag.core.fsutil import atomic_write
-from rag.service import RagService
 from rag.core.settings import Settings
 from rag.core.tokens import count_tokens
 
@@ -106,11 +105,11 @@ class SyncRecord:
 
 
 class NewsBot(commands.Bot):
-    """Holds the service, the settings and the bot's state (kept beside the feedback database); the cogs
-    do the rest."""
+    """Holds the settings and the parts of the app (the service, the feeds, the uploads, the bot's state);
+    the cogs do the rest."""
 
-    def __init__(self, settings: Settings, service: RagService, feedback: FeedbackStore,
-                 force_sync: bool = False) -> None:
+    def __init__(self, app: App, force_sync: bool = False) -> None:
+        settings = app.settings
         super().__init__(
             command_prefix=commands.when_mentioned,  # unused: the bot has slash commands only
             intents=intents_for(settings),
@@ -118,18 +117,18 @@ class NewsBot(commands.Bot):
             help_command=None,
             tree_cls=NewsTree,
         )
+        self.app = app
         self.settings = settings
-        self.service = service
-        self.feedback = feedback
+        self.service = app.service
+        self.feedback = app.feedback
+        self.answers = app.answers
+        self.conversations = app.conversations
         self.cooldown = Cooldown(settings.cooldown_seconds)
-        # One reindex at a time in this bot (/reindex, /ingest); the core's file lock covers other processes.
+        # One reindex at a time in this bot (/reindex, /ingest, /feeds sync); the core's file lock covers
+        # other processes.
         self.reindexing = asyncio.Lock()
         self.force_sync = force_sync
-        # The bot's own state (synced commands, remembered answers) lives beside the feedback database.
-        self.state_dir = settings.feedback_path.parent
-        self.synced = SyncRecord(self.state_dir / "discord-commands.json")
-        self.answers = AnswerMemory(self.state_dir / "answers.sqlite3", feedback.hash_user)
-        self.conversations = ThreadMemory(self.state_dir / "answers.sqlite3")
+        self.synced = SyncRecord(app.state_dir / "discord-commands.json")
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(AnswerButton)
@@ -174,8 +173,7 @@ class NewsBot(commands.Bot):
         """Prefix commands are not used; mentions and thread follow-ups are handled in cogs/ask.py."""
 
 
-def build_bot(settings: Settings, service: RagService, feedback: FeedbackStore | None = None,
-              force_sync: bool = False) -> NewsBot:
-    """The bot, wired to the answering service; cogs load when it logs in, and the commands are
-    synced then if they changed since the last sync (or ``force_sync``)."""
-    return NewsBot(settings, service, feedback or FeedbackStore(settings.feedback_path), force_sync)
+def build_bot(app: App, force_sync: bool = False) -> NewsBot:
+    """The bot, holding the app's parts; cogs load when it logs in, and the commands are synced then if
+    they changed since the last sync (or ``force_sync``)."""
+    return NewsBot(app, force_sync)

@@ -11,7 +11,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from rag.core.errors import RagError, ReindexBusy
-from rag.sources.feeds import feed_statuses
 
 from .utils import format as fmt
 from .utils.checks import admin_only, member_is_admin
@@ -62,7 +61,7 @@ class Admin(commands.Cog):
             problem, _ = user_message(exc)
         counts = await asyncio.to_thread(self.bot.feedback.counts)
         try:
-            feeds = await asyncio.to_thread(feed_statuses, self.bot.settings)
+            feeds = await asyncio.to_thread(self.bot.app.feeds.statuses)
         except RagError as exc:  # an unreadable feeds.json must not hide the rest of the status
             log.warning("feed status unavailable: %s", exc)
             feeds = []

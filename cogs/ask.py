@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from rag.answer.conversation import Turn
+from rag.core.types import Turn
 from rag.core.types import Filters
 
 from .help import asks_for_help

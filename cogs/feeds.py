@@ -1,7 +1,7 @@
 """Feed subscriptions: /feeds add, remove, list and sync (admins only), and the periodic sync.
 
-The work is done by the core's ``rag.sources.feeds.FeedSync`` in a worker thread. A sync (from the
-loop or /feeds sync) holds ``bot.reindexing``, the lock /reindex and /ingest take, so a
+The work is done by the app's ``FeedSync`` (rag.sources.feeds, built by rag.app) in a worker thread.
+A sync (from the loop or /feeds sync) holds ``bot.reindexing``, the lock /reindex and /ingest take, so a
 feed sync and a reindex never run at the same time in this bot; the core's file locks cover
 other processes (``python -m rag index``, ``python -m rag feeds sync``).
 """
@@ -17,7 +17,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from rag.core.errors import RagError, ReindexBusy
-from rag.sources.feeds import FeedError, FeedSync
+from rag.sources.feeds import FeedError
 
 from .utils import format as fmt
 from .utils.checks import admin_only
@@ -43,7 +43,7 @@ class Feeds(commands.Cog):
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
-        self.sync = FeedSync(bot.settings, reindex=bot.service.reindex)
+        self.sync = bot.app.feeds
 
     async def cog_load(self) -> None:
         minutes = self.bot.settings.feed_interval_minutes

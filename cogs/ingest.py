@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from rag.core.errors import ReindexBusy
-from rag.sources.uploads import REJECTED, SUFFIXES, Upload, UploadReport, check_upload, save_uploads
+from rag.sources.uploads import REJECTED, SUFFIXES, Upload, UploadReport
 
 from .utils import format as fmt
 from .utils.checks import admin_only
@@ -27,11 +27,12 @@ _FILE = f"An article file ({', '.join(SUFFIXES)})"
 
 
 class Ingest(commands.Cog):
-    """Uploads through the core's ``rag.sources.uploads``, then the same incremental reindex as /reindex."""
+    """Uploads through the app's ``Uploads`` (rag.sources.uploads), then the same incremental reindex as /reindex."""
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
         self.service = bot.service
+        self.uploads = bot.app.uploads
 
     # The same two layers as /reindex: Manage Server by default in Discord, admin_only() in the bot.
     @app_commands.command(name="ingest",
@@ -58,11 +59,10 @@ class Ingest(commands.Cog):
 
     async def _save(self, attachments: list[discord.Attachment]) -> UploadReport:
         """Download the files that may be uploads (by type and size), then check and save them in the core."""
-        max_bytes = self.service.settings.max_file_bytes
         early: dict[int, Upload] = {}
         downloaded: list[tuple[str, bytes]] = []
         for i, attachment in enumerate(attachments):
-            reason = check_upload(attachment.filename, attachment.size, max_bytes)
+            reason = self.uploads.check(attachment.filename, attachment.size)
             if not reason:
                 try:
                     downloaded.append((attachment.filename, await attachment.read()))
@@ -71,8 +71,7 @@ class Ingest(commands.Cog):
                     log.warning("could not download upload %r: %s", attachment.filename, exc)
                     reason = "could not be downloaded from Discord; try again"
             early[i] = Upload(attachment.filename, REJECTED, reason=reason)
-        saved = iter((await asyncio.to_thread(save_uploads, self.service.settings.corpus_dir, downloaded,
-                                              max_bytes)).uploads)
+        saved = iter((await asyncio.to_thread(self.uploads.save, downloaded)).uploads)
         return UploadReport([early[i] if i in early else next(saved) for i in range(len(attachments))])
 
 

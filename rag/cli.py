@@ -18,6 +18,7 @@ from .core.types import Answer, Filters, IndexReport
 
 if TYPE_CHECKING:
     from .answer.timelines import Timeline
+    from .sources.feeds import FeedSync
 
 log = logging.getLogger(__name__)
 
@@ -151,13 +152,12 @@ def format_report(report: IndexReport) -> str:
     return "\n".join(lines)
 
 
-def feeds_command(args: argparse.Namespace, settings: Settings, service) -> int:
-    """`python -m rag feeds sync|list|add|remove`; the exit status."""
+def feeds_command(args: argparse.Namespace, feeds: FeedSync) -> int:
+    """`python -m rag feeds sync|list|add|remove` on the app's feeds; the exit status."""
     from dataclasses import asdict
 
-    from .sources.feeds import FeedSync, format_statuses, format_sync_report
+    from .sources.feeds import format_statuses, format_sync_report
 
-    feeds = FeedSync(settings, reindex=service.reindex)
     if args.feeds_command == "add":
         print(f"subscribed to {feeds.add(args.url)}")
     elif args.feeds_command == "remove":
@@ -208,8 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    from .app import App  # heavy imports after argument errors are out of the way
     from .index.embeddings import use_model_environment
-    from .service import RagService  # heavy imports after argument errors are out of the way
 
     try:
         load_dotenv_once()
@@ -217,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.data_dir:
             settings = settings.replace(data_dir=args.data_dir)
         use_model_environment(settings.embedding_runtime)
-        service = RagService(settings)
+        app = App(settings)
+        service = app.service
         if args.command == "index":
             report = service.reindex(args.corpus, full=args.full, progress=TerminalProgress())
             print(format_report(report))
@@ -243,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "chat":
             chat(service, _filters(args))
         elif args.command == "feeds":
-            return feeds_command(args, settings, service)
+            return feeds_command(args, app.feeds)
     except (RagError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -15,7 +15,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
 from .answer.answering import Answering
-from .answer.conversation import Turn
+from .core.types import Turn
 from .answer.llm import ModelCalls, describe, make_chat_model
 from .answer.prompts import load_prompts
 from .answer.summaries import Sentence, sentences_of

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 
 import discord
 
-from rag.answer.feedback import FeedbackCounts
+from rag.state.feedback import FeedbackCounts
 from rag.core.links import defang
 from rag.core.text import split_sentences
 from rag.core.types import Answer, Citation, IndexReport, Passage

@@ -14,12 +14,12 @@ import re
 
 import discord
 
-from rag.answer.feedback import HELPFUL, UNHELPFUL
 from rag.core.types import Answer
+from rag.state.feedback import HELPFUL, UNHELPFUL
+from rag.state.memory import KEEP_ANSWERS, KEEP_DAYS
 
 from .errors import report_interaction_error
 from .format import passages_embed
-from .memory import KEEP_ANSWERS, KEEP_DAYS
 from .replies import defer, finish
 
 log = logging.getLogger(__name__)

@@ -16,10 +16,10 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
 from ..core.settings import Settings
-from ..core.types import Answer, Chunk, Filters, Passage, human_date
+from ..core.types import Answer, Chunk, Filters, Passage, Turn, human_date
 from ..search.retrieval import Retriever
 from ..search.searcher import Searcher, narrow
-from .conversation import Turn, condense
+from .conversation import condense
 from .extractive import ExtractiveAnswerer, on_topic, outside_window
 from .generative import GenerativeAnswerer, Search
 from .llm import ModelCalls

@@ -25,11 +25,11 @@ from __future__ import annotations
 import re
 from collections import OrderedDict, deque
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+
+from ..core.types import MAX_TURNS, Turn
 
 SHORT_WORDS = 3  # content words; "When will it open?" has one ("open")
 MAX_TERMS = 6
-MAX_TURNS = 4  # turns kept per conversation
 
 _WORD = re.compile(r"[\w][\w'’.-]*\w|\w")
 
@@ -57,14 +57,6 @@ STOP_WORDS = frozenset(
     please thanks thank
     """.split()
 ) | REFERRING
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One question and its answer, the question in its standalone form."""
-
-    question: str
-    answer: str
 
 
 def words(text: str) -> list[str]:

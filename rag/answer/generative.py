@@ -20,12 +20,11 @@ from langchain_core.tools import StructuredTool
 
 from .extractive import ExtractiveAnswerer, refusal
 from .context import Numbered, PassageBook, fit, render, render_one
-from .conversation import Turn
 from .llm import LLMUnavailable, ModelCalls
 from .prompts import Prompts
 from ..core.settings import Settings
 from ..core.tokens import count_tokens
-from ..core.types import Answer, Citation, Filters, Passage
+from ..core.types import Answer, Citation, Filters, Passage, Turn
 from .verify import Claim, Verifier
 
 log = logging.getLogger(__name__)

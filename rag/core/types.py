@@ -172,6 +172,17 @@ class Answer:
         }
 
 
+MAX_TURNS = 4  # turns of a conversation kept for its follow-ups
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question of a conversation and its answer, the question in its standalone form."""
+
+    question: str
+    answer: str
+
+
 @dataclass(frozen=True)
 class Filters:
     """Restrictions on which articles may be retrieved."""

@@ -126,6 +126,22 @@ def save_uploads(corpus_dir: str | os.PathLike[str], files: Iterable[tuple[str, 
     return report
 
 
+@dataclass(frozen=True)
+class Uploads:
+    """Uploads into one corpus folder under one size limit, as /ingest takes them (built by rag.app)."""
+
+    corpus_dir: Path
+    max_bytes: int
+
+    def check(self, name: str, size: int) -> str:
+        """Why a file of this name and size cannot be an upload ("" when it may be one)."""
+        return check_upload(name, size, self.max_bytes)
+
+    def save(self, files: Iterable[tuple[str, bytes]]) -> UploadReport:
+        """Check each ``(name, content)`` with the corpus loader and save the good ones (see :func:`save_uploads`)."""
+        return save_uploads(self.corpus_dir, files, self.max_bytes)
+
+
 def _save_one(folder: Path, name: str, data: bytes, max_bytes: int) -> Upload:
     reason = check_upload(name, len(data), max_bytes)
     if reason:

@@ -14,6 +14,7 @@ import simcord
 
 from cogs.utils.checks import NotAdmin
 from newsbot import build_bot
+from rag.app import App
 from rag.core.errors import ReindexBusy
 from rag.core.types import IndexReport
 
@@ -53,7 +54,7 @@ async def test_status_explains_the_admin_commands_hidden_from_a_configured_admin
     assert managers[HIDDEN].startswith("Members of the admin role News admins cannot see /reindex, /ingest, "
                                        "/feeds (shown to members with Manage Server only)")
     with caplog.at_level(logging.WARNING, logger="cogs"):  # and the log says so when the bot connects
-        await world.env.restart_bot(build_bot(world.bot.settings, fake))
+        await world.env.restart_bot(build_bot(App(world.bot.settings, fake)))
     assert [r.getMessage() for r in caplog.records if "cannot see /reindex, /ingest, /feeds" in r.getMessage()]
 
     for name in ("reindex", "ingest", "feeds"):

@@ -9,7 +9,7 @@ import discord
 import pytest
 
 from cogs.utils import format as fmt
-from rag.answer.feedback import FeedbackCounts
+from rag.state.feedback import FeedbackCounts
 from rag.core.types import Answer, Chunk, Citation, IndexReport, Passage, Skipped
 from rag.sources.uploads import ADDED, Upload, UploadReport
 

@@ -17,7 +17,7 @@ from cogs.utils.checks import NotAdmin
 from rag.core.errors import ReindexBusy
 from rag.sources.uploads import UPLOAD_FOLDER
 
-from tests.cogs.world import FERRY_QUESTION, command, embed_of, fields_of
+from tests.cogs.world import FERRY_QUESTION, command, embed_of, fields_of, open_world
 
 FERRY_MD = (b"---\ntitle: Ferry strike ends after six days\npublished: 2024-03-21\nsource: riverton-gazette\n"
             b"url: https://gazette.example/ferry\n---\n"
@@ -82,12 +82,12 @@ async def test_an_admin_ingests_a_good_and_a_bad_file(real_world, uploads, downl
     assert "[Ferry strike ends after six days](https://gazette.example/ferry)" in answer.fields[0].value
 
 
-async def test_wrong_types_and_oversized_files_are_refused_without_downloading(world, fake, downloads):
-    fake.settings = fake.settings.replace(max_file_mb=1)
+async def test_wrong_types_and_oversized_files_are_refused_without_downloading(fake, tmp_path, downloads):
     big = b"---\ntitle: Big\n---\n" + b"A long article about the bridge works. " * 30_000
 
-    result = await world.manager.slash(world.channel, "ingest", file1=("slides.pdf", b"%PDF-1.7"),
-                                       file2=("huge.md", big))
+    async with open_world(fake, tmp_path, max_file_mb=1) as world:
+        result = await world.manager.slash(world.channel, "ingest", file1=("slides.pdf", b"%PDF-1.7"),
+                                           file2=("huge.md", big))
 
     embed = embed_of(result.response)
     assert embed.title == "Nothing uploaded"

@@ -14,6 +14,7 @@ import simcord
 
 import bot as bot_py
 from newsbot import INVITE_PERMISSIONS, build_bot, intents_for, invite_url
+from rag.app import App
 from rag.core.settings import Settings
 
 from tests.conftest import ROOT
@@ -63,20 +64,20 @@ def command_syncs(env: simcord.Env) -> list[simcord.HttpLogEntry]:
 
 async def test_commands_are_synced_only_when_they_changed_or_when_asked(world, fake):
     assert len(command_syncs(world.env)) == 1  # the first start: nothing was synced before
-    record = json.loads((world.bot.state_dir / "discord-commands.json").read_text(encoding="utf-8"))
+    record = json.loads((world.bot.app.state_dir / "discord-commands.json").read_text(encoding="utf-8"))
     assert list(record) == [f"{world.bot.application_id}:{GUILD_ID}"]
 
-    await world.env.restart_bot(build_bot(world.bot.settings, fake))  # the same commands
+    await world.env.restart_bot(build_bot(App(world.bot.settings, fake)))  # the same commands
     assert len(command_syncs(world.env)) == 1
     assert {"ask", "help", "reindex"} <= set(world.manager.available_commands(world.channel))
 
-    changed = build_bot(world.bot.settings, fake)
+    changed = build_bot(App(world.bot.settings, fake))
     changed.tree.add_command(discord.app_commands.Command(
         name="ping", description="A command added in a new release", callback=_ping))
     await world.env.restart_bot(changed)
     assert len(command_syncs(world.env)) == 2 and "ping" in world.alice.available_commands(world.channel)
 
-    await world.env.restart_bot(build_bot(world.bot.settings, fake, force_sync=True))  # bot.py --sync
+    await world.env.restart_bot(build_bot(App(world.bot.settings, fake), force_sync=True))  # bot.py --sync
     assert len(command_syncs(world.env)) == 3 and "ping" not in world.alice.available_commands(world.channel)
 
 

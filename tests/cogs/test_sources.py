@@ -9,7 +9,8 @@ import re
 import sqlite3
 
 from newsbot import build_bot
-from rag.answer.conversation import Turn
+from rag.app import App
+from rag.core.types import Turn
 
 from tests.cogs.world import FOLLOW_UP, TRAM_ANSWER, TRAM_QUESTION, embed_of, fields_of, standalone
 
@@ -65,7 +66,7 @@ async def test_buttons_sources_and_follow_ups_survive_a_restart(world, fake):
     await world.bob.send(world.channel, f"{world.mention} {TRAM_QUESTION}")
     [thread] = world.channel.threads
 
-    await world.env.restart_bot(build_bot(world.bot.settings, fake))  # a new process: nothing in memory
+    await world.env.restart_bot(build_bot(App(world.bot.settings, fake)))  # a new process: nothing in memory
 
     shown = await world.bob.click(asked.response, label="Passages")
     assert "310 million euros" in embed_of(shown.response).fields[0].value

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answer.conversation import Turn
+from rag.core.types import Turn
 
 from tests.cogs.world import (FOLLOW_UP, TRAM_ANSWER, TRAM_QUESTION, assert_cites, embed_of, open_world,
                               standalone)

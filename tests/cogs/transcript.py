@@ -24,6 +24,7 @@ import simcord
 
 from cogs.utils.errors import unwrap
 from newsbot import build_bot
+from rag.app import App
 from rag.service import RagService
 from rag.core.settings import Settings
 
@@ -183,7 +184,7 @@ async def play(session: Session, rag: RagService) -> None:
     await s.send(alice, thread, f"{world.mention} {FOLLOWUPS[0]}")
     await s.send(bob, thread, "thanks!")
 
-    world.bot = build_bot(world.bot.settings, rag)
+    world.bot = build_bot(App(world.bot.settings, rag))
     await world.env.restart_bot(world.bot)
     s.note("—", "**The bot restarts** (a new process: nothing in memory)",
            "Answers and threads are read back from answers.sqlite3 beside the feedback database.")

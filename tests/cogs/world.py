@@ -23,7 +23,9 @@ from simcord import assert_error
 
 from cogs.utils import format as fmt
 from newsbot import build_bot
-from rag.answer.conversation import Turn, condense
+from rag.app import App
+from rag.answer.conversation import condense
+from rag.core.types import Turn
 from rag.core.settings import Settings
 from rag.core.types import Answer, ArticleRef, Chunk, Citation, Passage
 from rag.service import RagService
@@ -113,7 +115,7 @@ async def open_world(service, tmp_path: Path, restrict_mentions: bool = False, *
     """The bot on ``service`` (a RagService or a FakeService) in a new simulated server."""
     settings = service.settings.replace(**{"discord_guild_id": GUILD_ID, "cooldown_seconds": 0,
                                             "feedback_db": tmp_path / "feedback.sqlite3", **overrides})
-    bot = build_bot(settings, service)
+    bot = build_bot(App(settings, service))
     env = simcord.Env(bot, settle_timeout=SETTLE)
     guild = env.create_guild("Newsroom", id=GUILD_ID)
     channel = guild.create_text_channel("news")

@@ -3,9 +3,7 @@ is checked once and answered from one snapshot (one read of the manifest's stamp
 
 from __future__ import annotations
 
-import ast
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +14,6 @@ from rag.core.types import Filters
 from rag.search.catalogue import Catalogue
 from rag.service import RagService
 
-from tests.conftest import ROOT
 from tests.fakes import ScriptedChatModel, tool_call
 
 TRAM_Q = "How much will the new tram line cost?"
@@ -125,26 +122,3 @@ def test_collaborators_passed_in_are_used_and_the_others_wait_for_their_first_us
     assert not (settings.data_dir / "chroma").exists()  # no store was opened to find that out
     model = ScriptedChatModel.replying("unused")
     assert RagService(settings, embeddings=embeddings, chat_model=model).answer_mode == "generative (ScriptedChatModel)"
-
-
-def imported_modules(path: Path) -> set[str]:
-    """Every module a file imports, relative imports made absolute (those under TYPE_CHECKING too)."""
-    package = list(path.relative_to(ROOT).with_suffix("").parts)[:-1]
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = package[:len(package) - node.level + 1] if node.level else []
-            module = ".".join(base + ([node.module] if node.module else []))
-            found.update([module, *(f"{module}.{a.name}" for a in node.names)])
-    return found
-
-
-def test_nothing_below_the_facade_imports_it():
-    """The pipeline's stages get the functions they need, never the service."""
-    assert "rag.service" in imported_modules(ROOT / "rag" / "cli.py")  # the check sees a relative import
-    importers = [str(path.relative_to(ROOT)) for package in ("core", "sources", "index", "search", "answer", "tools")
-                 for path in sorted((ROOT / "rag" / package).rglob("*.py"))
-                 if "rag.service" in imported_modules(path)]
-    assert importers == []

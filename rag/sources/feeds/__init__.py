@@ -43,12 +43,12 @@ from .network import USER_AGENT, AddressPolicy, outbound_client
 from .render import FEEDS_FOLDER, article_path, render_markdown
 from .report import Change, Failure, FeedStatus, SyncReport, format_statuses, format_sync_report
 from .state import STATE_FILE, FeedState
-from .sync import FeedSync, feed_statuses
+from .sync import FeedSync
 from .urls import check_url, parse_feed_list
 
 __all__ = [
     "FEEDS_FOLDER", "STATE_FILE", "USER_AGENT", "AddressPolicy", "Change", "Failure", "FeedError", "FeedState",
     "FeedStatus", "FeedSync", "FeedsBusy", "FetchError", "Fetcher", "Page", "SyncReport", "article_path",
-    "check_url", "extract_article", "feed_statuses", "format_statuses", "format_sync_report", "outbound_client",
+    "check_url", "extract_article", "format_statuses", "format_sync_report", "outbound_client",
     "parse_feed_list", "render_markdown",
 ]

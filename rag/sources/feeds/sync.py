@@ -261,8 +261,3 @@ class FeedSync:
         (report.updated if before is not None else report.new).append(change)
         log.info("%s article %s -> %s", "updated" if before is not None else "new", link, rel)
         return key, "updated" if before is not None else "new"
-
-
-def feed_statuses(settings: Settings) -> list[FeedStatus]:
-    """Every feed (the settings' first, then those added), with its last success and error."""
-    return FeedSync(settings).statuses()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.conversation import Conversations, Turn, condense, refers_back
+from rag.answer.conversation import Conversations, condense, refers_back
+from rag.core.types import Turn
 
 TRAM = [Turn("How much will the new tram line cost?", "310 million euros [1]")]
 

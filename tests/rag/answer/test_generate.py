@@ -219,7 +219,7 @@ def test_messages_have_the_documented_shape(indexed):
 
 
 def test_follow_up_is_condensed_by_the_model(indexed):
-    from rag.answer.conversation import Turn
+    from rag.core.types import Turn
 
     model = ScriptedChatModel.replying("When will the Riverton tram line open?")
     service = service_with(indexed, model)

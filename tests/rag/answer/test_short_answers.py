@@ -13,7 +13,8 @@ import pytest
 
 from rag.cli import main as cli_main
 from rag.core.types import Filters
-from rag.answer.conversation import Turn, condense
+from rag.answer.conversation import condense
+from rag.core.types import Turn
 from rag.sources.ingest import load_corpus
 
 from tests.conftest import write_corpus

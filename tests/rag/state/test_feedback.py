@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from rag.answer.feedback import HELPFUL, UNHELPFUL, FeedbackCounts, FeedbackStore
+from rag.state.feedback import HELPFUL, UNHELPFUL, FeedbackCounts, FeedbackStore
 from rag.core.types import Answer, Citation
 
 ANSWER = Answer("How much will the tram cost?", "310 million euros. [1]", False,

@@ -5,10 +5,9 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
 
-from cogs.utils.memory import KEEP_DAYS, AnswerMemory, ThreadMemory, answer_from_json, answer_to_json
-from rag.answer.conversation import Turn
-from rag.answer.feedback import FeedbackStore
-from rag.core.types import Answer, Chunk, Citation, Passage
+from rag.core.types import Answer, Chunk, Citation, Passage, Turn
+from rag.state.feedback import FeedbackStore
+from rag.state.memory import KEEP_DAYS, AnswerMemory, ThreadMemory, answer_from_json, answer_to_json
 
 TEXT = "The line will cost 310 million euros. It opens in 2027."
 

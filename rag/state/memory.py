@@ -19,9 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from rag.answer.conversation import MAX_TURNS, Turn
-from rag.core.fsutil import SqliteFile
-from rag.core.types import Answer, Chunk, Citation, Passage
+from ..core.fsutil import SqliteFile
+from ..core.types import MAX_TURNS, Answer, Chunk, Citation, Passage, Turn
 
 log = logging.getLogger(__name__)
 
