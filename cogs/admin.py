@@ -12,7 +12,8 @@ from discord.ext import commands
 
 from rag.core.errors import RagError, ReindexBusy
 
-from .utils import format as fmt
+from .render.reindex import report_embed
+from .render.status import status_embed
 from .utils.checks import admin_only, member_is_admin
 from .utils.errors import user_message
 from .utils.reindex import run_reindex, show_report
@@ -47,7 +48,7 @@ class Admin(commands.Cog):
             await defer(interaction, ephemeral=True)
             report, labels = await run_reindex(self.service, interaction, full)
         log.info("reindex run by user %s: %s", interaction.user.id, report.summary())
-        await show_report(interaction, fmt.report_embed(report, labels, full))
+        await show_report(interaction, report_embed(report, labels, full))
 
     @app_commands.command(
         name="status",
@@ -70,7 +71,7 @@ class Admin(commands.Cog):
         if admin and interaction.guild is not None:
             member = interaction.user if isinstance(interaction.user, discord.Member) else None
             notes = await trap_notes(self.bot, interaction.guild, member, interaction.permissions)
-        await finish(interaction, embed=fmt.status_embed(stats, counts, self.bot.reindexing.locked(), problem,
+        await finish(interaction, embed=status_embed(stats, counts, self.bot.reindexing.locked(), problem,
                                                          feeds, admin=admin, notes=notes))
 
 

@@ -11,11 +11,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from rag.core.types import Turn
-from rag.core.types import Filters
+from rag.core.types import Filters, Turn
 
 from .help import asks_for_help
-from .utils import format as fmt
+from .render.answer import answer_embed, thread_name
+from .render.passages import passages_embed
 from .utils.errors import report_message_error
 from .utils.options import Day, Question, check_question, make_filters, resolve_source, source_choices
 from .utils.replies import defer, finish
@@ -62,7 +62,7 @@ class Ask(commands.Cog):
         await defer(interaction, ephemeral=private)
         answer = await asyncio.to_thread(self.service.ask, question, filters)
         key = await asyncio.to_thread(self.bot.answers.remember, interaction.user.id, answer)
-        await finish(interaction, embed=fmt.answer_embed(answer), view=answer_view(key, answer))
+        await finish(interaction, embed=answer_embed(answer), view=answer_view(key, answer))
 
     @app_commands.command(name="sources",
                           description="Everything your last answer was drawn from, also what it did not quote")
@@ -71,7 +71,7 @@ class Ask(commands.Cog):
         if remembered is None:
             await interaction.response.send_message(NOTHING_YET, ephemeral=True)
             return
-        await interaction.response.send_message(embed=fmt.passages_embed(remembered.answer, everything=True),
+        await interaction.response.send_message(embed=passages_embed(remembered.answer, everything=True),
                                                 ephemeral=True)
 
     # ------------------------------------------------------------------ mentions and threads
@@ -143,12 +143,12 @@ class Ask(commands.Cog):
         if in_thread:
             thread = message.channel
         else:  # titled by the user's own words, not the question as rewritten for the search
-            thread = await message.create_thread(name=fmt.thread_name(text), auto_archive_duration=1440)
+            thread = await message.create_thread(name=thread_name(text), auto_archive_duration=1440)
             await asyncio.to_thread(conversations.start, thread.id)
         async with thread.typing():  # "NewsBot is typing…" while the answer is prepared
             answer = await asyncio.to_thread(self.service.ask, question, Filters())
         key = await asyncio.to_thread(self.bot.answers.remember, message.author.id, answer)
-        embed = fmt.answer_embed(answer, title=text, understood=question if question != text else "")
+        embed = answer_embed(answer, title=text, understood=question if question != text else "")
         reply = {"embed": embed, "view": answer_view(key, answer)}
         if in_thread:
             await message.reply(mention_author=False, **reply)

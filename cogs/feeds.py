@@ -19,7 +19,8 @@ from discord.ext import commands, tasks
 from rag.core.errors import RagError, ReindexBusy
 from rag.sources.feeds import FeedError
 
-from .utils import format as fmt
+from .render.feeds import feed_sync_embed, feeds_embed
+from .render.limits import safe
 from .utils.checks import admin_only
 from .utils.errors import BadOption
 from .utils.progress import ProgressMessage
@@ -82,7 +83,7 @@ class Feeds(commands.Cog):
         when = f"within {minutes} minutes" if minutes > 0 else "on the next /feeds sync"
         log.info("user %s subscribed to feed %s", interaction.user.id, url)
         await interaction.response.send_message(
-            f"Subscribed to {fmt.safe(url)}. It is checked {when}; /feeds sync checks it now.", ephemeral=True)
+            f"Subscribed to {safe(url)}. It is checked {when}; /feeds sync checks it now.", ephemeral=True)
 
     @feeds.command(name="remove", description="Unsubscribe from a feed (the articles it brought stay indexed)")
     @app_commands.describe(url="The feed's address, as /feeds list shows it")
@@ -91,14 +92,14 @@ class Feeds(commands.Cog):
         url = await self._call(self.sync.remove, url)
         log.info("user %s unsubscribed from feed %s", interaction.user.id, url)
         await interaction.response.send_message(
-            f"Unsubscribed from {fmt.safe(url)}. The articles it brought stay in the corpus and the index.",
+            f"Unsubscribed from {safe(url)}. The articles it brought stay in the corpus and the index.",
             ephemeral=True)
 
     @feeds.command(name="list", description="The feeds, with their last success and last error")
     @admin_only()
     async def list_(self, interaction: discord.Interaction) -> None:
         statuses = await self._call(self.sync.statuses)
-        await interaction.response.send_message(embed=fmt.feeds_embed(statuses), ephemeral=True)
+        await interaction.response.send_message(embed=feeds_embed(statuses), ephemeral=True)
 
     @feeds.command(name="sync", description="Check every feed now and index the new articles")
     @admin_only()
@@ -113,7 +114,7 @@ class Feeds(commands.Cog):
             finally:
                 await progress.close()
         log.info("feed sync run by user %s: %s", interaction.user.id, report.summary())
-        await show_report(interaction, fmt.feed_sync_embed(report))
+        await show_report(interaction, feed_sync_embed(report))
 
     async def _call(self, fn, *args):
         """Run a quick core call in a thread; its FeedError becomes the user's option error."""

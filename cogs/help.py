@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from rag.core.errors import RagError
 
-from .utils import format as fmt
+from .render.limits import COLOUR_ANSWER, cut, fit, safe
 from .utils.checks import member_is_admin
 
 if TYPE_CHECKING:
@@ -40,17 +40,17 @@ def help_embed(name: str, stats: IndexStats | None, example: ArticleRef | None, 
                   "quoting them and linking each source.")
     else:
         corpus = "I answer from the news articles indexed here, quoting them and linking each source."
-    embed = discord.Embed(title=f"How to use {fmt.safe(name)}", colour=fmt.COLOUR_ANSWER, description=corpus)
+    embed = discord.Embed(title=f"How to use {safe(name)}", colour=COLOUR_ANSWER, description=corpus)
     followup = ("reply there to follow up" if followups_without_mention
-                else f"mention me again there to follow up (“@{fmt.safe(name)} and when?”)")
+                else f"mention me again there to follow up (“@{safe(name)} and when?”)")
     embed.add_field(name="Ask", inline=False, value=(
         "`/ask question: What did the council decide about the tram?`\n"
         "Narrow it with `source:`, `since:` and `until:` (dates like 2024-03-01); `private: True` shows "
         "the answer to you only.\n"
         f"Or mention me with a question: I answer in a thread; {followup}."))
-    title = fmt.cut(example.title, 80) if example else "Council approves new tram line"
+    title = cut(example.title, 80) if example else "Council approves new tram line"
     embed.add_field(name="Summaries and timelines", inline=False, value=(
-        f"`/summary article: {fmt.safe(title)}` (pick it as you type)\n"
+        f"`/summary article: {safe(title)}` (pick it as you type)\n"
         "`/summary topic: battery factory since: 2024-03-01`\n"
         "`/timeline topic: the ferry strike`: one dated line per article, oldest first"))
     embed.add_field(name="Sources", inline=False, value=(
@@ -68,7 +68,7 @@ def help_embed(name: str, stats: IndexStats | None, example: ArticleRef | None, 
             "manages RSS/Atom subscriptions, `/status` shows the index and its settings."))
     embed.set_footer(text="/status shows what is indexed · answers and hints to you alone are marked “Only you "
                           "can see this”")
-    return fmt.fit(embed)
+    return fit(embed)
 
 
 class Help(commands.Cog):

@@ -13,7 +13,7 @@ from discord.ext import commands
 from rag.core.errors import ReindexBusy
 from rag.sources.uploads import REJECTED, SUFFIXES, Upload, UploadReport
 
-from .utils import format as fmt
+from .render.ingest import ingest_embed
 from .utils.checks import admin_only
 from .utils.reindex import run_reindex, show_report
 from .utils.replies import defer
@@ -55,7 +55,7 @@ class Ingest(commands.Cog):
                 report, labels = await run_reindex(self.service, interaction)
         log.info("ingest run by user %s: %s%s", interaction.user.id, uploads.summary(),
                  f"; reindex: {report.summary()}" if report else "")
-        await show_report(interaction, fmt.ingest_embed(uploads, report, labels))
+        await show_report(interaction, ingest_embed(uploads, report, labels))
 
     async def _save(self, attachments: list[discord.Attachment]) -> UploadReport:
         """Download the files that may be uploads (by type and size), then check and save them in the core."""

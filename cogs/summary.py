@@ -12,7 +12,8 @@ from discord.ext import commands
 
 from rag.core.types import Answer
 
-from .utils import format as fmt
+from .render.shared import date_span
+from .render.summary import summary_embed
 from .utils.options import Day, Question, article_choices, check_question, make_filters
 from .utils.replies import defer, finish
 from .utils.views import answer_view
@@ -59,11 +60,11 @@ class Summary(commands.Cog):
         self.bot.cooldown.enforce(interaction.user.id)
         await defer(interaction, ephemeral=False)
         answer = await asyncio.to_thread(self.service.summarize_topic, topic, filters)
-        await self._show(interaction, answer, f"Summary: {topic}{fmt.date_span(since, until)}")
+        await self._show(interaction, answer, f"Summary: {topic}{date_span(since, until)}")
 
     async def _show(self, interaction: discord.Interaction, answer: Answer, title: str, dated: bool = True) -> None:
         key = await asyncio.to_thread(self.bot.answers.remember, interaction.user.id, answer)
-        await finish(interaction, embed=fmt.summary_embed(answer, title, dated), view=answer_view(key, answer))
+        await finish(interaction, embed=summary_embed(answer, title, dated), view=answer_view(key, answer))
 
 
 async def setup(bot: NewsBot) -> None:

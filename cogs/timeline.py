@@ -10,7 +10,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from .utils import format as fmt
+from .render.shared import date_span
+from .render.timeline import timeline_embed
 from .utils.options import Day, Question, check_question, make_filters
 from .utils.replies import defer, finish
 from .utils.views import answer_view
@@ -45,7 +46,7 @@ class Timeline(commands.Cog):
         timeline = await asyncio.to_thread(self.service.timeline, topic, filters)
         answer = timeline.as_answer()
         key = await asyncio.to_thread(self.bot.answers.remember, interaction.user.id, answer)
-        embed = fmt.timeline_embed(timeline, f"Timeline: {topic}{fmt.date_span(since, until)}")
+        embed = timeline_embed(timeline, f"Timeline: {topic}{date_span(since, until)}")
         await finish(interaction, embed=embed, view=answer_view(key, answer))
 
 

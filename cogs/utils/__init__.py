@@ -1,1 +1,2 @@
-"""Helpers shared by the cogs: checks, formatting, replies and the one error path."""
+"""Helpers shared by the cogs: checks, options, replies, views, progress, the reindex run and the one error path.
+How replies look is in cogs/render/."""

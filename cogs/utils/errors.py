@@ -26,7 +26,7 @@ from rag.core.errors import (
 )
 
 from .checks import NotAdmin, OnCooldown
-from .format import scrub, with_error_id
+from ..render.limits import scrub, with_error_id
 from .replies import send_ephemeral
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,8 @@ from rag.core.errors import QuestionError
 from rag.core.types import Filters
 
 from .errors import BadOption
-from .format import CHOICE, choice_name, cut
+from ..render.limits import CHOICE, cut
+from ..render.shared import choice_name
 
 T = TypeVar("T")
 

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-from .format import progress_text
+from ..render.reindex import progress_text
 
 log = logging.getLogger(__name__)
 

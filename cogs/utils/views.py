@@ -19,7 +19,7 @@ from rag.state.feedback import HELPFUL, UNHELPFUL
 from rag.state.memory import KEEP_ANSWERS, KEEP_DAYS
 
 from .errors import report_interaction_error
-from .format import passages_embed
+from ..render.passages import passages_embed
 from .replies import defer, finish
 
 log = logging.getLogger(__name__)

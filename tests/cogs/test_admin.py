@@ -35,7 +35,7 @@ async def test_status_shows_what_is_indexed(world, fake):
     fields = fields_of(result.response)
     assert fields["Articles"] == str(len(BOT_ARTICLES)) == str(stats.articles)
     assert fields["Passages"] == str(stats.chunks)
-    assert fields["Newest article"] == "2024-03-20"
+    assert fields["Newest article"] == "20 Mar 2024"
     assert fields["Last reindex"].startswith("<t:")
     assert fields["Answer mode"] == stats.answer_mode
     assert fields["Sources"].startswith("riverton-gazette (3), ")

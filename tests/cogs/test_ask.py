@@ -17,7 +17,7 @@ import discord
 import pytest
 import simcord
 
-from cogs.utils import format as fmt
+from cogs.render.limits import COLOUR_ANSWER, COLOUR_REFUSED
 from cogs.utils.errors import BadOption
 from cogs.utils.options import MAX_QUESTION_CHARS
 from rag.core.errors import QuestionError
@@ -57,7 +57,7 @@ async def test_the_answer_the_service_gives_is_shown_with_its_sources(world, fak
     assert fake.called("ask") == [(TRAM_QUESTION, Filters())]
     assert requests[0].json["type"] == 5 and requests[-1].method == "PATCH"
     embed = embed_of(result.response)
-    assert embed.title == TRAM_QUESTION and embed.colour == fmt.COLOUR_ANSWER
+    assert embed.title == TRAM_QUESTION and embed.colour == COLOUR_ANSWER
     assert_cites(embed, TRAM_ANSWER)
     assert embed.footer.text == "Every sentence is quoted from the article cited"
     assert [i.split(":")[1] for i in custom_ids(result.response)] == ["passages", "up", "down"]
@@ -84,7 +84,7 @@ async def test_a_question_the_corpus_does_not_cover_is_refused(world):
     result = await world.alice.slash(world.channel, "ask", question="What is the boiling point of tungsten?")
     embed = embed_of(result.response)
     assert "does not cover" in embed.description and not embed.fields
-    assert embed.colour == fmt.COLOUR_REFUSED
+    assert embed.colour == COLOUR_REFUSED
     assert [i.split(":")[1] for i in custom_ids(result.response)] == ["up", "down"]  # nothing to show
 
 

@@ -9,7 +9,7 @@ from datetime import date
 
 import discord
 
-from cogs.utils import format as fmt
+from cogs.render.limits import DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, TITLE, TOTAL
 from cogs.utils.checks import OnCooldown
 from rag.core.errors import QuestionError
 from rag.core.types import Answer, Chunk, Citation, Passage
@@ -44,12 +44,12 @@ async def test_an_oversized_answer_is_cut_to_fit_discord(world, fake):
     result = await world.alice.slash(world.channel, "ask", question=TRAM_QUESTION)
 
     embed = embed_of(result.response)  # simcord, like Discord, rejects anything over a limit
-    assert len(embed) <= fmt.TOTAL and len(embed.description) <= fmt.DESCRIPTION
-    assert len(embed.title) <= fmt.TITLE and len(embed.fields) <= fmt.FIELDS
-    assert all(len(f.name) <= fmt.FIELD_NAME and len(f.value) <= fmt.FIELD_VALUE for f in embed.fields)
+    assert len(embed) <= TOTAL and len(embed.description) <= DESCRIPTION
+    assert len(embed.title) <= TITLE and len(embed.fields) <= FIELDS
+    assert all(len(f.name) <= FIELD_NAME and len(f.value) <= FIELD_VALUE for f in embed.fields)
     assert re.search(r"\[\d+\] …$", embed.description)  # cut after a sentence and its marker
     passages = await world.alice.slash(world.channel, "sources")
-    assert len(embed_of(passages.response)) <= fmt.TOTAL
+    assert len(embed_of(passages.response)) <= TOTAL
 
 
 async def test_everyone_in_an_article_pings_nobody(world):

@@ -10,7 +10,8 @@ import discord
 import pytest
 import simcord
 
-from cogs.utils import format as fmt
+from cogs.render.limits import safe
+from cogs.render.shared import renumbered
 from rag.core.errors import NotFound
 from rag.core.text import jaccard, shingles
 from rag.sources.ingest import load_corpus
@@ -36,7 +37,7 @@ async def test_summary_of_an_article_chosen_by_title(real_world, rag, texts):
     expected = rag.summarize_article(choices[0]["value"])
     assert 3 <= len(expected.citations) <= 6
     # One article: one source, [1], and no line on how current it is (its date is in the source line).
-    assert embed.description == fmt.safe(fmt.renumbered(expected.text, expected.citations))
+    assert embed.description == safe(renumbered(expected.text, expected.citations))
     assert embed.description.count("[1]") == len(expected.citations) and "[2]" not in embed.description
     assert embed.fields[0].value == ("[1] [Port Aldine approves a deep-water terminal](https://herald.example/terminal)"
                                      " · coast-herald · 20 Mar 2024")
@@ -49,7 +50,7 @@ async def test_summary_of_a_topic_over_a_date_range(real_world):
     result = await world.alice.slash(world.channel, "summary topic", topic="Lumetra battery factory",
                                      since="2024-03-10", until="2024-03-31")
     embed = embed_of(result.response)
-    assert embed.title == "Summary: Lumetra battery factory (2024-03-10 to 2024-03-31)"
+    assert embed.title == "Summary: Lumetra battery factory (10 Mar 2024 to 31 Mar 2024)"
     remembered = world.bot.answers.latest(world.alice.id).answer
     quotes = [c.quote for c in remembered.citations]
     assert quotes and all(date(2024, 3, 10) <= c.published <= date(2024, 3, 31) for c in remembered.citations)
@@ -69,7 +70,7 @@ async def test_an_article_summary_has_one_source_numbered_once(world, fake):
     embed = embed_of(result.response)
     assert embed.title == f"Summary: {PORT_SUMMARY.question}"
     # Three quotes of one article: all [1], and no line on how current it is.
-    assert embed.description == fmt.safe(fmt.renumbered(PORT_SUMMARY.text, PORT_SUMMARY.citations))
+    assert embed.description == safe(renumbered(PORT_SUMMARY.text, PORT_SUMMARY.citations))
     assert embed.description.count("[1]") == 3 and "[2]" not in embed.description
     assert not embed.description.startswith("*")
     assert [f.value for f in embed.fields] == [

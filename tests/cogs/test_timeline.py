@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from cogs.utils import format as fmt
+from cogs.render.limits import safe
+from cogs.render.shared import day
+from cogs.render.timeline import event_line, timeline_embed
 from cogs.utils.errors import BadOption
 from rag.service import RagService
 from rag.sources.ingest import load_corpus
@@ -28,21 +30,21 @@ async def test_timeline_shows_ordered_cited_lines(real_world, rag):
     assert not result.response.ephemeral
     embed = embed_of(result.response)
     expected = rag.timeline(TOPIC)
-    rendered = fmt.timeline_embed(expected, f"Timeline: {TOPIC}")
+    rendered = timeline_embed(expected, f"Timeline: {TOPIC}")
     assert embed.title == rendered.title == f"Timeline: {TOPIC}"
-    assert embed.description == rendered.description == "\n".join(fmt.safe(e.line()) for e in expected.events)
+    assert embed.description == rendered.description == "\n".join(safe(event_line(e)) for e in expected.events)
     assert [(f.name, f.value) for f in embed.fields] == [(f.name, f.value) for f in rendered.fields]
     lines = embed.description.split("\n")
-    assert [line.split(" — ")[0] for line in lines] == ["2024-04-02", "2024-04-09", "2024-04-16", "2024-04-23",
+    assert [line.split(" — ")[0] for line in lines] == ["2 Apr 2024", "9 Apr 2024", "16 Apr 2024", "23 Apr 2024",
                                                         "undated"]
     assert all(f"[{n}]" in line for n, line in enumerate(lines, start=1))
     assert "wire-news" in lines[3] and "coast-herald" in lines[3]
     articles = {a.id: a for a in load_corpus(rag.settings.corpus_dir)[0]}
     for c in expected.citations:  # each source: its number, title, linked outlet and date
         field = next(f for f in embed.fields if f.name.startswith(f"[{c.n}]"))
-        assert fmt.safe(c.title) in field.name
+        assert safe(c.title) in field.name
         if c.url:
-            assert f"({c.url})" in field.value and c.published.isoformat() in field.value
+            assert f"({c.url})" in field.value and day(c.published) in field.value
         assert articles[c.article_id].text[c.start:c.end] == c.quote
     # The answer buttons, as for /ask: the passages are the quoted sentences.
     shown = await world.bob.click(result.response, label="Passages")
@@ -54,8 +56,8 @@ async def test_timeline_with_a_date_range_and_an_uncovered_topic(real_world):
     result = await world.alice.slash(world.channel, "timeline", topic=TOPIC, since="2024-04-05",
                                      until="2024-04-20")
     embed = embed_of(result.response)
-    assert embed.title == f"Timeline: {TOPIC} (2024-04-05 to 2024-04-20)"
-    assert [line.split(" — ")[0] for line in embed.description.split("\n")] == ["2024-04-09", "2024-04-16"]
+    assert embed.title == f"Timeline: {TOPIC} (5 Apr 2024 to 20 Apr 2024)"
+    assert [line.split(" — ")[0] for line in embed.description.split("\n")] == ["9 Apr 2024", "16 Apr 2024"]
 
     uncovered = await world.alice.slash(world.channel, "timeline", topic="volcanic eruptions in Iceland")
     assert "does not cover" in embed_of(uncovered.response).description

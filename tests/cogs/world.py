@@ -21,7 +21,9 @@ import discord
 import simcord
 from simcord import assert_error
 
-from cogs.utils import format as fmt
+from cogs.render.answer import age
+from cogs.render.limits import safe
+from cogs.render.shared import day, numbering, renumbered
 from newsbot import build_bot
 from rag.app import App
 from rag.answer.conversation import condense
@@ -179,14 +181,14 @@ def answer_text(embed: discord.Embed) -> str:
 def assert_cites(embed: discord.Embed, answer: Answer) -> None:
     """The embed shows exactly the answer: its text, and one source line per cited article,
     titled by the article's title and linked to it."""
-    shown = fmt.numbering(answer.citations)
-    assert answer_text(embed) == fmt.safe(fmt.renumbered(answer.text, answer.citations))
-    assert embed.description.startswith(f"*Newest source: {fmt.age(answer.newest, date.today())} "
-                                        f"({fmt.short_date(answer.newest)})*\n")  # the corpus is from 2024
+    shown = numbering(answer.citations)
+    assert answer_text(embed) == safe(renumbered(answer.text, answer.citations))
+    assert embed.description.startswith(f"*Newest source: {age(answer.newest, date.today())} "
+                                        f"({day(answer.newest)})*\n")  # the corpus is from 2024
     lines = [line for f in embed.fields if "Sources" in f.name for line in f.value.splitlines()]
     for c in answer.citations:
         line = next(line for line in lines if line.startswith(f"[{shown[c.n]}] "))
-        assert f"[{fmt.safe(c.title)}]({c.url})" in line and fmt.short_date(c.published) in line
+        assert f"[{safe(c.title)}]({c.url})" in line and day(c.published) in line
     assert len(lines) == len({c.article_id for c in answer.citations})
 
 

@@ -8,7 +8,8 @@ from datetime import date
 
 import pytest
 
-from cogs.utils import format as fmt
+from cogs.render.limits import COLOUR_REFUSED, DESCRIPTION, TOTAL
+from cogs.render.timeline import timeline_embed
 from rag.sources.ingest import load_corpus
 from rag.service import RagService
 from rag.core.settings import Settings
@@ -265,19 +266,19 @@ def _event(n: int, day: date | None, chars: int) -> TimelineEvent:
 
 def test_the_embed_keeps_whole_lines_within_discord_limits():
     events = tuple(_event(n, date(2024, 4, n), 400) for n in range(1, 13)) + (_event(13, None, 400),)
-    embed = fmt.timeline_embed(Timeline(TOPIC, events), f"Timeline: {TOPIC}")
+    embed = timeline_embed(Timeline(TOPIC, events), f"Timeline: {TOPIC}")
 
-    assert len(embed) <= fmt.TOTAL and len(embed.description) <= fmt.DESCRIPTION
+    assert len(embed) <= TOTAL and len(embed.description) <= DESCRIPTION
     lines = embed.description.split("\n")
     assert 1 <= len(lines) < len(events)
-    assert all(line.startswith(f"2024-04-{i:02d} — ") and line.endswith(f"[{i}]")
+    assert all(line.startswith(f"{i} Apr 2024 — ") and line.endswith(f"[{i}]")
                for i, line in enumerate(lines, start=1))  # the first ones, whole
     assert embed.footer.text.startswith(f"{len(events) - len(lines)} later events not shown")
     assert [f.name.split(" ")[0] for f in embed.fields] == [f"[{i}]" for i in range(1, len(lines) + 1)]
 
-    small = fmt.timeline_embed(Timeline(TOPIC, events[:3]), f"Timeline: {TOPIC}")
+    small = timeline_embed(Timeline(TOPIC, events[:3]), f"Timeline: {TOPIC}")
     assert len(small.description.split("\n")) == 3 and "not shown" not in small.footer.text
     assert all("(https://news.example/" in f.value for f in small.fields)
 
-    refused = fmt.timeline_embed(Timeline("volcanoes", ()), "Timeline: volcanoes")
-    assert refused.description == TOPIC_NOT_COVERED and refused.colour == fmt.COLOUR_REFUSED
+    refused = timeline_embed(Timeline("volcanoes", ()), "Timeline: volcanoes")
+    assert refused.description == TOPIC_NOT_COVERED and refused.colour == COLOUR_REFUSED

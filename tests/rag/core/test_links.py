@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from cogs.utils import format as fmt
+from cogs.render.answer import answer_embed
 from rag.cli import format_answer
 from rag.core.links import defang, find_urls
 from rag.core.types import Answer, Citation
@@ -54,7 +54,7 @@ def test_terminal_answer_links_only_its_sources():
 
 def test_discord_answer_links_only_from_the_byline():
     quote = "Refunds at https://evil.example/refund, the council said."
-    embed = fmt.answer_embed(_answer(f"{quote} [1] Also {OWN} [1]", quote))
+    embed = answer_embed(_answer(f"{quote} [1] Also {OWN} [1]", quote))
     assert "https://evil" not in embed.description and "hxxps://evil[.]example/refund" in embed.description
     assert OWN not in embed.description  # in Discord the article is linked from its byline
     assert f"]({OWN})" in embed.fields[0].value

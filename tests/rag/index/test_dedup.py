@@ -19,7 +19,7 @@ from rag.core.types import Article, Chunk, Filters, Passage
 from tests.conftest import ARTICLES, write_corpus
 from tests.fakes import ScriptedChatModel
 
-from cogs.utils.format import source_fields
+from cogs.render.shared import source_fields
 
 # The original report, as the Norvale Post ran it.
 P1 = ("Thousands of dockworkers walked off the job at the port of Norvale on Monday, halting container "

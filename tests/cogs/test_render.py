@@ -8,7 +8,13 @@ from datetime import date
 import discord
 import pytest
 
-from cogs.utils import format as fmt
+from cogs.render.answer import age, answer_embed, thread_name
+from cogs.render.ingest import uploads_summary
+from cogs.render.limits import CHOICE, COLOUR_REFUSED, CONTENT, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, THREAD_NAME, TITLE, TOTAL, cut, fit, listing, plural, safe, safe_url, scrub, with_error_id
+from cogs.render.passages import UNQUOTED, highlight, passages_embed
+from cogs.render.reindex import index_summary, progress_text, report_embed
+from cogs.render.shared import choice_name
+from cogs.render.status import status_embed
 from rag.state.feedback import FeedbackCounts
 from rag.core.types import Answer, Chunk, Citation, IndexReport, Passage, Skipped
 from rag.sources.uploads import ADDED, Upload, UploadReport
@@ -31,13 +37,13 @@ def citation(n: int, article: str = "a1", title: str = "Tram line approved", url
     (1, "…"),
 ])
 def test_cut_after_a_sentence_and_its_markers(limit, expected):
-    assert fmt.cut(ANSWER_TEXT, limit) == expected
+    assert cut(ANSWER_TEXT, limit) == expected
 
 
 @pytest.mark.parametrize("limit", range(1, 120, 7))
 def test_cut_never_exceeds_the_limit(limit):
-    text = fmt.safe("Prices *rose* by 5%. Officials said __nothing__. " * 20)
-    out = fmt.cut(text, limit)
+    text = safe("Prices *rose* by 5%. Officials said __nothing__. " * 20)
+    out = cut(text, limit)
     assert len(out) <= limit and not out.rstrip("…").endswith("\\")
 
 
@@ -53,7 +59,7 @@ def test_cut_never_exceeds_the_limit(limit):
     ("at www.evil.example/refund_now.", "at www[.]evil[.]example/refund\\_now."),
 ])
 def test_safe_makes_text_inert(raw, inert):
-    assert fmt.safe(raw) == inert
+    assert safe(raw) == inert
 
 
 @pytest.mark.parametrize("url,expected", [
@@ -68,18 +74,18 @@ def test_safe_makes_text_inert(raw, inert):
     ("https://x.example/" + "a" * 600, None),
 ])
 def test_links_are_only_plain_web_urls(url, expected):
-    assert fmt.safe_url(url) == expected
+    assert safe_url(url) == expected
 
 
 def test_scrub_removes_server_paths_but_keeps_corpus_names():
-    assert fmt.scrub("cannot open /srv/news/data/chroma/x.bin for a/b.md") == "cannot open …/x.bin for a/b.md"
-    assert fmt.scrub(r"read C:\news\data\x.db") == "read …/x.db"
+    assert scrub("cannot open /srv/news/data/chroma/x.bin for a/b.md") == "cannot open …/x.bin for a/b.md"
+    assert scrub(r"read C:\news\data\x.db") == "read …/x.db"
 
 
 def test_listing_says_how_many_more():
-    out = fmt.listing([f"article-{i}.md" for i in range(200)], limit=300)
+    out = listing([f"article-{i}.md" for i in range(200)], limit=300)
     assert len(out) <= 300 and re.search(r"… and \d+ more$", out)
-    assert fmt.listing(["a", "b"]) == "• a\n• b"
+    assert listing(["a", "b"]) == "• a\n• b"
 
 
 TODAY = date(2024, 3, 4)  # two days after the tram article
@@ -89,7 +95,7 @@ def test_answer_embed_numbers_sources_per_article_titled_and_linked_from_metadat
     # Numbered per sentence (1 and 3 quote the same article): shown as one source, one marker in a row.
     answer = Answer("What will it cost?", ANSWER_TEXT + " Trams win. [1][3]", False,
                     (citation(1), citation(2, "a2", "Sorrel speaks", url=""), citation(3)), as_of=TODAY)
-    embed = fmt.answer_embed(answer)
+    embed = answer_embed(answer)
     assert embed.title == "What will it cost?"
     assert embed.description == ("*Newest source: 2 days ago (2 Mar 2024)*\n"
                                  "The line will cost 310 million euros. [1] It opens in 2027, said Mr. Sorrel. [2] "
@@ -106,7 +112,7 @@ def test_citations_sharing_a_number_make_one_source_and_a_bold_short_answer_stay
     answer = Answer("Who won?", text, False,
                     (citation(1), citation(1), citation(2, "a2", "Film opens", url="https://g.example/film")),
                     as_of=date(2024, 3, 3))
-    embed = fmt.answer_embed(answer)
+    embed = answer_embed(answer)
     assert embed.description == '**Michelle Yeoh** [1] — "She won the award." [1] The \\*film\\* opened in May. [2]'
     assert embed.fields[0].value.splitlines() == [
         "[1] [Tram line approved](https://g.example/tram) · riverton-gazette · 2 Mar 2024",
@@ -125,7 +131,7 @@ def test_citations_sharing_a_number_make_one_source_and_a_bold_short_answer_stay
 def test_how_current_an_answer_is_comes_first_and_the_footer_stays_short(notice, first, footer):
     answer = Answer("Tram this week?", "The line will cost 310 million euros. [1]", False, (citation(1),),
                     notice=notice, as_of=date(2024, 3, 25))
-    embed = fmt.answer_embed(answer)
+    embed = answer_embed(answer)
     assert embed.description.split("\n")[0] == first and embed.footer.text == footer
 
 
@@ -134,36 +140,36 @@ def test_how_current_an_answer_is_comes_first_and_the_footer_stays_short(notice,
     (800, "2 years ago"),
 ])
 def test_age(days, text):
-    assert fmt.age(date(2024, 1, 1), date.fromordinal(date(2024, 1, 1).toordinal() + days)) == text
+    assert age(date(2024, 1, 1), date.fromordinal(date(2024, 1, 1).toordinal() + days)) == text
 
 
 def test_a_fresh_answer_says_nothing_about_its_age():
     answer = Answer("Q?", "The line will cost 310 million euros. [1]", False, (citation(1),), as_of=date(2024, 3, 3))
-    assert fmt.answer_embed(answer).description == "The line will cost 310 million euros. [1]"
+    assert answer_embed(answer).description == "The line will cost 310 million euros. [1]"
 
 
 def test_refusal_embed():
-    embed = fmt.answer_embed(Answer("Tungsten?", "The corpus does not cover this.", True))
-    assert embed.colour == fmt.COLOUR_REFUSED and not embed.fields
+    embed = answer_embed(Answer("Tungsten?", "The corpus does not cover this.", True))
+    assert embed.colour == COLOUR_REFUSED and not embed.fields
     assert "Nothing in the indexed articles" in embed.footer.text
 
 
 def within_limits(embed: discord.Embed) -> bool:
-    return (len(embed) <= fmt.TOTAL and len(embed.title or "") <= fmt.TITLE
-            and len(embed.description or "") <= fmt.DESCRIPTION and len(embed.fields) <= fmt.FIELDS
-            and all(len(f.name) <= fmt.FIELD_NAME and len(f.value) <= fmt.FIELD_VALUE for f in embed.fields)
-            and len(embed.footer.text or "") <= fmt.FOOTER)
+    return (len(embed) <= TOTAL and len(embed.title or "") <= TITLE
+            and len(embed.description or "") <= DESCRIPTION and len(embed.fields) <= FIELDS
+            and all(len(f.name) <= FIELD_NAME and len(f.value) <= FIELD_VALUE for f in embed.fields)
+            and len(embed.footer.text or "") <= FOOTER)
 
 
 def test_oversized_answer_fits():
     text = " ".join(f"Sentence number {n} says something long about the tram line. [{n}]" for n in range(1, 200))
     citations = tuple(citation(n, f"a{n}", "Headline " * 40, url="https://g.example/" + "x" * 300)
                       for n in range(1, 60))
-    embed = fmt.answer_embed(Answer("Why? " * 100, text, False, citations, notice="note " * 500))
+    embed = answer_embed(Answer("Why? " * 100, text, False, citations, notice="note " * 500))
     assert within_limits(embed)
     assert embed.description.endswith("] …")  # cut after a sentence's marker
     sources = [line for f in embed.fields for line in f.value.splitlines()]
-    assert len(embed.description) > fmt.TOTAL // 4 and len(sources) >= 5  # both keep room
+    assert len(embed.description) > TOTAL // 4 and len(sources) >= 5  # both keep room
     assert re.fullmatch(r"\d+ more not shown · Every sentence is quoted .{,300}", embed.footer.text)
 
 
@@ -171,7 +177,7 @@ def test_fit_drops_trailing_fields_and_says_so():
     embed = discord.Embed(title="t", description="Short.")
     for i in range(25):
         embed.add_field(name=f"field {i}", value="v" * 1000)
-    fmt.fit(embed)
+    fit(embed)
     assert within_limits(embed) and 0 < len(embed.fields) < 25
     assert embed.footer.text == f"{25 - len(embed.fields)} more not shown"
 
@@ -192,29 +198,29 @@ def _passage_answer(n_chunks: int = 8, cited: int = 5) -> Answer:
 
 
 def test_the_passages_button_shows_each_quote_in_bold_in_its_paragraph():
-    embed = fmt.passages_embed(_passage_answer())
+    embed = passages_embed(_passage_answer())
     assert within_limits(embed) and embed.title == "Quoted passages: Q?"
     [field] = embed.fields  # only what the answer quotes
     assert field.name == "[1] Article 5"
     assert field.value == ("Mayor Sorrel spoke first. **The council debated the tram line at length.** Nobody left "
-                           "early.\n[gazette](https://g.example/5) · 2024-03-02")  # its paragraph, not the chunk
+                           "early.\n[gazette](https://g.example/5) · 2 Mar 2024")  # its paragraph, not the chunk
 
 
 def test_sources_also_shows_what_was_retrieved_but_not_quoted_within_the_budget():
-    embed = fmt.passages_embed(_passage_answer(), everything=True)
+    embed = passages_embed(_passage_answer(), everything=True)
     assert within_limits(embed) and embed.title == "Everything retrieved for: Q?" and len(embed.fields) == 8
     assert embed.fields[0].name == "[1] Article 5" and embed.fields[1].name.startswith("(not quoted)")
     assert "**" in embed.fields[0].value and "**" not in embed.fields[1].value
     # What was not quoted is a short excerpt: enough to judge it, not a wall of text.
-    assert all(len(f.value.split("\n")[0]) <= fmt.UNQUOTED for f in embed.fields[1:])
-    assert all(f.value.rstrip().endswith("· 2024-03-02") for f in embed.fields)
+    assert all(len(f.value.split("\n")[0]) <= UNQUOTED for f in embed.fields[1:])
+    assert all(f.value.rstrip().endswith("· 2 Mar 2024") for f in embed.fields)
 
 
 @pytest.mark.parametrize("limit", [60, 120, 300, 1000])
 def test_a_long_paragraph_is_cut_around_its_quote(limit):
     text = "Some context first. " * 20 + "The tram will cost 310 million euros. " + "More follows. " * 40
     at = text.index("The tram")
-    out = fmt.highlight(text, [(at, at + len("The tram will cost 310 million euros."))], limit)
+    out = highlight(text, [(at, at + len("The tram will cost 310 million euros."))], limit)
     assert len(out) <= limit and "**The tram will cost 310 million euros.**" in out
     assert out.startswith("… ") and out.endswith(" …")
 
@@ -222,7 +228,7 @@ def test_a_long_paragraph_is_cut_around_its_quote(limit):
 def test_report_embed_lists_changes_and_skips_with_reasons():
     report = IndexReport(added=["a1"], updated=[], removed=["a2"], unchanged=3,
                          skipped=[Skipped(f"bad/{i}.json", "invalid JSON: Expecting value") for i in range(100)])
-    embed = fmt.report_embed(report, {"a1": "ferry.md (Ferry strike ends)", "a2": "old.md (Old news)"})
+    embed = report_embed(report, {"a1": "ferry.md (Ferry strike ends)", "a2": "old.md (Old news)"})
     fields = {f.name: f.value for f in embed.fields}
     assert fields["Added (1)"] == "• ferry.md (Ferry strike ends)"
     assert fields["Removed (1)"] == "• old.md (Old news)"
@@ -238,19 +244,19 @@ def test_report_embed_lists_changes_and_skips_with_reasons():
 ])
 def test_reindex_summary_counts_in_proper_english(chunks, groups, text):
     report = IndexReport(added=["a"], unchanged=3, chunks_embedded=chunks, seconds=0.5, duplicate_groups=groups)
-    assert fmt.index_summary(report) == text
-    assert fmt.report_embed(report, {}).description == text
+    assert index_summary(report) == text
+    assert report_embed(report, {}).description == text
 
 
 def test_upload_summary_counts_in_proper_english():
     one = UploadReport([Upload("a.md", ADDED, saved_as="a.md", articles=1)])
-    assert fmt.uploads_summary(one) == "1 file added, 0 already there, 0 rejected"
-    assert fmt.plural(2, "file") == "2 files" and fmt.plural(1_200, "entry", "entries") == "1,200 entries"
+    assert uploads_summary(one) == "1 file added, 0 already there, 0 rejected"
+    assert plural(2, "file") == "2 files" and plural(1_200, "entry", "entries") == "1,200 entries"
 
 
 def test_status_embed_without_an_index_still_shows_feedback():
     problem = "Nothing is indexed yet: an admin can run /reindex."
-    embed = fmt.status_embed(None, FeedbackCounts(3, 1), problem=problem)
+    embed = status_embed(None, FeedbackCounts(3, 1), problem=problem)
     assert embed.description.startswith("Nothing is indexed yet")
     assert [(f.name, f.value) for f in embed.fields] == [("Feedback", "👍 3 · 👎 1")]
 
@@ -261,15 +267,15 @@ def test_status_embed_without_an_index_still_shows_feedback():
     ("lexical index", 0, 9, "Reindexing: building the keyword index 0/9 (0%)"),
 ])
 def test_progress_text(stage, done, total, text):
-    assert fmt.progress_text(stage, done, total) == text
+    assert progress_text(stage, done, total) == text
 
 
 def test_error_line_fits_and_carries_the_id():
-    line = fmt.with_error_id("Failed to open /srv/secret/config.yaml " * 200, "0badc0de")
-    assert len(line) <= fmt.CONTENT and line.endswith("(error id `0badc0de`)") and "/srv" not in line
+    line = with_error_id("Failed to open /srv/secret/config.yaml " * 200, "0badc0de")
+    assert len(line) <= CONTENT and line.endswith("(error id `0badc0de`)") and "/srv" not in line
 
 
 def test_choice_and_thread_names_fit():
-    assert len(fmt.choice_name("T" * 300, "outlet", date(2024, 1, 1))) <= fmt.CHOICE
-    assert fmt.choice_name("Tram", "gazette", date(2024, 3, 2)) == "Tram (gazette, 2024-03-02)"
-    assert len(fmt.thread_name("why " * 100)) <= fmt.THREAD_NAME
+    assert len(choice_name("T" * 300, "outlet", date(2024, 1, 1))) <= CHOICE
+    assert choice_name("Tram", "gazette", date(2024, 3, 2)) == "Tram (gazette, 2 Mar 2024)"
+    assert len(thread_name("why " * 100)) <= THREAD_NAME
