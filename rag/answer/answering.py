@@ -20,9 +20,10 @@ from ..core.types import Answer, Chunk, Filters, Passage, Turn, human_date
 from ..search.retrieval import Retriever
 from ..search.searcher import Searcher, narrow
 from .conversation import condense
-from .extractive import ExtractiveAnswerer, on_topic, outside_window
+from .extractive import ExtractiveAnswerer, outside_window
 from .generative import GenerativeAnswerer, Search
 from .llm import ModelCalls
+from .named import on_topic
 from .prompts import Prompts
 from .summaries import TOPIC_ARTICLES, TOPIC_NOT_COVERED, ExtractiveSummarizer, distinct_articles, sentences_of
 from .timelines import Timeline, build_timeline

@@ -19,7 +19,8 @@ from datetime import date
 
 from ..core.settings import Settings
 from ..index.chunking import article_of
-from .extractive import ExtractiveAnswerer, on_topic
+from .extractive import ExtractiveAnswerer
+from .named import on_topic
 from ..core.text import jaccard, shingles
 from .generative import Search
 from .summaries import DUPLICATE_ARTICLE_JACCARD, TOPIC_NOT_COVERED, Sentence

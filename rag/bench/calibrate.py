@@ -23,7 +23,8 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from ..answer.extractive import MISSING_NAME_EVIDENCE, ExtractiveAnswerer, missing_names
+from ..answer.extractive import MISSING_NAME_EVIDENCE, ExtractiveAnswerer
+from ..answer.named import missing_names
 from ..answer.context import Numbered, PassageBook
 from ..core.text import split_sentences
 from ..core.types import Filters

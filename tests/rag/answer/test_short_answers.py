@@ -282,20 +282,21 @@ def test_a_candidate_a_short_line_names_best_is_still_quoted_from_its_sentence()
     """Regression: a name whose best occurrence in an article is a short line (a subhead that
     names it too) was dropped from the names an unsettled answer lists, though a sentence gives it."""
     from rag.answer import extract
-    from rag.answer.extractive import SENTENCE, SHORT, _Candidate, _merge_aliases, _Short
+    from rag.answer.shorts import Candidate, Short, merge_aliases
+    from rag.core.sentences import SENTENCE, SHORT
     from rag.core.types import Chunk, Passage
 
     text = ("Riverton teachers say they will strike\n\n"
             "The Riverton Unified School District was closed Tuesday because of a planned strike.")
     chunk = Chunk("a#0", "a", "h", 0, 0, len(text), text, "Riverton schools shut by strike")
     passage = Passage(chunk, 1.0)
-    line = _Candidate(passage, 0, 0, 38, text[:38], kind=SHORT)
-    sentence = _Candidate(passage, 0, 40, len(text), text[40:])
-    full = _Short("riverton unified school district", "Riverton Unified School District")
+    line = Candidate(passage, 0, 0, 38, text[:38], kind=SHORT)
+    sentence = Candidate(passage, 0, 40, len(text), text[40:])
+    full = Short("riverton unified school district", "Riverton Unified School District")
     full.add("a", (1.0, sentence, extract.Span(4, 36, "Riverton Unified School District", extract.NAME)))
-    alone = _Short("riverton", "Riverton")
+    alone = Short("riverton", "Riverton")
     alone.add("a", (2.0, line, extract.Span(0, 8, "Riverton", extract.NAME)))
-    [merged] = _merge_aliases([full, alone])
+    [merged] = merge_aliases([full, alone])
     assert merged is full and merged.score == 2.0  # the article counts at its best occurrence
     assert merged.quotable() is sentence and sentence.kind == SENTENCE
 
@@ -378,7 +379,8 @@ def test_a_word_capitalised_only_as_a_sentence_opens_is_no_name(service, setting
     """“Potentially this strike could go beyond three days” names no “Potentially”: the passages write
     the word in lower case elsewhere. An acronym opening a sentence (“NATO said ...”) is still a name."""
     from rag.answer import extract
-    from rag.answer.extractive import ExtractiveAnswerer, _common_word
+    from rag.answer.extractive import ExtractiveAnswerer
+    from rag.answer.shorts import common_word, short_answers
 
     indexed = indexed_with(service, settings, {
         "strike.md": {"title": "Riverton teachers strike", "published": "2023-03-21", "source": "valley-news",
@@ -390,14 +392,14 @@ def test_a_word_capitalised_only_as_a_sentence_opens_is_no_name(service, setting
     question = "Who said the Riverton strike could go beyond three days?"
     passages = indexed.search(question, Filters(as_of=date(2023, 3, 22)), k=4)
     answerer = ExtractiveAnswerer(indexed.embeddings, settings.min_evidence)
-    names = [s.text for s in answerer._shorts(question, extract.analyse(question),
-                                              answerer.evidence(question, passages, short_lines=True))]
+    names = [s.text for s in short_answers(question, extract.analyse(question),
+                                           answerer.evidence(question, passages, short_lines=True), indexed.embeddings)]
     assert "Maria Lopez" in names and "Potentially" not in names
     text = passages[0].chunk.text
     nato = text.index("NATO")
-    assert not _common_word(text[nato:], extract.Span(0, 4, "NATO", extract.NAME), text)
+    assert not common_word(text[nato:], extract.Span(0, 4, "NATO", extract.NAME), text)
     label = "WINNERS: Every driver who has won the race, and the winners of its qualifying heats"
-    assert _common_word(label, extract.Span(0, 7, "WINNERS", extract.NAME), label)
+    assert common_word(label, extract.Span(0, 7, "WINNERS", extract.NAME), label)
 
 
 def test_no_bold_answer_from_articles_about_something_else(service, settings):
