@@ -139,6 +139,29 @@ def _named_x(phrase: str) -> tuple[str, ...]:
     return tuple(words[-2:])
 
 
+def _focus(rest: str) -> list[str]:
+    """The X of "which X" / "what X" / "how many X", from the words after the question word."""
+    rest = re.sub(r"^\s*of\s+(?:the\s+)?(?:following\s+)?", " ", rest, flags=re.IGNORECASE)
+    written = _WORD.findall(rest.replace(".", ""))
+    after = [w.lower().strip("'’") for w in written]
+    focus: list[str] = []
+    for i, w in enumerate(after[:4]):
+        base = w[:-2] if w.endswith(("'s", "’s")) else w
+        if not focus and base in _VERBS:  # "What happened", "what caused": no X is named
+            break
+        if base in _FUNCTION or (focus and w.endswith(("ed", "ing")) and base not in _NAME_NOUNS):
+            break
+        # The X ends at its verb: "which film won the award", "which bank bought Credit Suisse", "which
+        # NFL team signed Aaron Rodgers" (a lower-case word before a name is the verb, not the X).
+        if focus and base not in _NAME_NOUNS and (base in _VERBS or base in _IRREGULAR or (
+                written[i][:1].islower() and written[i + 1:i + 2] and written[i + 1][:1].isupper())):
+            break
+        focus.append(base)
+        if base != w:  # "which country's prime minister": the answer is the country
+            break
+    return focus
+
+
 def analyse(question: str) -> QuestionType:
     """The kind of answer ``question`` asks for, from its question word and what follows it."""
     part = question_part(question)
@@ -159,24 +182,7 @@ def analyse(question: str) -> QuestionType:
     before = re.search(r"(?:^|\s)(since|until|till|before|after|from|in|on|at|by|for|of|to|with)\s+$",
                        part[:m.start()], re.IGNORECASE)
     prep = before.group(1).lower() if before else ""
-    rest = re.sub(r"^\s*of\s+(?:the\s+)?(?:following\s+)?", " ", part[m.end():], flags=re.IGNORECASE)
-    written = _WORD.findall(rest.replace(".", ""))
-    after = [w.lower().strip("'’") for w in written]
-    focus: list[str] = []
-    for i, w in enumerate(after[:4]):
-        base = w[:-2] if w.endswith(("'s", "’s")) else w
-        if not focus and base in _VERBS:  # "What happened", "what caused": no X is named
-            break
-        if base in _FUNCTION or (focus and w.endswith(("ed", "ing")) and base not in _NAME_NOUNS):
-            break
-        # The X ends at its verb: "which film won the award", "which bank bought Credit Suisse", "which
-        # NFL team signed Aaron Rodgers" (a lower-case word before a name is the verb, not the X).
-        if focus and base not in _NAME_NOUNS and (base in _VERBS or base in _IRREGULAR or (
-                written[i][:1].islower() and written[i + 1:i + 2] and written[i + 1][:1].isupper())):
-            break
-        focus.append(base)
-        if base != w:  # "which country's prime minister": the answer is the country
-            break
+    focus = _focus(part[m.end():])
     if m.group("how"):
         how = m.group("how").lower()
         kind = NUMBER if how in ("many", "much", "old", "long", "far", "big", "tall", "high", "large") else THING

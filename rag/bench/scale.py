@@ -58,7 +58,7 @@ def build_corpus(articles: Path, chunks: int, out: Path) -> tuple[int, int]:
     (articles, chunks).
     """
     from ..index.chunking import chunk_article
-    from ..sources.ingest import parse_record
+    from ..sources.records import parse_record
     from ..core.types import Article
 
     opener = gzip.open if articles.suffix == ".gz" else open

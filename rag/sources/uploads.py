@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.fsutil import atomic_write
-from .ingest import size_text  # the wording of the loader's own "larger than" reason
 from .ingest import iter_corpus
+from .records import size_text  # the wording of the loader's own "larger than" reason
 from ..core.types import Article, Skipped
 
 log = logging.getLogger(__name__)

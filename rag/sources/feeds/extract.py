@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 
 from ..charset import decode_html
-from ..ingest import extract_html
+from ..records import extract_html
 from .errors import FetchError
 from .fetch import Page
 

@@ -549,7 +549,8 @@ def test_deeply_nested_json_is_skipped_not_raised(tmp_path: Path) -> None:
 def test_an_undated_article_takes_the_date_of_its_dateline(tmp_path):
     from datetime import date
 
-    from rag.sources.ingest import dateline, load_corpus
+    from rag.sources.ingest import load_corpus
+    from rag.sources.records import dateline
 
     (tmp_path / "a.md").write_text("---\ntitle: Attack in Bamako\n---\nBAMAKO, Sept. 17, 2024 (Wire) — Gunmen "
                                    "attacked a gendarmerie school on Tuesday, officials said.\n")
