@@ -1,9 +1,10 @@
 """What a text mentions: names, numbers with their units, and dates, read one way for every stage.
 
-Short answers take their candidates from these mentions (rag.answer.extract), the citation check
-requires a claim's mentions in the passage it cites (rag.answer.verify, through :class:`Found`),
-and the ranking features count the question's mentions in a passage. One reader, so that an
-answer, its check and a learned feature never disagree on what a sentence names.
+Short answers take their candidates from these mentions (rag.answer.extract), and the citation
+check requires a claim's mentions in the passage it cites (rag.answer.verify, through
+:class:`Found`); a ranking feature that counts a question's mentions in a passage reads them here
+too. One reader, so that an answer, its check and a learned feature never disagree on what a
+sentence names.
 
 - :func:`names`: runs of capitalised words ("Michelle Yeoh", "Bank of the West", "Super Bowl 57"),
   without the words that only open a sentence ("In Paris" is Paris), ending at a possessive
