@@ -5,7 +5,7 @@
 Uses the index `python -m rag.bench` built in DIR. Samples articles at random (fixed seed),
 and for each asks its title as a question, summarises it, and builds the timeline of its
 title; every quoted sentence is then looked up in its article, marked afresh by the rules in
-rag/index/sentences.py (corpus/README.md, "What is quoted"), and counted as furniture unless it is a
+rag/core/sentences.py (corpus/README.md, "What is quoted"), and counted as furniture unless it is a
 sentence of prose. Prints the share, and ``--show`` sampled quotes to read by eye.
 """
 
