@@ -108,7 +108,7 @@ _MARKERS = re.compile(r"\[\d+\]|[*“”\"]")
 
 def answer_names(turn: Turn, exclude: str = "") -> list[str]:
     """What the turn's answer found: its bold short answer, then the names in its quoted sentences."""
-    from .extract import NAME, spans  # the same name spotting as short answers
+    from ..core.extract import NAME, spans  # the same name spotting as short answers
 
     if not turn.answer:
         return []

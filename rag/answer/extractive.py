@@ -1,7 +1,7 @@
 """Extractive answers: a short answer found in the passages, then the sentences that back it, cited.
 
 Sentences of the retrieved passages are scored against the question (embedding similarity,
-word overlap, passage rank). The question's type (rag.answer.extract) says what an answer must be:
+word overlap, passage rank). The question's type (rag.core.extract) says what an answer must be:
 a name, a date, a number with its unit, or "an X" for "which X". Candidates of that kind are
 collected from the best sentences (and from short lines, such as a list under a heading:
 "Actress in a comedy or musical" / "Michelle Yeoh, ...") and scored over the articles that give
@@ -21,7 +21,7 @@ from datetime import date
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from . import extract
+from ..core import extract
 from ..core import mentions
 from ..core.instructions import is_instruction
 from ..core.sentences import INSTRUCTION, SENTENCE, SHORT

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from . import extract
+from ..core import extract
 from ..core.types import Passage
 
 

@@ -1,6 +1,6 @@
 """Short answers: the candidates of the kind a question asks for in the scored sentences, and their scores.
 
-A candidate (a name, a date, a number with its unit, "an X" for "which X"; rag.answer.extract reads
+A candidate (a name, a date, a number with its unit, "an X" for "which X"; rag.core.extract reads
 them with rag.core.mentions) that the question does not already contain is scored in each sentence
 that gives it by how well the sentence matches the question and how close it stands to the
 question's words; an article counts once, at its best sentence, and the articles' scores are summed
@@ -21,7 +21,7 @@ from datetime import date
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from . import extract
+from ..core import extract
 from ..core.sentences import SENTENCE
 from ..core.terms import stemmer as _stemmer, terms
 from ..core.types import Passage

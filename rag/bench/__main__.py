@@ -73,7 +73,7 @@ def _quote_kinds(answer) -> list[str]:
 
 def run_ours(settings: Settings, articles: Path, questions, progress, answers: bool = True,
              subset: set[str] | None = None, misses: int = 0) -> dict:
-    from ..answer.extract import analyse
+    from ..core.extract import analyse
     from ..service import RagService
     from ..search.timeframe import resolve
 
@@ -240,7 +240,7 @@ def table(rows: list[dict], subset: str = "") -> str:
 
 
 def type_table(row: dict) -> str:
-    """Accuracy by the kind of answer a question asks for (rag.answer.extract)."""
+    """Accuracy by the kind of answer a question asks for (rag.core.extract)."""
     lines = ["| question type | questions | recall@5 | accuracy | short-answer accuracy |", "|---|---|---|---|---|"]
     for t, m in row.get("by_type", {}).items():
         lines.append(f"| {t} | {m['questions']} | {_cell(m['recall@5'], True)} | {_cell(m['accuracy'], True)} "

@@ -1,6 +1,6 @@
 """What a text mentions: names, numbers with their units, and dates, read one way for every stage.
 
-Short answers take their candidates from these mentions (rag.answer.extract), and the citation
+Short answers take their candidates from these mentions (rag.core.extract), and the citation
 check requires a claim's mentions in the passage it cites (rag.answer.verify, through
 :class:`Found`); a ranking feature that counts a question's mentions in a passage reads them here
 too. One reader, so that an answer, its check and a learned feature never disagree on what a

@@ -281,7 +281,7 @@ def test_which_country_is_answered_by_the_word_for_its_people(service, settings)
 def test_a_candidate_a_short_line_names_best_is_still_quoted_from_its_sentence():
     """Regression: a name whose best occurrence in an article is a short line (a subhead that
     names it too) was dropped from the names an unsettled answer lists, though a sentence gives it."""
-    from rag.answer import extract
+    from rag.core import extract
     from rag.answer.shorts import Candidate, Short, merge_aliases
     from rag.core.sentences import SENTENCE, SHORT
     from rag.core.types import Chunk, Passage
@@ -347,7 +347,7 @@ def test_a_question_an_article_asks_is_never_quoted(service, settings):
 def test_a_winner_is_claimed_in_bold_only_when_its_sentence_matches_the_question(awards, monkeypatch):
     """A clear winner whose best sentence matches the question poorly (the passages are about
     something else) is named among what the sources mention, not claimed as the answer."""
-    from rag.answer import extractive
+    from rag.core import extractive
 
     question = "Who won the award for best actress in a musical or comedy at the Golden Globes?"
     assert awards.ask(question).short == "Michelle Yeoh"
@@ -378,7 +378,7 @@ def test_a_bulleted_sentence_is_no_heading_over_the_next():
 def test_a_word_capitalised_only_as_a_sentence_opens_is_no_name(service, settings):
     """“Potentially this strike could go beyond three days” names no “Potentially”: the passages write
     the word in lower case elsewhere. An acronym opening a sentence (“NATO said ...”) is still a name."""
-    from rag.answer import extract
+    from rag.core import extract
     from rag.answer.extractive import ExtractiveAnswerer
     from rag.answer.shorts import common_word, short_answers
 

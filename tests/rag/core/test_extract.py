@@ -1,10 +1,10 @@
-"""What a question asks for, and the candidate answers a sentence holds (rag.answer.extract)."""
+"""What a question asks for, and the candidate answers a sentence holds (rag.core.extract)."""
 
 from __future__ import annotations
 
 import pytest
 
-from rag.answer.extract import DATE, NAME, NUMBER, THING, Span, analyse, fits, places, spans
+from rag.core.extract import DATE, NAME, NUMBER, THING, Span, analyse, fits, places, spans
 
 
 @pytest.mark.parametrize("question,kind,focus,person,preposition", [

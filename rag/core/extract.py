@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..core import mentions
-from ..core.places import PLACE_OF
-from ..core.text import asks
-from ..core.words import MONTHS, NOT_NAMES, NUMBER_WORDS, OUTLETS
+from . import mentions
+from .places import PLACE_OF
+from .text import asks
+from .words import MONTHS, NOT_NAMES, NUMBER_WORDS, OUTLETS
 
 NAME = "name"  # a person, organisation or place: a run of capitalised words
 DATE = "date"
