@@ -126,18 +126,29 @@ class TerminalProgress:
         self._tty = stream.isatty()
         self._last: tuple[str, int] = ("", -1)
         self._last_time = 0.0
+        self._started: dict[str, tuple[float, int]] = {}  # stage -> (when and at what count it was first seen)
+
+    def _eta(self, stage: str, done: int, total: int, now: float) -> str:
+        """", about 3 min left" once a stage has run long enough to tell (its rate so far)."""
+        since, first = self._started.setdefault(stage, (now, done))
+        elapsed, progressed = now - since, done - first
+        if done >= total or progressed <= 0 or elapsed < 5:
+            return ""
+        left = elapsed / progressed * (total - done)
+        return f", about {left / 60:.0f} min left" if left >= 90 else f", about {left:.0f} s left"
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         pct = int(100 * done / total) if total else 100
+        now = time.monotonic()
+        eta = self._eta(stage, done, total, now)
         if self._tty:
             end = "\n" if done >= total else ""
-            self._stream.write(f"\r{stage}: {done}/{total} ({pct}%)".ljust(50) + end)
+            self._stream.write(f"\r{stage}: {done}/{total} ({pct}%{eta})".ljust(60) + end)
             self._stream.flush()
             return
-        now = time.monotonic()
         if (stage, pct // 10) != self._last or now - self._last_time >= 30:
             self._last, self._last_time = (stage, pct // 10), now
-            self._stream.write(f"{stage}: {done}/{total} ({pct}%)\n")
+            self._stream.write(f"{stage}: {done}/{total} ({pct}%{eta})\n")
             self._stream.flush()
 
 
