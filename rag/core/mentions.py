@@ -328,16 +328,31 @@ class Found:
         self.keys = [t.key for t in self.tokens]
         self.capitals = {t.key for t in self.tokens if t.cap}
         self.all_keys = set(self.keys)
-        self.names = names(text)
-        self.numbers = numbers(text)
-        self.dates = dates(text)
         self.flat = " " + " ".join(k for k in self.keys if k not in CONNECTORS) + " "
-        self.acronyms = set()
-        for m in _ACRONYM_RUN.finditer(text):
+
+    # The text's own mentions are read when a lookup first needs them (numbers cost the most).
+
+    @cached_property
+    def names(self) -> list[Name]:
+        return names(self.text)
+
+    @cached_property
+    def numbers(self) -> list[Number]:
+        return numbers(self.text)
+
+    @cached_property
+    def dates(self) -> list[Date]:
+        return dates(self.text)
+
+    @cached_property
+    def acronyms(self) -> set[str]:
+        out = set()
+        for m in _ACRONYM_RUN.finditer(self.text):
             words = [key(w) for w in m.group(0).split() if w[:1].isupper() and key(w) not in JOINERS]
             initials = "".join(w[0] for w in words if w and not is_roman(w))
             if len(initials) >= 2:
-                self.acronyms.add(initials)
+                out.add(initials)
+        return out
 
     def has(self, m: Mention) -> bool:
         """Whether this text mentions what ``m`` mentions, in one of its usual forms."""
