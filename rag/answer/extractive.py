@@ -26,7 +26,7 @@ from ..core import mentions
 from ..core.instructions import is_instruction
 from ..core.sentences import INSTRUCTION, SENTENCE, SHORT
 from ..core.terms import terms
-from ..core.text import asks, jaccard, shingles
+from ..core.text import asks, balance_quotes, jaccard, shingles
 from ..core.types import Answer, Citation, Passage, human_date
 from .named import split_names
 from .shorts import (CANDIDATE_FLOOR, CLEAR_MARGIN, QUESTION, SHORT_EVIDENCE, Candidate, Short, about, backing,
@@ -323,7 +323,8 @@ class ExtractiveAnswerer:
         for c in chosen:
             n = n_of(c)
             label = f"{_flat(c.context)}: " if c.kind == SHORT and c.context else ""
-            parts.append(f"{label}“{_flat(c.text)}” [{n}]" if short else f"{_flat(c.text)} [{n}]")
+            quoted = _flat(balance_quotes(c.text))  # a piece of a longer quotation, its marks closed
+            parts.append(f"{label}“{quoted}” [{n}]" if short else f"{quoted} [{n}]")
             citations.append(_cite(c, n))
         for s in named:  # a candidate named without its sentence quoted still cites that sentence
             c = s.quotable()

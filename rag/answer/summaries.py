@@ -19,7 +19,7 @@ from datetime import date
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from ..core.text import asks, jaccard, shingles
+from ..core.text import asks, balance_quotes, jaccard, shingles
 from ..core.instructions import is_instruction
 from ..core.sentences import SENTENCE
 from ..core.types import Answer, Chunk, Citation
@@ -150,7 +150,7 @@ class ExtractiveSummarizer:
     def _compose(self, subject: str, chosen: Sequence[Sentence]) -> Answer:
         parts, citations = [], []
         for n, s in enumerate(chosen, start=1):
-            parts.append(f"{_flat(s.text)} [{n}]")
+            parts.append(f"{_flat(balance_quotes(s.text))} [{n}]")
             citations.append(Citation(n=n, article_id=s.article_id, title=s.title, source=s.source,
                                       published=s.published, url=s.url, quote=s.text,
                                       start=s.start, end=s.end))

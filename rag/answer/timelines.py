@@ -21,7 +21,7 @@ from ..core.settings import Settings
 from ..index.chunking import article_of
 from .extractive import ExtractiveAnswerer
 from .named import on_topic
-from ..core.text import jaccard, shingles
+from ..core.text import balance_quotes, jaccard, shingles
 from .generative import Search
 from .summaries import DUPLICATE_ARTICLE_JACCARD, TOPIC_NOT_COVERED, Sentence
 from ..core.types import Answer, Citation, Filters, Passage
@@ -50,7 +50,7 @@ class TimelineEvent:
 
     def line(self) -> str:
         """``YYYY-MM-DD — sentence [n]``, with the outlets when several ran it."""
-        text = f"{self.day} — {' '.join(self.sentence.split())} [{self.citation.n}]"
+        text = f"{self.day} — {' '.join(balance_quotes(self.sentence).split())} [{self.citation.n}]"
         return text + (f" ({', '.join(self.outlets)})" if len(self.article_ids) > 1 else "")
 
 

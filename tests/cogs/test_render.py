@@ -15,6 +15,8 @@ from cogs.render.passages import UNQUOTED, highlight, passages_embed
 from cogs.render.reindex import index_summary, progress_text, report_embed
 from cogs.render.shared import choice_name
 from cogs.render.status import status_embed
+from cogs.render.timeline import event_line
+from rag.answer.timelines import TimelineEvent
 from rag.state.feedback import FeedbackCounts
 from rag.core.types import Answer, Chunk, Citation, IndexReport, Passage, Skipped
 from rag.sources.uploads import ADDED, Upload, UploadReport
@@ -279,3 +281,11 @@ def test_choice_and_thread_names_fit():
     assert len(choice_name("T" * 300, "outlet", date(2024, 1, 1))) <= CHOICE
     assert choice_name("Tram", "gazette", date(2024, 3, 2)) == "Tram (gazette, 2 Mar 2024)"
     assert len(thread_name("why " * 100)) <= THREAD_NAME
+
+
+def test_a_timeline_line_closes_the_quotation_its_sentence_leaves_open():
+    quote = '"The last two games will be played with the stands half covered.'
+    c = Citation(1, "a1", "Roof", "gazette", date(2024, 3, 14), "", quote, 0, len(quote))
+    event = TimelineEvent(date(2024, 3, 14), quote, c, ("gazette",), ("a1",))
+    assert event_line(event) == ('14 Mar 2024 — "The last two games will be played with the stands half '
+                                 'covered." [1]')
