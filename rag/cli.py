@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from .core.errors import RagError
 from .core.links import defang
 from .core.settings import Settings, SettingsError, load_dotenv_once
-from .core.types import Answer, Filters, IndexReport
+from .core.types import Answer, Filters, IndexReport, human_date
 
 if TYPE_CHECKING:
     from .answer.timelines import Timeline
@@ -28,6 +28,11 @@ def _date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {value!r}") from None
+
+
+def _day(d: date | None) -> str:
+    """A day as every reply writes it ("2 Mar 2024"), or "-"."""
+    return human_date(d) if d else "-"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -98,7 +103,7 @@ def format_answer(answer: Answer) -> str:
             by_n.setdefault(c.n, []).append(c)
         for n, quoted in by_n.items():
             c = quoted[0]
-            meta = ", ".join(x for x in (c.source, c.published.isoformat() if c.published else "undated") if x)
+            meta = ", ".join(x for x in (c.source, human_date(c.published) if c.published else "undated") if x)
             lines.append(f"[{n}] {c.title} ({meta})" + (f" {c.url}" if c.url else ""))
             if c.outlets:
                 lines.append(f"    also in: {', '.join(c.outlets)}")
@@ -113,7 +118,7 @@ def format_timeline(timeline: Timeline) -> str:
     if timeline.citations:
         lines += ["", "Sources:"]
         for c in timeline.citations:
-            meta = ", ".join(x for x in (c.source, c.published.isoformat() if c.published else "undated") if x)
+            meta = ", ".join(x for x in (c.source, human_date(c.published) if c.published else "undated") if x)
             lines.append(f"[{c.n}] {c.title} ({meta})" + (f" {c.url}" if c.url else ""))
     return defang("\n".join(lines), (c.url for c in timeline.citations))
 
@@ -237,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "stats":
             s = service.stats()
             print(f"articles: {s.articles}\nchunks: {s.chunks}\n"
-                  f"published: {s.oldest or '-'} to {s.newest or '-'} ({s.undated} undated)\n"
+                  f"published: {_day(s.oldest)} to {_day(s.newest)} ({s.undated} undated)\n"
                   f"sources: " + ", ".join(f"{k} ({v})" for k, v in list(s.sources.items())[:10]) +
                   f"\nlast reindex: {s.last_reindex or '-'}\nembedding: {s.embedding}\n"
                   f"answer mode: {s.answer_mode}\nstore: {s.store}")

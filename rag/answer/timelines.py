@@ -24,7 +24,7 @@ from .named import on_topic
 from ..core.text import balance_quotes, jaccard, shingles
 from .generative import Search
 from .summaries import DUPLICATE_ARTICLE_JACCARD, TOPIC_NOT_COVERED, Sentence
-from ..core.types import Answer, Citation, Filters, Passage
+from ..core.types import Answer, Citation, Filters, Passage, human_date
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +46,10 @@ class TimelineEvent:
 
     @property
     def day(self) -> str:
-        return self.published.isoformat() if self.published else UNDATED
+        return human_date(self.published) if self.published else UNDATED
 
     def line(self) -> str:
-        """``YYYY-MM-DD — sentence [n]``, with the outlets when several ran it."""
+        """``2 Apr 2024 — sentence [n]``, with the outlets when several ran it."""
         text = f"{self.day} — {' '.join(balance_quotes(self.sentence).split())} [{self.citation.n}]"
         return text + (f" ({', '.join(self.outlets)})" if len(self.article_ids) > 1 else "")
 
