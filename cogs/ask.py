@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NOTHING_YET = "You have not asked anything recently: ask with /ask, then /sources shows what the answer drew on."
-FOLLOWUP_HINT = ("To ask me a follow-up in this thread, mention me: “@{name} and when will it open?” "
+FOLLOWUP_HINT = ("To ask me a follow-up in this thread, mention me with it, e.g. “@{name} what happened next?” "
                  "(I only read messages that mention me.)")
 EMPTY_MENTION = ("Mention me with a question, e.g. “@{name} What did the council decide about the tram?”, "
                  "or see /help.")
@@ -40,7 +40,6 @@ class Ask(commands.Cog):
         self.bot = bot
         self.service = bot.service
         self.settings = bot.settings
-        self._hinted: set[int] = set()  # threads told how to ask a follow-up (once each)
 
     # ------------------------------------------------------------------ slash commands
 
@@ -110,13 +109,11 @@ class Ask(commands.Cog):
             await report_message_error(message, exc)
 
     async def _hint_followup(self, message: discord.Message) -> None:
-        """Say once per thread that a follow-up needs a mention: without the Message Content intent
-        the bot cannot read the message, so it cannot tell a question from a "thanks"."""
-        if message.channel.id in self._hinted:
+        """Say once per thread, remembered with the thread across restarts, that a follow-up needs a
+        mention: without the Message Content intent the bot cannot read the message, so it cannot tell a
+        question from a "thanks"."""
+        if not await asyncio.to_thread(self.bot.conversations.hint_once, message.channel.id):
             return
-        if len(self._hinted) > 10_000:
-            self._hinted.clear()
-        self._hinted.add(message.channel.id)
         try:
             await message.reply(FOLLOWUP_HINT.format(name=self.bot.user.display_name), mention_author=False)
         except discord.HTTPException as exc:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from newsbot import build_bot
+from rag.app import App
 from rag.core.types import Turn
 
 from tests.cogs.world import (FOLLOW_UP, TRAM_ANSWER, TRAM_QUESTION, assert_cites, embed_of, open_world,
@@ -44,7 +46,7 @@ async def test_a_mention_opens_a_thread_and_a_follow_up_is_understood_in_context
         await world.bob.send(thread, "thanks!")
         hint = thread.history()[-1]
         assert hint.author.id == world.bot.user.id and hint.content.startswith(
-            f"To ask me a follow-up in this thread, mention me: “@{world.bot.user.display_name} and when")
+            f"To ask me a follow-up in this thread, mention me with it, e.g. “@{world.bot.user.display_name} ")
         await world.bob.send(thread, "very helpful")
         assert thread.history()[-1].author.id == world.bob.id
         # Mentions outside ALLOWED_CHANNEL_IDS are ignored.
@@ -92,3 +94,19 @@ async def test_a_follow_up_on_cooldown_is_not_condensed(fake, tmp_path):
             await world.alice.send(thread, f"{world.mention} {FOLLOW_UP}")
             assert "ask again <t:" in thread.history()[-1].content  # the cooldown hint, as a Discord timestamp
         assert len(fake.called("condense")) == condensed and len(fake.called("ask")) == 1
+
+
+async def test_the_follow_up_hint_is_given_once_per_thread_even_across_a_restart(fake, tmp_path):
+    async with open_world(fake, tmp_path) as world:
+        await world.alice.send(world.channel, f"{world.mention} {TRAM_QUESTION}")
+        [thread] = world.channel.threads
+        await world.bob.send(thread, "thanks!")
+        assert thread.history()[-1].content.startswith("To ask me a follow-up in this thread")
+
+        world.bot = build_bot(App(world.bot.settings, fake))  # a new process: nothing in memory
+        await world.env.restart_bot(world.bot)
+        await world.bob.send(thread, "thanks again!")
+
+        assert thread.history()[-1].author.id == world.bob.id  # no second hint
+        hints = [m for m in thread.history() if m.content.startswith("To ask me a follow-up")]
+        assert len(hints) == 1
