@@ -18,7 +18,7 @@ from .render.answer import answer_embed, thread_name
 from .render.passages import passages_embed
 from .utils.errors import report_message_error
 from .utils.options import Day, Question, check_question, make_filters, resolve_source, source_choices
-from .utils.replies import defer, finish
+from .utils.replies import defer, finish, tell_privately
 from .utils.views import answer_view
 
 if TYPE_CHECKING:
@@ -128,8 +128,7 @@ class Ask(commands.Cog):
             return
         if not text:
             if self.bot.user in message.mentions:
-                hint = EMPTY_MENTION.format(name=self.bot.user.display_name)
-                await message.reply(hint, mention_author=False)
+                await tell_privately(message, EMPTY_MENTION.format(name=self.bot.user.display_name))
             return
         conversations = self.bot.conversations
         in_thread = isinstance(message.channel, discord.Thread)
