@@ -15,6 +15,7 @@ from rag.core.types import Filters, Turn
 
 from .help import asks_for_help
 from .render.answer import answer_embed, thread_name
+from .render.limits import cut
 from .render.passages import passages_embed
 from .utils.errors import report_message_error
 from .utils.options import Day, Question, check_question, make_filters, resolve_source, source_choices
@@ -29,8 +30,7 @@ log = logging.getLogger(__name__)
 NOTHING_YET = "You have not asked anything recently: ask with /ask, then /sources shows what the answer drew on."
 FOLLOWUP_HINT = ("To ask me a follow-up in this thread, mention me with it, e.g. “@{name} what happened next?” "
                  "(I only read messages that mention me.)")
-EMPTY_MENTION = ("Mention me with a question, e.g. “@{name} What did the council decide about the tram?”, "
-                 "or see /help.")
+EMPTY_MENTION = "Mention me with a question, e.g. “@{name} {example}”, or see /help."
 
 
 class Ask(commands.Cog):
@@ -55,7 +55,7 @@ class Ask(commands.Cog):
     @app_commands.autocomplete(source=source_choices)
     async def ask(self, interaction: discord.Interaction, question: Question, source: str | None = None,
                   since: Day | None = None, until: Day | None = None, private: bool = False) -> None:
-        question = check_question(self.service, question)  # fast; a bad question is answered privately
+        question = await check_question(self.service, question)  # fast; a bad question is answered privately
         filters = make_filters(await resolve_source(interaction, source), since, until)
         self.bot.cooldown.enforce(interaction.user.id)
         await defer(interaction, ephemeral=private)
@@ -128,12 +128,14 @@ class Ask(commands.Cog):
             return
         if not text:
             if self.bot.user in message.mentions:
-                await tell_privately(message, EMPTY_MENTION.format(name=self.bot.user.display_name))
+                ex = await asyncio.to_thread(self.service.examples)
+                await tell_privately(message, EMPTY_MENTION.format(name=self.bot.user.display_name,
+                                                                   example=cut(ex.question, 120)))
             return
         conversations = self.bot.conversations
         in_thread = isinstance(message.channel, discord.Thread)
         history = await asyncio.to_thread(conversations.history, message.channel.id) if in_thread else ()
-        text = check_question(self.service, text)  # a bad message costs no turn
+        text = await check_question(self.service, text)  # a bad message costs no turn
         self.bot.cooldown.enforce(message.author.id)  # before condensing: that can be an LLM call
         question = self.service.check_question(await asyncio.to_thread(self.service.condense, history, text))
         if in_thread:

@@ -29,9 +29,10 @@ from .index.indexer import Indexer
 from .index.manifest import SCHEMA_VERSION, BuildSpec, ManifestStore
 from .index.store import describe_store, open_client
 from .search.catalogue import Catalogue, IndexStats, labels
+from .search.examples import Examples, examples
 from .search.live import LiveIndex
 from .search.rerank import Reranker
-from .search.searcher import Searcher, as_of_today
+from .search.searcher import Searcher, as_of_today, today
 from .search.timeframe import Window
 from .sources.ingest import CorpusFolder
 
@@ -51,6 +52,7 @@ class RagService:
         # Prompts are read and checked now, so a broken template fails at start-up.
         self.prompts = load_prompts() if (settings.llm_enabled or chat_model is not None) else None
         self.searcher = Searcher(settings)
+        self._examples: tuple[object, Examples] | None = None  # for the generation they were drawn from
 
     @cached_property
     def embeddings(self) -> Embeddings:
@@ -172,6 +174,17 @@ class RagService:
     def summarize_article(self, article_id: str) -> Answer:
         catalogue = Catalogue(self.live.snapshot())
         return self.answering.summarize_article(catalogue.entry(article_id).title, catalogue.chunks(article_id))
+
+    def examples(self) -> Examples:
+        """Examples for the help and the hints, drawn from the committed generation (neutral without one)."""
+        try:
+            snap = self.live.snapshot()
+        except RagError:
+            return Examples.neutral(today())
+        cached = self._examples
+        if cached is None or cached[0] != snap.stamp:
+            cached = self._examples = (snap.stamp, examples(Catalogue(snap).find("", 10 ** 9), today()))
+        return cached[1]
 
     def article_labels(self) -> dict[str, str]:
         try:

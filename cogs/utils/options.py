@@ -59,15 +59,17 @@ MAX_QUESTION_CHARS = 700
 Question = app_commands.Range[str, 1, MAX_QUESTION_CHARS]
 
 
-def check_question(service, text: str, what: str = "question") -> str:
-    """The core's check of a question (or topic), its refusals said in words rather than tokens."""
+async def check_question(service, text: str, what: str = "question") -> str:
+    """The core's check of a question (or topic), its refusals said in words rather than tokens; an empty
+    one is shown an example drawn from the index."""
     try:
         return service.check_question(text)
     except QuestionError:
         words = len(text.split())
         if not words:
-            raise QuestionError(f"the {what} is empty: type a few words, e.g. "
-                                "“What did the council decide about the tram?”") from None
+            ex = await asyncio.to_thread(service.examples)
+            example = ex.topic if what == "topic" and ex.topic else ex.question
+            raise QuestionError(f"the {what} is empty: type a few words, e.g. “{cut(example, 120)}”") from None
         limit = max(service.settings.max_question_tokens * 3 // 4, 1)  # about 0.75 words per token
         raise QuestionError(f"the {what} is too long ({words:,} words, {len(text.strip()):,} characters); "
                             f"keep it to one or two sentences, under about {limit} words") from None

@@ -100,7 +100,8 @@ async def test_discord_itself_refuses_a_question_longer_than_the_box_allows(worl
 @pytest.mark.parametrize("question,hint", [
     (DENSE, r"The question is too long \(180 words, 539 characters\); keep it to one or two sentences, "
             r"under about 150 words\."),
-    ("   ", r"The question is empty: type a few words, e\.g\. “What did the council decide about the tram\?”\."),
+    # The example is drawn from the corpus: the name its newest week's titles give (see test_help.py).
+    ("   ", r"The question is empty: type a few words, e\.g\. “What happened with Port Aldine\?”\."),
 ])
 async def test_an_unusable_question_gets_a_private_hint_without_an_error_id(world, fake, question, hint):
     assert len(DENSE) <= MAX_QUESTION_CHARS and count_tokens(DENSE) > world.bot.settings.max_question_tokens

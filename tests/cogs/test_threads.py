@@ -74,8 +74,8 @@ async def test_follow_ups_need_no_mention_when_enabled(fake, tmp_path):
 async def test_a_mention_without_a_usable_question_is_told_privately(world, fake):
     await world.alice.send(world.channel, world.mention)
     [hint] = direct_messages(world, world.alice)
-    assert hint.startswith(f"About your message in <#{world.channel.id}>: Mention me with a question")
-    assert hint.endswith("or see /help.")
+    assert hint == (f"About your message in <#{world.channel.id}>: Mention me with a question, e.g. "
+                    "“@TestBot What happened with Port Aldine?”, or see /help.")  # an example from the corpus
 
     await world.alice.send(world.channel, f"{world.mention} {'tram ' * 300}")
     assert re.fullmatch(rf"About your message in <#{world.channel.id}>: The question is too long \(300 words, "
