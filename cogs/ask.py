@@ -14,7 +14,7 @@ from discord.ext import commands
 from rag.core.types import Filters, Turn
 
 from .help import asks_for_help
-from .render.answer import answer_embed, thread_name
+from .render.answer import answer_embed, refusal_hint, thread_name
 from .render.limits import cut
 from .render.passages import passages_embed
 from .utils.errors import report_message_error
@@ -61,7 +61,8 @@ class Ask(commands.Cog):
         await defer(interaction, ephemeral=private)
         answer = await asyncio.to_thread(self.service.ask, question, filters)
         key = await asyncio.to_thread(self.bot.answers.remember, interaction.user.id, answer)
-        await finish(interaction, embed=answer_embed(answer), view=answer_view(key, answer))
+        hint = refusal_hint(answer, dates_given=bool(since or until))
+        await finish(interaction, embed=answer_embed(answer, hint=hint), view=answer_view(key, answer))
 
     @app_commands.command(name="sources",
                           description="Everything your last answer was drawn from, also what it did not quote")
@@ -146,7 +147,8 @@ class Ask(commands.Cog):
         async with thread.typing():  # "NewsBot is typing…" while the answer is prepared
             answer = await asyncio.to_thread(self.service.ask, question, Filters())
         key = await asyncio.to_thread(self.bot.answers.remember, message.author.id, answer)
-        embed = answer_embed(answer, title=text, understood=question if question != text else "")
+        embed = answer_embed(answer, title=text, understood=question if question != text else "",
+                             hint=refusal_hint(answer))
         reply = {"embed": embed, "view": answer_view(key, answer)}
         if in_thread:
             await message.reply(mention_author=False, **reply)

@@ -89,9 +89,24 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def format_answer(answer: Answer) -> str:
-    """Plain-text rendering of an answer and its sources; only the cited articles' URLs stay links."""
-    lines = [answer.text]
+def refusal_hint(answer: Answer, dates_given: bool, chat: bool = False) -> str:
+    """What to try after a refusal, in the terminal's own commands (the chat's own words); dates only when
+    some narrowed the search (``dates_given``: --since/--until; or the question's own "this week")."""
+    if not answer.refused or answer.citations:  # a refusal naming a candidate has said what there is
+        return ""
+    hint = ("Ask it another way, or name the subject: its people, places or organisations" if chat else
+            'Try `python -m rag timeline "SUBJECT"` with the subject\'s name to see what the articles do say')
+    phrase = answer.window.split(":", 1)[0] if answer.window else ""
+    if dates_given:
+        return hint + (", or start the chat with a wider --since and --until." if chat
+                       else ", or ask again with a wider --since and --until.")
+    return hint + (f", or ask without “{phrase}”." if phrase else ".")
+
+
+def format_answer(answer: Answer, hint: str = "") -> str:
+    """Plain-text rendering of an answer and its sources (``hint``: a refusal's, after its text); only the
+    cited articles' URLs stay links."""
+    lines = [answer.text, hint] if hint else [answer.text]
     if answer.notice:
         lines += ["", f"({answer.notice})"]
     if answer.currency():
@@ -204,7 +219,9 @@ def chat(service, filters: Filters, stdin=sys.stdin, stdout=sys.stdout) -> None:
         if not line or not line.strip():
             return
         try:
-            stdout.write(format_answer(service.ask(line, filters)) + "\n")
+            answer = service.ask(line, filters)
+            hint = refusal_hint(answer, bool(filters.since or filters.until), chat=True)
+            stdout.write(format_answer(answer, hint) + "\n")
         except RagError as exc:
             stdout.write(f"error: {exc}\n")
 
@@ -232,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.json:
                 print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
             else:
-                print(format_answer(answer))
+                print(format_answer(answer, refusal_hint(answer, bool(args.since or args.until))))
         elif args.command == "timeline":
             timeline = service.timeline(args.topic, _filters(args))
             if args.json:

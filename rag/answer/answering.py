@@ -25,7 +25,7 @@ from .generative import GenerativeAnswerer, Search
 from .llm import ModelCalls
 from .named import on_topic
 from .prompts import Prompts
-from .summaries import TOPIC_ARTICLES, TOPIC_NOT_COVERED, ExtractiveSummarizer, distinct_articles, sentences_of
+from .summaries import TOPIC_ARTICLES, ExtractiveSummarizer, distinct_articles, sentences_of, topic_not_covered
 from .timelines import Timeline, build_timeline
 from .verify import Verifier
 
@@ -100,7 +100,7 @@ class Answering:
                     if (p.dense or 0.0) >= self._settings.min_relevance]
         ids = list(dict.fromkeys(relevant))[:TOPIC_ARTICLES]
         if not ids:
-            return Answer(question=q, text=TOPIC_NOT_COVERED, refused=True)
+            return Answer(question=q, text=topic_not_covered(filters), refused=True)
 
         def extractive() -> Answer:
             articles = distinct_articles([sentences_of(chunks(aid)) for aid in ids])

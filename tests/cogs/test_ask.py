@@ -86,6 +86,12 @@ async def test_a_question_the_corpus_does_not_cover_is_refused(world):
     assert "does not cover" in embed.description and not embed.fields
     assert embed.colour == COLOUR_REFUSED
     assert [i.split(":")[1] for i in custom_ids(result.response)] == ["up", "down"]  # nothing to show
+    # What to try, in Discord's commands; no dates were given, so none are mentioned.
+    assert embed.description.endswith("\nTry `/timeline topic:` or `/summary topic:` with the subject's name to "
+                                      "see what the articles do say.")
+    dated = embed_of((await world.bob.slash(world.channel, "ask", question="What is the boiling point of tungsten?",
+                                            since="2024-03-01")).response)
+    assert dated.description.endswith(", or ask again with a wider `since:` and `until:`.")
 
 
 async def test_discord_itself_refuses_a_question_longer_than_the_box_allows(world):

@@ -8,7 +8,7 @@ from datetime import date
 import discord
 import pytest
 
-from cogs.render.answer import age, answer_embed, thread_name
+from cogs.render.answer import age, answer_embed, refusal_hint, thread_name
 from cogs.render.ingest import uploads_summary
 from cogs.render.limits import CHOICE, COLOUR_REFUSED, CONTENT, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, THREAD_NAME, TITLE, TOTAL, cut, fit, listing, plural, safe, safe_url, scrub, with_error_id
 from cogs.render.passages import UNQUOTED, highlight, passages_embed
@@ -154,6 +154,27 @@ def test_refusal_embed():
     embed = answer_embed(Answer("Tungsten?", "The corpus does not cover this.", True))
     assert embed.colour == COLOUR_REFUSED and not embed.fields
     assert "Nothing in the indexed articles" in embed.footer.text
+
+
+@pytest.mark.parametrize("window,dates,ending", [
+    ("", False, "to see what the articles do say."),
+    ("this week: 12 Jan – 19 Jan 2023", False, ", or ask without “this week”."),
+    ("", True, ", or ask again with a wider `since:` and `until:`."),
+])
+def test_a_refusal_hint_names_discords_commands_and_dates_only_when_given(window, dates, ending):
+    refused = Answer("Who?", "The corpus does not cover this.", True, window=window)
+    hint = refusal_hint(refused, dates_given=dates)
+    assert hint.startswith("Try `/timeline topic:` or `/summary topic:`") and hint.endswith(ending)
+    assert "date" not in hint and "python -m" not in hint
+    assert refusal_hint(Answer("Who?", "Nepal [1]", False)) == ""
+
+
+def test_a_refusal_naming_a_candidate_shows_its_source_and_says_what_it_is():
+    named = Answer("Which country?", "The articles found do not answer this for certain ...; the nearest names "
+                   "Nepal [1]: “... in Nepal.” [1]", True, citations=(citation(1),))
+    embed = answer_embed(named, hint=refusal_hint(named))
+    assert embed.fields[0].name == "Sources" and embed.footer.text == "The articles found do not answer this for certain"
+    assert "Try" not in embed.description
 
 
 def within_limits(embed: discord.Embed) -> bool:

@@ -212,7 +212,7 @@ def test_since_and_until_bound_the_timeline(service, ids):
     assert [d for d, *_ in parsed(as_of)] == ["2 Apr 2024", "9 Apr 2024", "16 Apr 2024", "undated"]
 
     later = service.timeline(TOPIC, Filters(since=date(2024, 5, 1)))
-    assert later.refused and later.text == TOPIC_NOT_COVERED
+    assert later.refused and later.text == "The corpus does not cover this topic since 1 May 2024."
 
 
 def test_a_topic_the_corpus_does_not_cover_gets_the_refusal(service):
