@@ -310,3 +310,21 @@ def test_a_timeline_line_closes_the_quotation_its_sentence_leaves_open():
     event = TimelineEvent(date(2024, 3, 14), quote, c, ("gazette",), ("a1",))
     assert event_line(event) == ('14 Mar 2024 — "The last two games will be played with the stands half '
                                  'covered." [1]')
+
+
+def test_a_quote_two_overlapping_passages_hold_is_shown_once():
+    text = ("The harbour reopened on Monday. The council debated the tram line at length. Nobody left early. "
+            "The vote comes next week.")
+    quote = "The council debated the tram line at length."
+    at = text.index(quote)
+    first = Chunk("a:h:0", "a", "h", 0, 0, at + len(quote), text[:at + len(quote)], "Tram", "gazette",
+                  "https://g.example/a", date(2024, 3, 2))
+    second = Chunk("a:h:1", "a", "h", 1, at, len(text), text[at:], "Tram", "gazette",
+                   "https://g.example/a", date(2024, 3, 2))
+    cited = Citation(1, "a", "Tram", "gazette", date(2024, 3, 2), "https://g.example/a", quote, at, at + len(quote))
+    answer = Answer("Q?", f"{quote} [1]", False, (cited, cited), passages=(Passage(second, 1.0), Passage(first, 0.9)))
+    for everything in (False, True):
+        embed = passages_embed(answer, everything=everything)
+        [field] = embed.fields  # one source, one paragraph: the two passages joined, nothing "not quoted"
+        assert field.value.count(f"**{quote}**") == 1
+        assert field.value.startswith("The harbour reopened on Monday. **The council") and "next week." in field.value
