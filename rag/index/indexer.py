@@ -97,6 +97,7 @@ class Indexer:
         self._embeddings = embeddings
         self._spec = spec
         self._write_batch = write_batch_size(batch_size)
+        self._embed_batch = max(1, batch_size)
 
     def run(self, corpus: Corpus, full: bool = False,
             progress: Progress = no_progress) -> tuple[IndexReport, Manifest]:
@@ -107,7 +108,7 @@ class Indexer:
     def _run(self, corpus: Corpus, full: bool, progress: Progress) -> tuple[IndexReport, Manifest]:
         started = time.perf_counter()
         progress("reading", 0, 0)
-        articles, skipped = corpus.read()
+        articles, skipped = corpus.read(progress)
         current = self._manifests.read()
         if current is not None and not full:
             check_manifest(current, self._spec)
@@ -142,7 +143,7 @@ class Indexer:
 
         report = IndexReport(
             added=plan.added, updated=plan.updated, removed=plan.removed, unchanged=plan.unchanged,
-            skipped=list(skipped), chunks_embedded=embedded, duplicate_groups=len(groups),
+            skipped=list(skipped), chunks_embedded=embedded, duplicate_groups=len(groups), full=rebuild,
         )
         report.seconds = time.perf_counter() - started
         new = Manifest(
@@ -164,10 +165,12 @@ class Indexer:
         """Chunk the articles, embed and store their chunks; the chunks per article and their total."""
         pending: list[Chunk] = []
         counts: dict[str, int] = {}
-        for a in articles:
+        for done, a in enumerate(articles):
+            progress("chunking", done, len(articles))
             chunks = chunk_article(a, self._spec.chunk_tokens, self._spec.chunk_overlap)
             counts[a.id] = len(chunks)
             pending += chunks
+        progress("chunking", len(articles), len(articles))
         embedded = len(pending)
         self._embed_and_store(store, pending, generation, progress)  # empties pending as it goes
         return counts, embedded
@@ -196,13 +199,17 @@ class Indexer:
             while chunks:
                 part = chunks[:self._write_batch]
                 del chunks[:self._write_batch]
-                vectors = self._embeddings.embed_documents([embedding_text(c) for c in part])
+                texts = [embedding_text(c) for c in part]
+                vectors: list = []
+                # Embedded a model batch at a time, so that progress moves while a write batch fills.
+                for i in range(0, len(texts), self._embed_batch):
+                    vectors += self._embeddings.embed_documents(texts[i:i + self._embed_batch])
+                    progress("embedding", done + len(vectors), total)
                 if pending is not None:
                     pending.result()  # a failed write stops the reindex before more is embedded
                 pending = writer.submit(store.add, part, vectors, generation)
                 done += len(part)
-                del part, vectors
-                progress("embedding", done, total)
+                del part, vectors, texts
             if pending is not None:
                 pending.result()
 

@@ -261,14 +261,30 @@ def test_report_embed_lists_changes_and_skips_with_reasons():
 
 
 @pytest.mark.parametrize("chunks,groups,text", [
-    (1, 1, "1 added, 0 updated, 0 removed, 3 unchanged, 0 skipped; 1 chunk embedded in 0.5s; "
+    (1, 1, "1 added, 0 updated, 0 removed, 3 unchanged, 0 skipped; 1 passage embedded in 0.5s; "
            "1 group of duplicate articles"),
-    (2, 0, "1 added, 0 updated, 0 removed, 3 unchanged, 0 skipped; 2 chunks embedded in 0.5s"),
+    (2, 0, "1 added, 0 updated, 0 removed, 3 unchanged, 0 skipped; 2 passages embedded in 0.5s"),
 ])
 def test_reindex_summary_counts_in_proper_english(chunks, groups, text):
     report = IndexReport(added=["a"], unchanged=3, chunks_embedded=chunks, seconds=0.5, duplicate_groups=groups)
     assert index_summary(report) == text
     assert report_embed(report, {}).description == text
+
+
+@pytest.mark.parametrize("report,text", [
+    # A full reindex says what it rebuilt, not "0 added, 0 updated, 0 removed, 40 unchanged".
+    (IndexReport(unchanged=40, chunks_embedded=374, seconds=20.3, full=True),
+     "Rebuilt 40 articles, 374 passages in 20.3s; 0 skipped"),
+    (IndexReport(added=["a", "b"], updated=["c"], removed=["d"], unchanged=37, chunks_embedded=374, seconds=20.3,
+                 full=True, duplicate_groups=2),
+     "Rebuilt 40 articles, 374 passages in 20.3s (2 added, 1 updated, 1 removed since the last index); "
+     "0 skipped; 2 groups of duplicate articles"),
+    (IndexReport(added=["a"] * 40, chunks_embedded=374, seconds=9.0, full=True),  # the first index
+     "Indexed 40 articles, 374 passages in 9.0s; 0 skipped"),
+])
+def test_a_full_reindex_says_what_it_rebuilt(report, text):
+    assert index_summary(report) == text
+    assert report.summary() == text[:1].lower() + text[1:]  # the command line's line
 
 
 def test_upload_summary_counts_in_proper_english():

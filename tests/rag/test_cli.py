@@ -59,7 +59,7 @@ def test_ask_refuses_what_the_corpus_does_not_cover(cli_index):
 def test_reindexing_an_unchanged_corpus_embeds_nothing(cli_index):
     result = run("index", "--corpus", str(ROOT / "corpus"), data_dir=cli_index)
     assert result.returncode == 0
-    assert "0 chunks embedded" in result.stdout and "1 unchanged" in result.stdout
+    assert "0 passages embedded" in result.stdout and "1 unchanged" in result.stdout
 
 
 def test_stats(cli_index):
