@@ -142,7 +142,9 @@ class RagService:
         """Answer a question from the corpus as of ``filters.as_of`` (today when unset), citing passages."""
         q = self._checked(question)
         snap = self.live.snapshot()  # fails fast, before any chat model is loaded, when there is no index
-        return self.answering.ask(snap.retriever, q, as_of_today(filters))
+        filters = as_of_today(filters)
+        # "What happened this week?" is answered with the week's biggest stories, not searched.
+        return self.answering.period(q, filters, Catalogue(snap)) or self.answering.ask(snap.retriever, q, filters)
 
     def summarize_topic(self, topic: str, filters: Filters = Filters()) -> Answer:
         q = self._checked(topic)
