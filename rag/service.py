@@ -7,6 +7,7 @@ articles (rag.search.catalogue) and the answer mode with its fallbacks (rag.answ
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -26,8 +27,8 @@ from .core.settings import Settings
 from .core.types import Answer, ArticleRef, Filters, IndexReport, Passage, Progress, no_progress
 from .index.embeddings import make_embeddings, spec_for
 from .index.indexer import Indexer
-from .index.manifest import SCHEMA_VERSION, BuildSpec, ManifestStore
-from .index.store import describe_store, open_client
+from .index.manifest import SCHEMA_VERSION, BuildSpec, Manifest, ManifestStore, this_process
+from .index.store import describe_store, open_client, reopen_client
 from .search.catalogue import Catalogue, IndexStats, labels
 from .search.examples import Examples, examples
 from .search.live import LiveIndex
@@ -53,6 +54,8 @@ class RagService:
         self.prompts = load_prompts() if (settings.llm_enabled or chat_model is not None) else None
         self.searcher = Searcher(settings)
         self._examples: tuple[object, Examples] | None = None  # for the generation they were drawn from
+        self._client_lock = threading.Lock()
+        self._client_read: object = None  # the manifest stamp the store's client has read up to
 
     @cached_property
     def embeddings(self) -> Embeddings:
@@ -74,8 +77,26 @@ class RagService:
     @cached_property
     def live(self) -> LiveIndex:
         """The committed generation answers come from (``live.snapshot()``)."""
-        return LiveIndex(self.manifests, self.settings.data_dir, lambda: self.client, lambda: self.embeddings,
+        return LiveIndex(self.manifests, self.settings.data_dir, self._client_for, lambda: self.embeddings,
                          self.build_spec)
+
+    def _client_for(self, manifest: Manifest | None = None, stamp: object = None) -> object:
+        """The store's client, current for the committed ``manifest`` (read now when not given).
+
+        On the embedded store, a generation another process committed after the client was opened
+        (`python -m rag index` beside the bot) is not readable through it: the client is opened again
+        (``reopen_client``). Generations this process commits are read through the client that wrote them.
+        """
+        if self.settings.chroma_host:
+            return self.client
+        with self._client_lock:
+            if manifest is None:
+                stamp, manifest = self.manifests.stamp(), self.manifests.read()
+            foreign = manifest is not None and manifest.last_reindex.get("writer") != this_process()
+            if foreign and "client" in self.__dict__ and stamp != self._client_read:
+                self.client = reopen_client(self.settings)
+            self._client_read = stamp
+            return self.client
 
     @cached_property
     def answering(self) -> Answering:
@@ -108,7 +129,7 @@ class RagService:
         if not corpus.is_dir():
             raise IndexMissing(f"corpus folder {corpus} does not exist")
         s = self.settings
-        indexer = Indexer(self.manifests, self.client, s.collection, self.embeddings, self.build_spec(),
+        indexer = Indexer(self.manifests, self._client_for, s.collection, self.embeddings, self.build_spec(),
                           s.embedding_batch_size)
         report, _ = indexer.run(CorpusFolder(corpus, s.max_file_bytes), full=full, progress=progress)
         self.live.snapshot()

@@ -13,7 +13,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +25,7 @@ from . import dedup
 from .chunking import chunk_article, embedding_text
 from ..core.errors import RagError, ReindexBusy
 from .lexical import build_lexical
-from .manifest import ArticleEntry, BuildSpec, Manifest, ManifestStore
+from .manifest import ArticleEntry, BuildSpec, Manifest, ManifestStore, this_process
 from .manifest import check as check_manifest
 from .store import ChunkStore, collection_names, delete_collection
 from ..core.types import Article, Chunk, Corpus, IndexReport, Progress, no_progress
@@ -88,11 +88,12 @@ class Indexer:
     """Builds and updates the index in a data folder from what a :class:`Corpus` reads (the sources stage
     reads the files; the indexer never opens one)."""
 
-    def __init__(self, manifests: ManifestStore, client, collection: str, embeddings: Embeddings,
-                 spec: BuildSpec, batch_size: int = 64) -> None:
+    def __init__(self, manifests: ManifestStore, client: Callable[[], object], collection: str,
+                 embeddings: Embeddings, spec: BuildSpec, batch_size: int = 64) -> None:
         self._manifests = manifests
         self._data_dir = manifests.data_dir
-        self._client = client
+        self._open = client  # the store's client, asked for once the reindex holds the lock
+        self._client = None
         self._prefix = collection
         self._embeddings = embeddings
         self._spec = spec
@@ -103,6 +104,8 @@ class Indexer:
             progress: Progress = no_progress) -> tuple[IndexReport, Manifest]:
         """Bring the index in line with what ``corpus`` reads (all of it again with ``full``)."""
         with reindex_lock(self._data_dir):
+            # Asked for under the lock: no other process can commit a generation the client has not read.
+            self._client = self._open()
             return self._run(corpus, full, progress)
 
     def _run(self, corpus: Corpus, full: bool, progress: Progress) -> tuple[IndexReport, Manifest]:
@@ -152,6 +155,7 @@ class Indexer:
             last_reindex={
                 "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "summary": report.summary(),
                 "skipped": [[s.origin, s.reason] for s in skipped],
+                "writer": this_process(),  # readers in other processes open the embedded store again
             },
         )
         self._manifests.write(new)  # the commit point
