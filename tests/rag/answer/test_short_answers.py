@@ -196,8 +196,8 @@ def test_a_refusal_names_the_clear_candidate_a_nearest_article_names(service, se
     indexed_with(service, settings, {
         "briefing.md": {"title": "Storms, Nepal, the cup final: the week in brief", "published": "2024-05-03",
                         "source": "daily-brief", "url": "https://brief.example/week",
-                        "text": "Rescuers recovered the flight recorders of the passenger plane that crashed near "
-                                "Pokhara in Nepal on Sunday.\nRiverton Rovers won the cup final on Saturday."},
+                        "text": "Rescuers searched the wreckage of the passenger plane that crashed near Pokhara in "
+                                "Nepal, killing 72 people.\nRiverton Rovers won the cup final on Saturday."},
         "storm.md": {"title": "Storms close schools in Valdoria", "published": "2024-05-02",
                      "source": "valdoria-times", "url": "https://times.example/storm",
                      "text": "Storms closed every school in Valdoria on Thursday as rivers rose."},
@@ -205,8 +205,8 @@ def test_a_refusal_names_the_clear_candidate_a_nearest_article_names(service, se
     answer = service.ask("A deadly plane crash occurred in which South Asian country?")
     assert answer.refused  # the decision stands (no article mentions "South Asian")
     assert answer.text == ("The articles found do not answer this for certain (none of them mentions South Asian); "
-                           "the nearest names Nepal [1]: “Rescuers recovered the flight recorders of the passenger "
-                           "plane that crashed near Pokhara in Nepal on Sunday.” [1]")
+                           "the nearest names Nepal [1]: “Rescuers searched the wreckage of the passenger plane that "
+                           "crashed near Pokhara in Nepal, killing 72 people.” [1]")
     [c] = answer.citations
     assert c.title == "Storms, Nepal, the cup final: the week in brief" and "Nepal" in c.quote
     # A question whose candidates are not named by a nearest title is refused as before.
