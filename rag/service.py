@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from .search.catalogue import Catalogue, IndexStats, labels
 from .search.examples import Examples, examples
 from .search.live import LiveIndex
 from .search.rerank import Reranker
-from .search.searcher import Searcher, as_of_today, today
+from .search.searcher import Searcher, as_of_today
 from .search.timeframe import Window
 from .sources.ingest import CorpusFolder
 
@@ -170,7 +171,9 @@ class RagService:
     def summarize_topic(self, topic: str, filters: Filters = Filters()) -> Answer:
         q = self._checked(topic)
         snap = self.live.snapshot()
-        return self.answering.summarize_topic(snap.retriever, q, as_of_today(filters), Catalogue(snap).chunks)
+        filters = as_of_today(filters)  # the day it is asked, for how current the summary is
+        return replace(self.answering.summarize_topic(snap.retriever, q, filters, Catalogue(snap).chunks),
+                       as_of=filters.as_of)
 
     def timeline(self, topic: str, filters: Filters = Filters()) -> Timeline:
         q = self._checked(topic)
@@ -200,13 +203,14 @@ class RagService:
 
     def examples(self) -> Examples:
         """Examples for the help and the hints, drawn from the committed generation (neutral without one)."""
+        now = as_of_today(Filters()).as_of
         try:
             snap = self.live.snapshot()
         except RagError:
-            return Examples.neutral(today())
+            return Examples.neutral(now)
         cached = self._examples
         if cached is None or cached[0] != snap.stamp:
-            cached = self._examples = (snap.stamp, examples(Catalogue(snap).find("", 10 ** 9), today()))
+            cached = self._examples = (snap.stamp, examples(Catalogue(snap).find("", 10 ** 9), now))
         return cached[1]
 
     def article_labels(self) -> dict[str, str]:

@@ -49,7 +49,9 @@ class DateOption(app_commands.Transformer):
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            raise BadOption(f"dates look like 2024-03-01; {value.strip()[:10]!r} is not one") from None
+            example = (await asyncio.to_thread(interaction.client.service.examples)).until  # a day of the index
+            raise BadOption(f"dates are typed as `YYYY-MM-DD`, e.g. `{example.isoformat()}`; "
+                            f"{value.strip()[:10]!r} is not one") from None
 
 
 Day = app_commands.Transform[date, DateOption]

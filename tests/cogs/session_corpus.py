@@ -115,8 +115,9 @@ STRIKE_ENDS = {
 SCRIPT = {
     "today": TODAY.isoformat(),
     "question": "What did Ines Varga say about the stadium roof schedule?",
-    "followups": ["And when will it be finished?", "What did she say about the last games?"],
-    "mention": "How many people were evacuated in Riverton?",
+    "quick_question": "When will the Kessel stadium roof be finished?",
+    "mention": "How many Riverton residents had to leave their homes in Storm Elin?",
+    "followups": ["And how much could the insurance claims reach?", "What did Lena Hart say?"],
     "naming_question": "Militants attacked a gendarmerie school in which West African country?",
     "refused_question": "What is the boiling point of tungsten?",
     "uncovered_topic": "Mars colony",

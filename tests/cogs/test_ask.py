@@ -121,7 +121,8 @@ async def test_an_unusable_question_gets_a_private_hint_without_an_error_id(worl
 async def test_a_bad_date_gets_a_private_hint(world, fake):
     result = await world.alice.slash(world.channel, "ask", question=TRAM_QUESTION, since="last week")
     assert result.response.ephemeral
-    assert result.response.content == "Dates look like 2024-03-01; 'last week' is not one."
+    # The example is a day of the index (its newest), typed as the option wants it.
+    assert result.response.content == "Dates are typed as `YYYY-MM-DD`, e.g. `2024-03-20`; 'last week' is not one."
     assert fake.called("ask") == []
     world.expect_error(BadOption)
 
