@@ -65,7 +65,8 @@ def user_message(error: BaseException, lasting: bool = False) -> tuple[str, bool
     """
     error = unwrap(error)
     if isinstance(error, OnCooldown):
-        when = f"at {discord.utils.format_dt(error.until, 'T')}" if lasting else discord.utils.format_dt(error.until, "R")
+        when = (f"at {discord.utils.format_dt(error.until, 'T')}" if lasting
+                else discord.utils.format_dt(error.until, "R"))
         return f"Slow down: you can ask again {when}.", True
     if isinstance(error, (NotAdmin, app_commands.MissingPermissions)):
         return "Only server managers and the bot's configured admins can do that.", True

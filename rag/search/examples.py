@@ -2,8 +2,8 @@
 
 The bot shows examples in /help, in the hint for an empty question and in the hint for a mention
 without one. They come from the committed generation: the name its newest articles' titles share
-most (a person, a company, a place; else the newest title's first name), the newest article's title, the outlet with the most articles,
-and the first and last day of the newest week that has articles. An empty index gets neutral ones
+most (a person, a company, a place; else the newest title's first name), the newest article's title,
+the outlet with the most articles, and the first and last day of the newest week that has articles. An empty index gets neutral ones
 that name no story. Pure: the indexed articles in, examples out.
 """
 

@@ -173,7 +173,8 @@ def test_a_refusal_naming_a_candidate_shows_its_source_and_says_what_it_is():
     named = Answer("Which country?", "The articles found do not answer this for certain ...; the nearest names "
                    "Nepal [1]: “... in Nepal.” [1]", True, citations=(citation(1),))
     embed = answer_embed(named, hint=refusal_hint(named))
-    assert embed.fields[0].name == "Sources" and embed.footer.text == "The articles found do not answer this for certain"
+    assert embed.fields[0].name == "Sources"
+    assert embed.footer.text == "The articles found do not answer this for certain"
     assert "Try" not in embed.description
 
 

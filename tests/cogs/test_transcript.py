@@ -82,8 +82,9 @@ def test_an_answer_quotes_a_quotation_whole_and_links_each_source_by_its_title(s
             'Varga told reporters at the site. [1]') in embed["description"]
     for part in re.split(r"\[\d+\]", embed["description"].split("\n", 1)[1]):
         assert len(MARKS.findall(part)) % 2 == 0, part  # no quotation mark left open
-    assert embed["fields"][0]["value"].startswith("[1] [Kessel stadium roof to be finished by spring, builder says]"
-                                                  "(https://gazette.example/kessel-roof) · riverton-gazette · 13 Sep 2024")
+    assert embed["fields"][0]["value"].startswith(
+        "[1] [Kessel stadium roof to be finished by spring, builder says](https://gazette.example/kessel-roof) · "
+        "riverton-gazette · 13 Sep 2024")
     assert shown.buttons == ["📄 Passages", "👍 Helpful", "👎 Not helpful"]
 
 
@@ -99,7 +100,8 @@ def test_passages_and_sources_show_each_quote_once(steps):
 @pytest.mark.parametrize("actor,action,line", [
     ("alice", SCRIPT["quick_question"], r"Slow down: you can ask again <t:\d+:R>\."),
     ("bob", "since: last week", r"Dates are typed as `YYYY-MM-DD`, e\.g\. `2024-09-17`; 'last week' is not one\."),
-    ("bob", "/ask question:    ", r"The question is empty: type a few words, e\.g\. “What happened with Storm Elin\?”\."),
+    ("bob", "/ask question:    ",
+     r"The question is empty: type a few words, e\.g\. “What happened with Storm Elin\?”\."),
     ("bob", "/timeline topic:    ", r"The topic is empty: type a few words, e\.g\. “Storm Elin”\."),
     ("bob", "article: A title nobody wrote", r"No indexed article has that title; pick one .*"),
 ])
@@ -130,7 +132,8 @@ def test_what_happened_this_week_lists_the_biggest_stories(steps):
     lines = week.split("\n")
     assert lines[1] == ("The biggest stories of this week (10 Sep – 17 Sep 2024), by how many outlets and articles "
                         "carried them:")
-    assert "Storm Elin" in lines[2] and lines[2].endswith("[1] (3 outlets: wire-news, riverton-gazette, valdoria-times)")
+    assert "Storm Elin" in lines[2]
+    assert lines[2].endswith("[1] (3 outlets: wire-news, riverton-gazette, valdoria-times)")
     assert "bus drivers" in lines[3] and lines[3].endswith("[2] (2 articles)")
 
 
@@ -144,7 +147,8 @@ def test_a_thread_its_one_hint_a_private_cooldown_and_a_restart(steps):
     # bob's follow-up within his cooldown: told to him alone, by direct message, with a clock time.
     [cooldown] = find(steps, "bob", f"@TestBot {SCRIPT['followups'][0]}").shown
     assert cooldown.where == "a direct message to bob"
-    assert re.fullmatch(r"About your message in <#\d+>: Slow down: you can ask again at <t:\d+:T>\.", cooldown.content)
+    assert re.fullmatch(r"About your message in <#\d+>: Slow down: you can ask again at <t:\d+:T>\.",
+                        cooldown.content)
     first = find(steps, "alice", f"@TestBot {SCRIPT['followups'][0]}")
     assert "**40 million euros**" in first.shown[0].embeds[0]["description"]
     restart = steps.index(find(steps, "—", "The bot restarts"))

@@ -163,7 +163,8 @@ def test_an_unexpected_error_is_one_line_and_its_traceback_is_shown_with_verbose
 
 
 @pytest.mark.parametrize("window,dates,chat,hint", [
-    ("", False, False, 'Try `python -m rag timeline "SUBJECT"` with the subject\'s name to see what the articles do say.'),
+    ("", False, False,
+     'Try `python -m rag timeline "SUBJECT"` with the subject\'s name to see what the articles do say.'),
     ("this week: 12 Jan – 19 Jan 2023", False, False, "…, or ask without “this week”."),
     ("", False, True, "Ask it another way, or name the subject: its people, places or organisations."),
     ("", True, True, "…, or start the chat with a wider --since and --until."),

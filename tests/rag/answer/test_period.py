@@ -68,14 +68,15 @@ def test_articles_close_in_meaning_whose_titles_share_a_name_are_one_story():
     def ref(aid: str, title: str, source: str, day: int) -> ArticleRef:
         return ArticleRef(aid, title, source, date(2024, 3, day))
 
-    refs = [ref("a", "Storm Elin floods Riverton", "gazette", 12), ref("b", "Riverton counts the cost of Storm Elin", "times", 13),
+    refs = [ref("a", "Storm Elin floods Riverton", "gazette", 12),
+            ref("b", "Riverton counts the cost of Storm Elin", "times", 13),
             ref("c", "Markets close higher", "times", 13), ref("d", "Quiz of the week | Weekly", "weekly", 14),
             ref("e", "Ten things to know | Weekly", "weekly", 14)]
     same, other = np.array([1.0, 0.1, 0.0]), np.array([0.0, 1.0, 0.0])
     vectors = {"a": same, "b": same + 0.05, "c": other, "d": np.array([0.0, 0.2, 1.0]), "e": np.array([0.0, 0.9, 1.0])}
     found = stories(refs, vectors)
-    assert [sorted(a.id for a in s.articles) for s in found][0] == ["a", "b"]  # two outlets: first
-    assert found[0].outlets == ("gazette", "times") or found[0].outlets == ("times", "gazette")
+    assert sorted(a.id for a in found[0].articles) == ["a", "b"]  # two outlets: first
+    assert set(found[0].outlets) == {"gazette", "times"}
     # d and e are close (a site's template) but their titles share no name: two stories.
     assert sorted(len(s.articles) for s in found) == [1, 1, 1, 2]
 
@@ -95,8 +96,7 @@ def test_what_happened_this_week_lists_the_stories_most_outlets_carried(week):
     lines = answer.text.split("\n")
     assert lines[0] == ("The biggest stories of this week (10 Mar – 17 Mar 2024), by how many outlets and articles "
                         "carried them:")
-    assert lines[1].startswith("• ") and "Storm Elin" in lines[1] and lines[1].endswith(
-        "[1] (3 outlets: riverton-gazette, valdoria-times, wire-news)") or "(3 outlets:" in lines[1]
+    assert lines[1].startswith("• ") and "Storm Elin" in lines[1] and "[1] (3 outlets: " in lines[1]
     assert "bus drivers" in lines[2].lower() and lines[2].endswith("[2] (2 articles)")
     assert len(lines) == 3  # the choir and the older tram story are not among the week's big stories
     storm, strike = answer.citations
