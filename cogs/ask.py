@@ -15,7 +15,7 @@ from rag.core.types import Filters, Turn
 
 from .help import asks_for_help
 from .render.answer import answer_embed, refusal_hint, thread_name
-from .render.limits import cut
+from .render.limits import cut, safe
 from .render.passages import passages_embed
 from .utils.errors import report_message_error
 from .utils.options import Day, Question, check_question, make_filters, resolve_source, source_choices
@@ -130,8 +130,8 @@ class Ask(commands.Cog):
         if not text:
             if self.bot.user in message.mentions:
                 ex = await asyncio.to_thread(self.service.examples)
-                await tell_privately(message, EMPTY_MENTION.format(name=self.bot.user.display_name,
-                                                                   example=cut(ex.question, 120)))
+                await tell_privately(message, EMPTY_MENTION.format(name=safe(self.bot.user.display_name),
+                                                                   example=safe(cut(ex.question, 120))))
             return
         conversations = self.bot.conversations
         in_thread = isinstance(message.channel, discord.Thread)

@@ -17,7 +17,7 @@ from rag.core.errors import QuestionError
 from rag.core.types import Filters
 
 from .errors import BadOption
-from ..render.limits import CHOICE, cut
+from ..render.limits import CHOICE, cut, safe
 from ..render.shared import choice_name
 
 T = TypeVar("T")
@@ -71,7 +71,8 @@ async def check_question(service, text: str, what: str = "question") -> str:
         if not words:
             ex = await asyncio.to_thread(service.examples)
             example = ex.topic if what == "topic" and ex.topic else ex.question
-            raise QuestionError(f"the {what} is empty: type a few words, e.g. “{cut(example, 120)}”") from None
+            # The example comes from the articles' titles: made inert like any article text.
+            raise QuestionError(f"the {what} is empty: type a few words, e.g. “{safe(cut(example, 120))}”") from None
         limit = max(service.settings.max_question_tokens * 3 // 4, 1)  # about 0.75 words per token
         raise QuestionError(f"the {what} is too long ({words:,} words, {len(text.strip()):,} characters); "
                             f"keep it to one or two sentences, under about {limit} words") from None

@@ -22,10 +22,12 @@ from cogs.utils.errors import BadOption
 from cogs.utils.options import MAX_QUESTION_CHARS
 from rag.core.errors import QuestionError
 from rag.core.tokens import count_tokens
-from rag.core.types import Filters
+from rag.core.settings import Settings
+from rag.core.types import ArticleRef, Filters
 
 from tests.cogs.world import (BOT_ARTICLES, DENSE, GUILD_ID, SETTLE, TRAM_ANSWER, TRAM_QUESTION, article_ref,
-                              assert_cites, bot_messages, custom_ids, embed_of, quoting)
+                              assert_cites, bot_messages, custom_ids, embed_of, open_world, quoting)
+from tests.fakes import FakeService
 
 FACTORY_QUESTION = "Who is building a battery factory?"
 FACTORY_ANSWER = quoting(FACTORY_QUESTION, [
@@ -172,3 +174,15 @@ async def test_autocompletes_answer_while_slow_answers_hold_every_default_worker
     finally:
         release.set()
         await asyncio.gather(*held)
+
+
+async def test_an_example_drawn_from_the_titles_is_shown_inert(tmp_path):
+    """Titles are article text: the name an example takes from them is escaped like any article text."""
+    settings = Settings().replace(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data")
+    titled = FakeService(settings, [ArticleRef("a", "Floods hit Quay_Side_Market in Riverton", "gazette",
+                                               date(2024, 3, 1))])
+    async with open_world(titled, tmp_path) as world:
+        result = await world.alice.slash(world.channel, "ask", question="   ")
+        world.expect_error(QuestionError)
+    assert result.response.content == ("The question is empty: type a few words, e.g. "
+                                       "“What happened with Quay\\_Side\\_Market?”.")
