@@ -35,7 +35,7 @@ EXTENSIONS = ("cogs.help", "cogs.ask", "cogs.summary", "cogs.admin", "cogs.inges
 # replies need none of these: Discord delivers them through the interaction itself.
 INVITE_PERMISSIONS = discord.Permissions(
     view_channel=True,  # see the channels where it is mentioned
-    send_messages=True,  # reply to a mention (a hint, or a short error line)
+    send_messages=True,  # the follow-up hint in a thread; an error line when DMs are closed
     read_message_history=True,  # replies refer to the message they answer
     create_public_threads=True,  # a mention is answered in a new thread
     send_messages_in_threads=True,  # answers and follow-ups in that thread

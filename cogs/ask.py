@@ -14,11 +14,12 @@ from discord.ext import commands
 from rag.core.types import Filters, Turn
 
 from .help import asks_for_help
-from .render.answer import answer_embed, thread_name
+from .render.answer import answer_embed, refusal_hint, thread_name
+from .render.limits import cut, safe
 from .render.passages import passages_embed
 from .utils.errors import report_message_error
 from .utils.options import Day, Question, check_question, make_filters, resolve_source, source_choices
-from .utils.replies import defer, finish
+from .utils.replies import defer, finish, tell_privately
 from .utils.views import answer_view
 
 if TYPE_CHECKING:
@@ -27,10 +28,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NOTHING_YET = "You have not asked anything recently: ask with /ask, then /sources shows what the answer drew on."
-FOLLOWUP_HINT = ("To ask me a follow-up in this thread, mention me: “@{name} and when will it open?” "
+FOLLOWUP_HINT = ("To ask me a follow-up in this thread, mention me with it, e.g. “@{name} what happened next?” "
                  "(I only read messages that mention me.)")
-EMPTY_MENTION = ("Mention me with a question, e.g. “@{name} What did the council decide about the tram?”, "
-                 "or see /help.")
+EMPTY_MENTION = "Mention me with a question, e.g. “@{name} {example}”, or see /help."
 
 
 class Ask(commands.Cog):
@@ -40,7 +40,6 @@ class Ask(commands.Cog):
         self.bot = bot
         self.service = bot.service
         self.settings = bot.settings
-        self._hinted: set[int] = set()  # threads told how to ask a follow-up (once each)
 
     # ------------------------------------------------------------------ slash commands
 
@@ -56,13 +55,14 @@ class Ask(commands.Cog):
     @app_commands.autocomplete(source=source_choices)
     async def ask(self, interaction: discord.Interaction, question: Question, source: str | None = None,
                   since: Day | None = None, until: Day | None = None, private: bool = False) -> None:
-        question = check_question(self.service, question)  # fast; a bad question is answered privately
+        question = await check_question(self.service, question)  # fast; a bad question is answered privately
         filters = make_filters(await resolve_source(interaction, source), since, until)
         self.bot.cooldown.enforce(interaction.user.id)
         await defer(interaction, ephemeral=private)
         answer = await asyncio.to_thread(self.service.ask, question, filters)
         key = await asyncio.to_thread(self.bot.answers.remember, interaction.user.id, answer)
-        await finish(interaction, embed=answer_embed(answer), view=answer_view(key, answer))
+        hint = refusal_hint(answer, dates_given=bool(since or until))
+        await finish(interaction, embed=answer_embed(answer, hint=hint), view=answer_view(key, answer))
 
     @app_commands.command(name="sources",
                           description="Everything your last answer was drawn from, also what it did not quote")
@@ -110,13 +110,11 @@ class Ask(commands.Cog):
             await report_message_error(message, exc)
 
     async def _hint_followup(self, message: discord.Message) -> None:
-        """Say once per thread that a follow-up needs a mention: without the Message Content intent
-        the bot cannot read the message, so it cannot tell a question from a "thanks"."""
-        if message.channel.id in self._hinted:
+        """Say once per thread, remembered with the thread across restarts, that a follow-up needs a
+        mention: without the Message Content intent the bot cannot read the message, so it cannot tell a
+        question from a "thanks"."""
+        if not await asyncio.to_thread(self.bot.conversations.hint_once, message.channel.id):
             return
-        if len(self._hinted) > 10_000:
-            self._hinted.clear()
-        self._hinted.add(message.channel.id)
         try:
             await message.reply(FOLLOWUP_HINT.format(name=self.bot.user.display_name), mention_author=False)
         except discord.HTTPException as exc:
@@ -131,13 +129,14 @@ class Ask(commands.Cog):
             return
         if not text:
             if self.bot.user in message.mentions:
-                hint = EMPTY_MENTION.format(name=self.bot.user.display_name)
-                await message.reply(hint, mention_author=False)
+                ex = await asyncio.to_thread(self.service.examples)
+                await tell_privately(message, EMPTY_MENTION.format(name=safe(self.bot.user.display_name),
+                                                                   example=safe(cut(ex.question, 120))))
             return
         conversations = self.bot.conversations
         in_thread = isinstance(message.channel, discord.Thread)
         history = await asyncio.to_thread(conversations.history, message.channel.id) if in_thread else ()
-        text = check_question(self.service, text)  # a bad message costs no turn
+        text = await check_question(self.service, text)  # a bad message costs no turn
         self.bot.cooldown.enforce(message.author.id)  # before condensing: that can be an LLM call
         question = self.service.check_question(await asyncio.to_thread(self.service.condense, history, text))
         if in_thread:
@@ -148,7 +147,8 @@ class Ask(commands.Cog):
         async with thread.typing():  # "NewsBot is typing…" while the answer is prepared
             answer = await asyncio.to_thread(self.service.ask, question, Filters())
         key = await asyncio.to_thread(self.bot.answers.remember, message.author.id, answer)
-        embed = answer_embed(answer, title=text, understood=question if question != text else "")
+        embed = answer_embed(answer, title=text, understood=question if question != text else "",
+                             hint=refusal_hint(answer))
         reply = {"embed": embed, "view": answer_view(key, answer)}
         if in_thread:
             await message.reply(mention_author=False, **reply)

@@ -1,4 +1,4 @@
-"""/help, and "@bot help": what the bot answers and does not, with examples from the corpus itself."""
+"""/help, and "@bot help": what the bot answers and does not, with examples drawn from the index itself."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from rag.core.errors import RagError
+from rag.search.examples import NEUTRAL_QUESTION
 
-from .render.limits import COLOUR_ANSWER, cut, fit, safe
+from .render.limits import COLOUR_ANSWER, cut, fit, in_code, safe
+from .render.shared import day
 from .utils.checks import member_is_admin
 
 if TYPE_CHECKING:
     from newsbot import NewsBot
+    from rag.search.examples import Examples
     from rag.service import IndexStats
-    from rag.core.types import ArticleRef
 
 log = logging.getLogger(__name__)
 
@@ -30,29 +32,31 @@ def asks_for_help(text: str) -> bool:
     return " ".join(text.lower().split()).strip(" ?!.") in HELP_WORDS
 
 
-def help_embed(name: str, stats: IndexStats | None, example: ArticleRef | None, admin: bool,
+def help_embed(name: str, stats: IndexStats | None, ex: Examples, admin: bool,
                followups_without_mention: bool) -> discord.Embed:
-    """How to ask, what the bot can and cannot answer, with an article of the corpus as the example."""
+    """How to ask, what the bot can and cannot answer, with examples drawn from the index itself."""
     if stats is not None and stats.articles:
-        span = (f" published {stats.oldest:%-d %b %Y} – {stats.newest:%-d %b %Y}"
-                if stats.oldest and stats.newest else "")
+        span = (f" published {day(stats.oldest)} – {day(stats.newest)}" if stats.oldest and stats.newest else "")
         corpus = (f"I answer from {stats.articles:,} news article{'s' if stats.articles != 1 else ''}{span}, "
                   "quoting them and linking each source.")
     else:
         corpus = "I answer from the news articles indexed here, quoting them and linking each source."
     embed = discord.Embed(title=f"How to use {safe(name)}", colour=COLOUR_ANSWER, description=corpus)
     followup = ("reply there to follow up" if followups_without_mention
-                else f"mention me again there to follow up (“@{safe(name)} and when?”)")
+                else f"mention me again there to follow up (“@{safe(name)} what happened next?”)")
+    source = f"`source: {in_code(cut(ex.outlet, 60))}`" if ex.outlet else "`source:`"
+    drawn = f"`/ask question: {in_code(cut(ex.question, 120))}`\n" if ex.question != NEUTRAL_QUESTION else ""
     embed.add_field(name="Ask", inline=False, value=(
-        "`/ask question: What did the council decide about the tram?`\n"
-        "Narrow it with `source:`, `since:` and `until:` (dates like 2024-03-01); `private: True` shows "
-        "the answer to you only.\n"
+        f"{drawn}`/ask question: {NEUTRAL_QUESTION}`: the week's biggest stories\n"
+        f"Narrow it with {source}, `since: {ex.since.isoformat()}` and `until: {ex.until.isoformat()}` "
+        "(dates as YYYY-MM-DD); `private: True` shows the answer to you only.\n"
         f"Or mention me with a question: I answer in a thread; {followup}."))
-    title = cut(example.title, 80) if example else "Council approves new tram line"
+    title = in_code(cut(ex.title, 80)) if ex.title else "an article's title"
+    topic = in_code(cut(ex.topic, 60)) if ex.topic else "a subject the articles cover"
     embed.add_field(name="Summaries and timelines", inline=False, value=(
-        f"`/summary article: {safe(title)}` (pick it as you type)\n"
-        "`/summary topic: battery factory since: 2024-03-01`\n"
-        "`/timeline topic: the ferry strike`: one dated line per article, oldest first"))
+        f"`/summary article: {title}` (pick it as you type)\n"
+        f"`/summary topic: {topic} since: {ex.since.isoformat()}`\n"
+        f"`/timeline topic: {topic}`: one dated line per article, oldest first"))
     embed.add_field(name="Sources", inline=False, value=(
         "Every sentence of an answer is quoted from an article and numbered [1], [2]… to its source. "
         "**Passages** under an answer shows each quote highlighted in its paragraph; `/sources` "
@@ -81,12 +85,12 @@ class Help(commands.Cog):
         service = self.bot.service
         try:
             stats = await asyncio.to_thread(service.stats)
-            found = await asyncio.to_thread(service.find_articles, "", 1)
         except RagError as exc:  # no index yet: the help is still worth showing
             log.info("help without index stats: %s", exc)
-            stats, found = None, []
-        return help_embed(self.bot.user.display_name if self.bot.user else "the bot", stats,
-                          found[0] if found else None, member_is_admin(self.bot.settings, member, permissions),
+            stats = None
+        ex = await asyncio.to_thread(service.examples)  # neutral ones without an index
+        return help_embed(self.bot.user.display_name if self.bot.user else "the bot", stats, ex,
+                          member_is_admin(self.bot.settings, member, permissions),
                           self.bot.settings.thread_followups_without_mention)
 
     @app_commands.command(name="help", description="How to ask, with examples; what the bot can and cannot answer")

@@ -56,7 +56,7 @@ class Summary(commands.Cog):
     async def topic(self, interaction: discord.Interaction, topic: Question, since: Day | None = None,
                     until: Day | None = None) -> None:
         filters = make_filters(None, since, until)
-        topic = check_question(self.service, topic, "topic")
+        topic = await check_question(self.service, topic, "topic")
         self.bot.cooldown.enforce(interaction.user.id)
         await defer(interaction, ephemeral=False)
         answer = await asyncio.to_thread(self.service.summarize_topic, topic, filters)

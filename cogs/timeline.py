@@ -40,7 +40,7 @@ class Timeline(commands.Cog):
     async def timeline(self, interaction: discord.Interaction, topic: Question, since: Day | None = None,
                        until: Day | None = None) -> None:
         filters = make_filters(None, since, until)
-        topic = check_question(self.service, topic, "topic")
+        topic = await check_question(self.service, topic, "topic")
         self.bot.cooldown.enforce(interaction.user.id)
         await defer(interaction, ephemeral=False)
         timeline = await asyncio.to_thread(self.service.timeline, topic, filters)

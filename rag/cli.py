@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from .core.errors import RagError
 from .core.links import defang
 from .core.settings import Settings, SettingsError, load_dotenv_once
-from .core.types import Answer, Filters, IndexReport
+from .core.types import Answer, Filters, IndexReport, human_date
 
 if TYPE_CHECKING:
     from .answer.timelines import Timeline
@@ -28,6 +28,11 @@ def _date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {value!r}") from None
+
+
+def _day(d: date | None) -> str:
+    """A day as every reply writes it ("2 Mar 2024"), or "-"."""
+    return human_date(d) if d else "-"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,9 +89,24 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def format_answer(answer: Answer) -> str:
-    """Plain-text rendering of an answer and its sources; only the cited articles' URLs stay links."""
-    lines = [answer.text]
+def refusal_hint(answer: Answer, dates_given: bool, chat: bool = False) -> str:
+    """What to try after a refusal, in the terminal's own commands (the chat's own words); dates only when
+    some narrowed the search (``dates_given``: --since/--until; or the question's own "this week")."""
+    if not answer.refused or answer.citations:  # a refusal naming a candidate has said what there is
+        return ""
+    hint = ("Ask it another way, or name the subject: its people, places or organisations" if chat else
+            'Try `python -m rag timeline "SUBJECT"` with the subject\'s name to see what the articles do say')
+    phrase = answer.window.split(":", 1)[0] if answer.window else ""
+    if dates_given:
+        return hint + (", or start the chat with a wider --since and --until." if chat
+                       else ", or ask again with a wider --since and --until.")
+    return hint + (f", or ask without “{phrase}”." if phrase else ".")
+
+
+def format_answer(answer: Answer, hint: str = "") -> str:
+    """Plain-text rendering of an answer and its sources (``hint``: a refusal's, after its text); only the
+    cited articles' URLs stay links."""
+    lines = [answer.text, hint] if hint else [answer.text]
     if answer.notice:
         lines += ["", f"({answer.notice})"]
     if answer.currency():
@@ -98,7 +118,7 @@ def format_answer(answer: Answer) -> str:
             by_n.setdefault(c.n, []).append(c)
         for n, quoted in by_n.items():
             c = quoted[0]
-            meta = ", ".join(x for x in (c.source, c.published.isoformat() if c.published else "undated") if x)
+            meta = ", ".join(x for x in (c.source, human_date(c.published) if c.published else "undated") if x)
             lines.append(f"[{n}] {c.title} ({meta})" + (f" {c.url}" if c.url else ""))
             if c.outlets:
                 lines.append(f"    also in: {', '.join(c.outlets)}")
@@ -113,7 +133,7 @@ def format_timeline(timeline: Timeline) -> str:
     if timeline.citations:
         lines += ["", "Sources:"]
         for c in timeline.citations:
-            meta = ", ".join(x for x in (c.source, c.published.isoformat() if c.published else "undated") if x)
+            meta = ", ".join(x for x in (c.source, human_date(c.published) if c.published else "undated") if x)
             lines.append(f"[{c.n}] {c.title} ({meta})" + (f" {c.url}" if c.url else ""))
     return defang("\n".join(lines), (c.url for c in timeline.citations))
 
@@ -210,7 +230,9 @@ def chat(service, filters: Filters, stdin=sys.stdin, stdout=sys.stdout) -> None:
         if not line or not line.strip():
             return
         try:
-            stdout.write(format_answer(service.ask(line, filters)) + "\n")
+            answer = service.ask(line, filters)
+            hint = refusal_hint(answer, bool(filters.since or filters.until), chat=True)
+            stdout.write(format_answer(answer, hint) + "\n")
         except RagError as exc:
             stdout.write(f"error: {exc}\n")
 
@@ -238,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.json:
                 print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
             else:
-                print(format_answer(answer))
+                print(format_answer(answer, refusal_hint(answer, bool(args.since or args.until))))
         elif args.command == "timeline":
             timeline = service.timeline(args.topic, _filters(args))
             if args.json:
@@ -248,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "stats":
             s = service.stats()
             print(f"articles: {s.articles}\nchunks: {s.chunks}\n"
-                  f"published: {s.oldest or '-'} to {s.newest or '-'} ({s.undated} undated)\n"
+                  f"published: {_day(s.oldest)} to {_day(s.newest)} ({s.undated} undated)\n"
                   f"sources: " + ", ".join(f"{k} ({v})" for k, v in list(s.sources.items())[:10]) +
                   f"\nlast reindex: {s.last_reindex or '-'}\nembedding: {s.embedding}\n"
                   f"answer mode: {s.answer_mode}\nstore: {s.store}")

@@ -7,7 +7,9 @@ articles (rag.search.catalogue) and the answer mode with its fallbacks (rag.answ
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
@@ -26,9 +28,10 @@ from .core.settings import Settings
 from .core.types import Answer, ArticleRef, Filters, IndexReport, Passage, Progress, no_progress
 from .index.embeddings import make_embeddings, spec_for
 from .index.indexer import Indexer
-from .index.manifest import SCHEMA_VERSION, BuildSpec, ManifestStore
-from .index.store import describe_store, open_client
+from .index.manifest import SCHEMA_VERSION, BuildSpec, Manifest, ManifestStore, this_process
+from .index.store import describe_store, open_client, reopen_client
 from .search.catalogue import Catalogue, IndexStats, labels
+from .search.examples import Examples, examples
 from .search.live import LiveIndex
 from .search.rerank import Reranker
 from .search.searcher import Searcher, as_of_today
@@ -51,6 +54,9 @@ class RagService:
         # Prompts are read and checked now, so a broken template fails at start-up.
         self.prompts = load_prompts() if (settings.llm_enabled or chat_model is not None) else None
         self.searcher = Searcher(settings)
+        self._examples: tuple[object, Examples] | None = None  # for the generation they were drawn from
+        self._client_lock = threading.Lock()
+        self._client_read: object = None  # the manifest stamp the store's client has read up to
 
     @cached_property
     def embeddings(self) -> Embeddings:
@@ -72,8 +78,26 @@ class RagService:
     @cached_property
     def live(self) -> LiveIndex:
         """The committed generation answers come from (``live.snapshot()``)."""
-        return LiveIndex(self.manifests, self.settings.data_dir, lambda: self.client, lambda: self.embeddings,
+        return LiveIndex(self.manifests, self.settings.data_dir, self._client_for, lambda: self.embeddings,
                          self.build_spec)
+
+    def _client_for(self, manifest: Manifest | None = None, stamp: object = None) -> object:
+        """The store's client, current for the committed ``manifest`` (read now when not given).
+
+        On the embedded store, a generation another process committed after the client was opened
+        (`python -m rag index` beside the bot) is not readable through it: the client is opened again
+        (``reopen_client``). Generations this process commits are read through the client that wrote them.
+        """
+        if self.settings.chroma_host:
+            return self.client
+        with self._client_lock:
+            if manifest is None:
+                stamp, manifest = self.manifests.stamp(), self.manifests.read()
+            foreign = manifest is not None and manifest.last_reindex.get("writer") != this_process()
+            if foreign and "client" in self.__dict__ and stamp != self._client_read:
+                self.client = reopen_client(self.settings)
+            self._client_read = stamp
+            return self.client
 
     @cached_property
     def answering(self) -> Answering:
@@ -106,7 +130,7 @@ class RagService:
         if not corpus.is_dir():
             raise IndexMissing(f"corpus folder {corpus} does not exist")
         s = self.settings
-        indexer = Indexer(self.manifests, self.client, s.collection, self.embeddings, self.build_spec(),
+        indexer = Indexer(self.manifests, self._client_for, s.collection, self.embeddings, self.build_spec(),
                           s.embedding_batch_size)
         report, _ = indexer.run(CorpusFolder(corpus, s.max_file_bytes), full=full, progress=progress)
         self.live.snapshot()
@@ -140,12 +164,16 @@ class RagService:
         """Answer a question from the corpus as of ``filters.as_of`` (today when unset), citing passages."""
         q = self._checked(question)
         snap = self.live.snapshot()  # fails fast, before any chat model is loaded, when there is no index
-        return self.answering.ask(snap.retriever, q, as_of_today(filters))
+        filters = as_of_today(filters)
+        # "What happened this week?" is answered with the week's biggest stories, not searched.
+        return self.answering.period(q, filters, Catalogue(snap)) or self.answering.ask(snap.retriever, q, filters)
 
     def summarize_topic(self, topic: str, filters: Filters = Filters()) -> Answer:
         q = self._checked(topic)
         snap = self.live.snapshot()
-        return self.answering.summarize_topic(snap.retriever, q, as_of_today(filters), Catalogue(snap).chunks)
+        filters = as_of_today(filters)  # the day it is asked, for how current the summary is
+        return replace(self.answering.summarize_topic(snap.retriever, q, filters, Catalogue(snap).chunks),
+                       as_of=filters.as_of)
 
     def timeline(self, topic: str, filters: Filters = Filters()) -> Timeline:
         q = self._checked(topic)
@@ -172,6 +200,18 @@ class RagService:
     def summarize_article(self, article_id: str) -> Answer:
         catalogue = Catalogue(self.live.snapshot())
         return self.answering.summarize_article(catalogue.entry(article_id).title, catalogue.chunks(article_id))
+
+    def examples(self) -> Examples:
+        """Examples for the help and the hints, drawn from the committed generation (neutral without one)."""
+        now = as_of_today(Filters()).as_of
+        try:
+            snap = self.live.snapshot()
+        except RagError:
+            return Examples.neutral(now)
+        cached = self._examples
+        if cached is None or cached[0] != snap.stamp:
+            cached = self._examples = (snap.stamp, examples(Catalogue(snap).find("", 10 ** 9), now))
+        return cached[1]
 
     def article_labels(self) -> dict[str, str]:
         try:

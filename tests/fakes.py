@@ -24,6 +24,7 @@ from rag.answer.summaries import TOPIC_NOT_COVERED
 from rag.core.errors import NotFound
 from rag.core.settings import Settings
 from rag.core.types import Answer, ArticleRef, Filters, IndexReport, Progress, no_progress
+from rag.search.examples import Examples, examples
 from rag.service import IndexStats, RagService
 
 
@@ -157,6 +158,11 @@ class FakeService:
         return matches[0]
 
     # Reindexing.
+
+    def examples(self) -> Examples:
+        """The real examples, drawn from the fake's articles."""
+        self._called("examples")
+        return examples(self.articles, date.today())
 
     def article_labels(self) -> dict[str, str]:
         self._called("article_labels")

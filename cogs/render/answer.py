@@ -59,6 +59,20 @@ def currency(answer: Answer, today: date | None = None) -> tuple[str, list[str]]
     return "", notes
 
 
+def refusal_hint(answer: Answer, dates_given: bool = False) -> str:
+    """What to try after a refusal, in Discord's own commands; dates only when some narrowed the search
+    (``dates_given``: the since/until options; or the question's own "this week")."""
+    if not answer.refused or answer.citations:  # a refusal naming a candidate has said what there is
+        return ""
+    hint = "Try `/timeline topic:` or `/summary topic:` with the subject's name to see what the articles do say"
+    phrase = answer.window.split(":", 1)[0] if answer.window else ""
+    if dates_given:
+        return hint + ", or ask again with a wider `since:` and `until:`."
+    if phrase:
+        return hint + f", or ask without “{phrase}”."
+    return hint + "."
+
+
 def answer_markdown(text: str) -> str:
     """The answer's text made inert, except the bold short answer it may open with (``**Name** [1] — …``)."""
     opening = re.match(r"\*\*([^*\n]{1,200})\*\*", text)
@@ -68,13 +82,15 @@ def answer_markdown(text: str) -> str:
 
 
 def answer_embed(answer: Answer, title: str | None = None, colour: discord.Colour | None = None,
-                 note: str | None = None, dated: bool = True, understood: str = "") -> discord.Embed:
+                 note: str | None = None, dated: bool = True, understood: str = "", hint: str = "") -> discord.Embed:
     """An answer (or summary): how current it is (when ``dated``), its text with [n] markers, its
     sources, a short footer (``note`` in place of the answer mode's); ``understood`` is the question
-    as the bot rewrote it (a follow-up)."""
+    as the bot rewrote it (a follow-up); ``hint`` (a refusal's, see ``refusal_hint``) follows the text."""
     first, notes = currency(answer)
     first = first if dated else ""
     text = answer_markdown(renumbered(answer.text, answer.citations))
+    if hint:
+        text += f"\n{hint}"  # written by the bot: its command names stay code
     embed = discord.Embed(
         title=safe(title if title is not None else answer.question),
         description=f"*{safe(first)}*\n{text}" if first else text,
@@ -82,8 +98,9 @@ def answer_embed(answer: Answer, title: str | None = None, colour: discord.Colou
     )
     for name, value in source_list(answer.citations):
         embed.add_field(name=name, value=value, inline=False)
-    mode = note or ("Nothing in the indexed articles answers this" if answer.refused
-                    else MODE_NOTES.get(answer.mode, ""))
+    refused = ("The articles found do not answer this for certain" if answer.citations
+               else "Nothing in the indexed articles answers this")
+    mode = note or (refused if answer.refused else MODE_NOTES.get(answer.mode, ""))
     asked = f"Understood as “{cut(understood, 120)}”" if understood else ""
     embed.set_footer(text=footer(asked, mode, *notes))
     return fit(embed)

@@ -80,6 +80,12 @@ def safe(text: str) -> str:
     return discord.utils.escape_mentions(text)
 
 
+def in_code(text: str) -> str:
+    """Text for inside an inline code span (which Discord shows as typed, escapes included): on one line,
+    without the backticks that would end it."""
+    return " ".join(text.replace("`", "'").split())
+
+
 def scrub(text: str) -> str:
     """Absolute file paths replaced by their last part, so no server paths reach Discord."""
     return _ABSOLUTE_PATH.sub(lambda m: "…/" + re.split(r"[/\\]", m.group(0))[-1], text)

@@ -63,6 +63,21 @@ def _quoted_in(passage: Passage, citations: Sequence[Citation]) -> list[Citation
     return [c for c in citations if c.article_id == ch.article_id and ch.start <= c.start and c.end <= ch.end]
 
 
+def _merged(passages: Sequence[Passage]) -> list[tuple[int, str]]:
+    """The text of one article's passages with overlapping ones joined (chunks share their edges), as
+    (start in the article, text), in article order: a sentence two passages hold is shown once."""
+    out: list[tuple[int, str]] = []
+    for p in sorted(passages, key=lambda p: p.chunk.start):
+        ch = p.chunk
+        if out and ch.start <= out[-1][0] + len(out[-1][1]):
+            start, text = out[-1]
+            end = start + len(text)
+            out[-1] = (start, text + ch.text[end - ch.start:]) if ch.end > end else (start, text)
+        else:
+            out.append((ch.start, ch.text))
+    return out
+
+
 PASSAGES = 10  # passages shown at most; each gets an equal share of the embed
 UNQUOTED = 300  # an excerpt of a passage the answer did not quote (/sources): enough to judge it
 
@@ -80,16 +95,17 @@ def passages_embed(answer: Answer, everything: bool = False) -> discord.Embed:
         name = f"[{n}] {safe(cs[0].title or 'Untitled')}"
         holding = [p for p in answer.passages if _quoted_in(p, cs)]
         if not holding:
-            entries.append((name, " ".join(c.quote for c in cs), [], byline(cs[0])))
+            entries.append((name, " ".join(dict.fromkeys(c.quote for c in cs)), [], byline(cs[0])))
             continue
-        for p in holding:
-            used.add(p.chunk.id)
-            quoted = _quoted_in(p, cs)
-            ch = p.chunk
-            a, b = _paragraph_around(ch.text, min(c.start for c in quoted) - ch.start,
-                                     max(c.end for c in quoted) - ch.start)
-            spans = [(c.start - ch.start - a, c.end - ch.start - a) for c in quoted]
-            entries.append((name, ch.text[a:b], spans, byline(cs[0])))
+        used.update(p.chunk.id for p in holding)
+        for start, text in _merged(holding):
+            quoted = list({(c.start, c.end): c for c in cs  # each quote once, in the text that holds it
+                           if start <= c.start and c.end <= start + len(text)}.values())
+            if not quoted:
+                continue
+            a, b = _paragraph_around(text, min(c.start for c in quoted) - start, max(c.end for c in quoted) - start)
+            spans = [(c.start - start - a, c.end - start - a) for c in quoted]
+            entries.append((name, text[a:b], spans, byline(cs[0])))
     if everything:
         for p in answer.passages:
             if p.chunk.id not in used:

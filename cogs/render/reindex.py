@@ -6,10 +6,11 @@ import discord
 
 from rag.core.types import IndexReport
 
-from .limits import COLOUR_ADMIN, ELLIPSIS, fit, listing, plural, safe, scrub
+from .limits import COLOUR_ADMIN, ELLIPSIS, fit, listing, safe, scrub
 
 _STAGES = {
     "reading": "reading the corpus folder",
+    "chunking": "splitting articles into passages",
     "embedding": "embedding passages",
     "lexical index": "building the keyword index",
     "duplicates": "finding duplicate articles",
@@ -20,12 +21,9 @@ _STAGES = {
 
 
 def index_summary(report: IndexReport) -> str:
-    """What a reindex did, in one line, counted in proper English ("1 chunk embedded")."""
-    copies = (f"; {plural(report.duplicate_groups, 'group')} of duplicate articles"
-              if report.duplicate_groups else "")
-    return (f"{len(report.added):,} added, {len(report.updated):,} updated, {len(report.removed):,} removed, "
-            f"{report.unchanged:,} unchanged, {len(report.skipped):,} skipped; "
-            f"{plural(report.chunks_embedded, 'chunk')} embedded in {report.seconds:.1f}s{copies}")
+    """What a reindex did, in one line (the core's, ``IndexReport.summary``), opening with a capital."""
+    text = report.summary()
+    return text[:1].upper() + text[1:]
 
 
 def progress_text(stage: str, done: int, total: int) -> str:

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from rag.core.text import balance_quotes
+
 from .answer import answer_embed
 from .limits import COLOUR_REFUSED, COLOUR_SUMMARY, DESCRIPTION, FIELD_NAME, FIELD_VALUE, TITLE, TOTAL, cut, fit, safe
 from .shared import day, renumbered, source_fields
@@ -43,5 +45,5 @@ def timeline_embed(timeline: Timeline, title: str) -> discord.Embed:
 
 def event_line(event: TimelineEvent) -> str:
     """``2 Apr 2024 — sentence [n]``, with the outlets when several ran it."""
-    text = f"{day(event.published)} — {' '.join(event.sentence.split())} [{event.citation.n}]"
+    text = f"{day(event.published)} — {' '.join(balance_quotes(event.sentence).split())} [{event.citation.n}]"
     return text + (f" ({', '.join(event.outlets)})" if len(event.article_ids) > 1 else "")

@@ -27,7 +27,7 @@ from rag.core.errors import (
 
 from .checks import NotAdmin, OnCooldown
 from ..render.limits import scrub, with_error_id
-from .replies import send_ephemeral
+from .replies import send_ephemeral, tell_privately
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +57,17 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def user_message(error: BaseException) -> tuple[str, bool]:
-    """What to tell the user, and whether the failure is expected (no traceback in the log)."""
+def user_message(error: BaseException, lasting: bool = False) -> tuple[str, bool]:
+    """What to tell the user, and whether the failure is expected (no traceback in the log).
+
+    ``lasting``: the line stays where it is shown (a direct message), so it names no relative time, which
+    would go stale there ("in 10 seconds" reads "10 minutes ago" later): a cooldown names the clock time.
+    """
     error = unwrap(error)
     if isinstance(error, OnCooldown):
-        return f"Slow down: you can ask again {discord.utils.format_dt(error.until, 'R')}.", True
+        when = (f"at {discord.utils.format_dt(error.until, 'T')}" if lasting
+                else discord.utils.format_dt(error.until, "R"))
+        return f"Slow down: you can ask again {when}.", True
     if isinstance(error, (NotAdmin, app_commands.MissingPermissions)):
         return "Only server managers and the bot's configured admins can do that.", True
     if isinstance(error, app_commands.NoPrivateMessage):
@@ -94,10 +100,10 @@ def user_message(error: BaseException) -> tuple[str, bool]:
     return SOMETHING_WENT_WRONG, False
 
 
-def _explain(where: str, user_id: int | None, error: BaseException) -> str:
+def _explain(where: str, user_id: int | None, error: BaseException, lasting: bool = False) -> str:
     """Log the failure and return the line for the user: a hint, or a failure with an error id."""
     original = unwrap(error)
-    message, expected = user_message(original)
+    message, expected = user_message(original, lasting)
     if expected:
         log.info("hint for %s (user %s): %s: %s", where, user_id, type(original).__name__, original)
         return message
@@ -125,10 +131,7 @@ async def report_interaction_error(interaction: discord.Interaction, error: Base
 
 
 async def report_message_error(message: discord.Message, error: BaseException) -> str:
-    """Reply to a message whose question failed (a reply cannot be private)."""
-    line = _explain(f"message {message.id}", message.author.id, error)
-    try:
-        await message.reply(line, mention_author=False)
-    except discord.HTTPException as exc:
-        log.warning("could not tell the user %r: %s", line, exc)
+    """Tell the author of a message whose question failed, privately (see ``tell_privately``)."""
+    line = _explain(f"message {message.id}", message.author.id, error, lasting=True)
+    await tell_privately(message, line)
     return line

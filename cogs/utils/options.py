@@ -17,7 +17,7 @@ from rag.core.errors import QuestionError
 from rag.core.types import Filters
 
 from .errors import BadOption
-from ..render.limits import CHOICE, cut
+from ..render.limits import CHOICE, cut, safe
 from ..render.shared import choice_name
 
 T = TypeVar("T")
@@ -49,7 +49,9 @@ class DateOption(app_commands.Transformer):
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            raise BadOption(f"dates look like 2024-03-01; {value.strip()[:10]!r} is not one") from None
+            example = (await asyncio.to_thread(interaction.client.service.examples)).until  # a day of the index
+            raise BadOption(f"dates are typed as `YYYY-MM-DD`, e.g. `{example.isoformat()}`; "
+                            f"{value.strip()[:10]!r} is not one") from None
 
 
 Day = app_commands.Transform[date, DateOption]
@@ -59,15 +61,18 @@ MAX_QUESTION_CHARS = 700
 Question = app_commands.Range[str, 1, MAX_QUESTION_CHARS]
 
 
-def check_question(service, text: str, what: str = "question") -> str:
-    """The core's check of a question (or topic), its refusals said in words rather than tokens."""
+async def check_question(service, text: str, what: str = "question") -> str:
+    """The core's check of a question (or topic), its refusals said in words rather than tokens; an empty
+    one is shown an example drawn from the index."""
     try:
         return service.check_question(text)
     except QuestionError:
         words = len(text.split())
         if not words:
-            raise QuestionError(f"the {what} is empty: type a few words, e.g. "
-                                "“What did the council decide about the tram?”") from None
+            ex = await asyncio.to_thread(service.examples)
+            example = ex.topic if what == "topic" and ex.topic else ex.question
+            # The example comes from the articles' titles: made inert like any article text.
+            raise QuestionError(f"the {what} is empty: type a few words, e.g. “{safe(cut(example, 120))}”") from None
         limit = max(service.settings.max_question_tokens * 3 // 4, 1)  # about 0.75 words per token
         raise QuestionError(f"the {what} is too long ({words:,} words, {len(text.strip()):,} characters); "
                             f"keep it to one or two sentences, under about {limit} words") from None

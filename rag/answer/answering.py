@@ -16,7 +16,8 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
 from ..core.settings import Settings
-from ..core.types import Answer, Chunk, Filters, Passage, Turn, human_date
+from ..core.types import Answer, ArticleRef, Chunk, Filters, Passage, Turn, human_date
+from ..search.catalogue import Catalogue
 from ..search.retrieval import Retriever
 from ..search.searcher import Searcher, narrow
 from .conversation import condense
@@ -24,12 +25,20 @@ from .extractive import ExtractiveAnswerer, outside_window
 from .generative import GenerativeAnswerer, Search
 from .llm import ModelCalls
 from .named import on_topic
+from .period import is_open, period_answer
 from .prompts import Prompts
-from .summaries import TOPIC_ARTICLES, TOPIC_NOT_COVERED, ExtractiveSummarizer, distinct_articles, sentences_of
+from .summaries import TOPIC_ARTICLES, ExtractiveSummarizer, distinct_articles, sentences_of, topic_not_covered
 from .timelines import Timeline, build_timeline
 from .verify import Verifier
 
 Chunks = Callable[[str], Sequence[Chunk]]  # an article's chunks, in order, by its id
+
+
+def _admits(filters: Filters, article: ArticleRef) -> bool:
+    """Whether a dated article is within the filters' dates and outlets."""
+    day = article.published
+    return ((filters.since is None or day >= filters.since) and (filters.latest is None or day <= filters.latest)
+            and (not filters.sources or article.source in filters.sources))
 
 
 def _no_search(query: str, filters: Filters, k: int) -> list[Passage]:
@@ -83,6 +92,20 @@ class Answering:
             answer = answer.with_notice(gap)
         return replace(answer, as_of=filters.as_of, window=window.label() if window else "")
 
+    def period(self, q: str, filters: Filters, catalogue: Catalogue) -> Answer | None:
+        """The answer to an open question about a period ("What happened this week?"): its biggest stories
+        (rag.answer.period); None for any other question."""
+        window = self._searcher.window_of(q, filters)
+        if window is None or not is_open(window.query):
+            return None
+        within = narrow(filters, window)
+        refs = catalogue.find("", limit=10 ** 9)
+        dated = [a for a in refs if within is not None and a.published and _admits(within, a)]
+        newest = max((a.published for a in refs if a.published), default=None)
+        answer = period_answer(q, window.phrase, window.label().split(": ", 1)[-1], dated,
+                               catalogue.leads(a.id for a in dated), newest)
+        return replace(answer, as_of=filters.as_of, window=window.label())
+
     def summarize_article(self, title: str, chunks: Sequence[Chunk]) -> Answer:
         """The 3 to 6 most central sentences of one article (its chunks, in order), each cited."""
         def extractive() -> Answer:
@@ -100,7 +123,7 @@ class Answering:
                     if (p.dense or 0.0) >= self._settings.min_relevance]
         ids = list(dict.fromkeys(relevant))[:TOPIC_ARTICLES]
         if not ids:
-            return Answer(question=q, text=TOPIC_NOT_COVERED, refused=True)
+            return Answer(question=q, text=topic_not_covered(filters), refused=True)
 
         def extractive() -> Answer:
             articles = distinct_articles([sentences_of(chunks(aid)) for aid in ids])

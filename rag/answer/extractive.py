@@ -26,9 +26,10 @@ from ..core import mentions
 from ..core.instructions import is_instruction
 from ..core.sentences import INSTRUCTION, SENTENCE, SHORT
 from ..core.terms import terms
-from ..core.text import asks, jaccard, shingles
+from ..core.text import asks, balance_quotes, jaccard, shingles
 from ..core.types import Answer, Citation, Passage, human_date
 from .named import split_names
+from .refusals import nearest_titles, naming_refusal
 from .shorts import (CANDIDATE_FLOOR, CLEAR_MARGIN, QUESTION, SHORT_EVIDENCE, Candidate, Short, about, backing,
                      full_name, in_window_date, short_answers)
 
@@ -94,15 +95,15 @@ def _flat(text: str) -> str:
 
 
 def not_covered(passages: Sequence[Passage], limit: int = 3, missing: Sequence[str] = ()) -> str:
-    """The refusal, saying what the search did find and what to try next."""
-    titles = list(dict.fromkeys(p.chunk.title for p in passages if p.chunk.title))[:limit]
+    """The refusal, saying what the search did find (what to try next is the surface's to say: each
+    names its own commands, and dates only when the user gave some)."""
+    titles = nearest_titles(passages, limit)
     if not titles:
         return NOT_COVERED
     found = "; ".join(f"“{_flat(t)}”" for t in titles)
     gap = (f"none of them mentions {', '.join(missing)}" if missing
            else "they do not answer the question")
-    return (f"The corpus does not cover this: the nearest articles are {found}, and {gap}. "
-            "Try another date range, or a topic summary (/summary topic in Discord).")
+    return f"The corpus does not cover this: the nearest articles are {found}, and {gap}."
 
 
 def outside_window(answer: Answer, window: tuple[date | None, date] | None) -> Answer:
@@ -157,7 +158,9 @@ class ExtractiveAnswerer:
         qtype = extract.analyse(question)
         floor = self._min_evidence - (0.0 if qtype.factoid else BROAD_QUESTION_MARGIN)
         if best < floor or (missing and best < MISSING_NAME_EVIDENCE):
-            return refusal(question, not_covered(passages, missing=missing))
+            # Worded to name a candidate when a nearest article names one in its title (rag.answer.refusals).
+            return naming_refusal(question, qtype, scored, passages, missing, self._embeddings, window) or \
+                refusal(question, not_covered(passages, missing=missing))
         if not qtype.factoid:  # "What happened ...?", "Why ...?": the sentences that say it best
             return outside_window(self._sentences_only(question, sentences, passages), window)
         shorts = short_answers(question, qtype, scored, self._embeddings, window)
@@ -323,7 +326,8 @@ class ExtractiveAnswerer:
         for c in chosen:
             n = n_of(c)
             label = f"{_flat(c.context)}: " if c.kind == SHORT and c.context else ""
-            parts.append(f"{label}“{_flat(c.text)}” [{n}]" if short else f"{_flat(c.text)} [{n}]")
+            quoted = _flat(balance_quotes(c.text))  # a piece of a longer quotation, its marks closed
+            parts.append(f"{label}“{quoted}” [{n}]" if short else f"{quoted} [{n}]")
             citations.append(_cite(c, n))
         for s in named:  # a candidate named without its sentence quoted still cites that sentence
             c = s.quotable()

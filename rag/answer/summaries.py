@@ -19,10 +19,10 @@ from datetime import date
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from ..core.text import asks, jaccard, shingles
+from ..core.text import asks, balance_quotes, jaccard, shingles
 from ..core.instructions import is_instruction
 from ..core.sentences import SENTENCE
-from ..core.types import Answer, Chunk, Citation
+from ..core.types import Answer, Chunk, Citation, Filters, human_date
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,19 @@ TOPIC_ARTICLES = 5  # a topic is summarised from its best articles, at most this
 TOPIC_WEIGHT = 0.5
 
 NOTHING_TO_SUMMARISE = "The article has no sentences to summarise."
-TOPIC_NOT_COVERED = "The corpus does not cover this topic in that date range."
+TOPIC_NOT_COVERED = "The corpus does not cover this topic."
+
+
+def topic_not_covered(filters: Filters) -> str:
+    """The refusal of a topic summary or timeline: it names dates only when the filters give some."""
+    since, until = filters.since, filters.until
+    if since and until:
+        span = f" between {human_date(since)} and {human_date(until)}"
+    elif since or until:
+        span = f" since {human_date(since)}" if since else f" up to {human_date(until)}"
+    else:
+        return TOPIC_NOT_COVERED
+    return f"The corpus does not cover this topic{span}."
 
 
 @dataclass(frozen=True)
@@ -150,7 +162,7 @@ class ExtractiveSummarizer:
     def _compose(self, subject: str, chosen: Sequence[Sentence]) -> Answer:
         parts, citations = [], []
         for n, s in enumerate(chosen, start=1):
-            parts.append(f"{_flat(s.text)} [{n}]")
+            parts.append(f"{_flat(balance_quotes(s.text))} [{n}]")
             citations.append(Citation(n=n, article_id=s.article_id, title=s.title, source=s.source,
                                       published=s.published, url=s.url, quote=s.text,
                                       start=s.start, end=s.end))

@@ -21,10 +21,10 @@ from ..core.settings import Settings
 from ..index.chunking import article_of
 from .extractive import ExtractiveAnswerer
 from .named import on_topic
-from ..core.text import jaccard, shingles
+from ..core.text import balance_quotes, jaccard, shingles
 from .generative import Search
-from .summaries import DUPLICATE_ARTICLE_JACCARD, TOPIC_NOT_COVERED, Sentence
-from ..core.types import Answer, Citation, Filters, Passage
+from .summaries import DUPLICATE_ARTICLE_JACCARD, TOPIC_NOT_COVERED, Sentence, topic_not_covered
+from ..core.types import Answer, Citation, Filters, Passage, human_date
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +46,11 @@ class TimelineEvent:
 
     @property
     def day(self) -> str:
-        return self.published.isoformat() if self.published else UNDATED
+        return human_date(self.published) if self.published else UNDATED
 
     def line(self) -> str:
-        """``YYYY-MM-DD — sentence [n]``, with the outlets when several ran it."""
-        text = f"{self.day} — {' '.join(self.sentence.split())} [{self.citation.n}]"
+        """``2 Apr 2024 — sentence [n]``, with the outlets when several ran it."""
+        text = f"{self.day} — {' '.join(balance_quotes(self.sentence).split())} [{self.citation.n}]"
         return text + (f" ({', '.join(self.outlets)})" if len(self.article_ids) > 1 else "")
 
 
@@ -60,6 +60,7 @@ class Timeline:
 
     topic: str
     events: tuple[TimelineEvent, ...]
+    refusal: str = TOPIC_NOT_COVERED  # what it says with no events (dates only when the filters gave some)
 
     @property
     def refused(self) -> bool:
@@ -67,7 +68,7 @@ class Timeline:
 
     @property
     def text(self) -> str:
-        return "\n".join(e.line() for e in self.events) if self.events else TOPIC_NOT_COVERED
+        return "\n".join(e.line() for e in self.events) if self.events else self.refusal
 
     @property
     def citations(self) -> tuple[Citation, ...]:
@@ -101,7 +102,7 @@ def build_timeline(q: str, filters: Filters, search: Search, article_sentences: 
     found = on_topic(q, [p for p in search(q, filters, k) if (p.dense or 0.0) >= settings.min_relevance])
     passages = _best_per_article(found)
     if not passages:
-        return Timeline(q, ())
+        return Timeline(q, (), topic_not_covered(filters))
     group, outlets = _story_groups(article_sentences, passages)
     # The best sentence of each group: candidates come best first.
     best = {}

@@ -12,6 +12,8 @@ import unicodedata
 __all__ = [
     "FURNITURE_RULES",
     "MAX_FURNITURE_CHARS",
+    "MAX_QUOTATION_CHARS",
+    "balance_quotes",
     "clean_text",
     "drop_furniture",
     "is_furniture",
@@ -218,13 +220,45 @@ def _ends_sentence(text: str, line_start: int, punct_start: int, punct: str, nxt
     return _DOTTED.fullmatch(word) is None
 
 
+# Double quotation marks: curly ones say which way they face; a straight one opens when none is open.
+# A quotation longer than MAX_QUOTATION_CHARS is split inside as before: answers quote sentences of at
+# most 400 characters, so a longer one kept whole could never be quoted (over the bench's 4,367 articles,
+# keeping every quotation whole made 379 more sentences too long to quote; this limit, 137).
+MAX_QUOTATION_CHARS = 400
+_QUOTE_MARKS = re.compile("[\"“”«»]")
+_OPENING = frozenset("“«")
+_CLOSING = frozenset("”»")
+
+
+def _quotations(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of the quotations that open and close within ``text[start:end]`` (one line), outermost only.
+
+    A quotation left open at the end of its line (news sets a quotation running over several
+    paragraphs so), or longer than MAX_QUOTATION_CHARS, is not among them: the line's sentences are
+    split inside it as elsewhere, and :func:`balance_quotes` closes what such a piece leaves open.
+    """
+    spans: list[tuple[int, int]] = []
+    opened: int | None = None
+    for m in _QUOTE_MARKS.finditer(text, start, end):
+        mark = m.group()
+        if opened is None and (mark in _OPENING or mark == '"'):
+            opened = m.start()
+        elif opened is not None and (mark in _CLOSING or mark == '"'):
+            if m.end() - opened <= MAX_QUOTATION_CHARS:
+                spans.append((opened, m.end()))
+            opened = None
+    return spans
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences in ``text``; every line break ends a sentence.
 
     ``text[start:end]`` is a sentence without surrounding whitespace; spans are in order and
     do not overlap. A sentence ends at ``.``, ``!``, ``?`` or ``…`` (plus closing quotes or
     brackets) followed by a space and an upper-case letter, a digit or an opening quote,
-    except after common abbreviations, initials and dotted acronyms.
+    except after common abbreviations, initials and dotted acronyms, and except inside a
+    quotation that closes later on the same line: ``"We won. You are legends," she said.`` is
+    one sentence, so that a quoted sentence never opens or closes a quotation it does not hold.
     """
     spans: list[tuple[int, int]] = []
 
@@ -239,13 +273,52 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     for line in _LINE.finditer(text):
         line_start, line_end = line.span()
         seg_start = line_start
+        quotations = _quotations(text, line_start, line_end)
+        q = 0  # the first quotation not ended before the boundary (both come in order)
         for m in _BOUNDARY.finditer(text, line_start, line_end):
-            punct = m.group(0)
-            if _ends_sentence(text, line_start, m.start(), punct, m.group(1)[0]):
+            while q < len(quotations) and quotations[q][1] <= m.end():
+                q += 1
+            if q < len(quotations) and quotations[q][0] < m.end():
+                continue  # inside a quotation that closes further on
+            if _ends_sentence(text, line_start, m.start(), m.group(0), m.group(1)[0]):
                 add(seg_start, m.end())
                 seg_start = m.end()
         add(seg_start, line_end)
     return spans
+
+
+_PAIRS = {"“": "”", "«": "»", '"': '"'}
+_PAIRED = {close: opening for opening, close in _PAIRS.items()}
+
+
+def _closes(text: str, at: int) -> bool:
+    """Whether the straight mark at ``at`` closes a quotation: after a word, before a space, punctuation or the end."""
+    return at > 0 and not text[at - 1].isspace() and text[at + 1:at + 2] in ("", " ", ",", ".", ";", ":", "!", "?", ")")
+
+
+def balance_quotes(sentence: str) -> str:
+    """A quoted sentence with the quotation marks it leaves open closed, for showing it.
+
+    A piece of a quotation that runs over several paragraphs (or is too long to keep whole)
+    opens a mark it does not close, or closes one it did not open: ``"He is far more than a player.``
+    is shown ``"He is far more than a player."``, ``You all are legends," White says.`` as
+    ``"You all are legends," White says.``; the words are the article's, the marks say whose they are.
+    Citations keep the exact text.
+    """
+    opened: str | None = None
+    lead = ""
+    for m in _QUOTE_MARKS.finditer(sentence):
+        mark = m.group()
+        if opened is not None:
+            if mark in _CLOSING or mark == '"':
+                opened = None
+        elif mark in _OPENING or (mark == '"' and not _closes(sentence, m.start())):
+            opened = mark
+        elif not lead:
+            lead = _PAIRED[mark]  # closes a quotation opened before the sentence
+    if lead:
+        sentence = lead + sentence
+    return sentence + _PAIRS[opened] if opened else sentence
 
 
 # --------------------------------------------------------------------------- word shingles

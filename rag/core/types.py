@@ -53,8 +53,9 @@ class Corpus(Protocol):
 
     name: str  # how messages name it, e.g. the folder
 
-    def read(self) -> tuple[list[Article], list[Skipped]]:
-        """Every article, and what could not be read and why."""
+    def read(self, progress: Progress = ...) -> tuple[list[Article], list[Skipped]]:
+        """Every article, and what could not be read and why; ``progress("reading", files done, files)``
+        as it goes."""
         ...
 
 
@@ -231,15 +232,30 @@ class IndexReport:
     chunks_embedded: int = 0
     seconds: float = 0.0
     duplicate_groups: int = 0  # groups of two or more near-duplicate articles in the new index
+    full: bool = False  # every article was embedded again (a full reindex, or the first one)
 
     def summary(self) -> str:
-        copies = (f"; {self.duplicate_groups} group{'s' if self.duplicate_groups != 1 else ''} "
-                  "of duplicate articles" if self.duplicate_groups else "")
-        return (
-            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
-            f"{self.unchanged} unchanged, {len(self.skipped)} skipped; "
-            f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f}s{copies}"
-        )
+        """What the reindex did, in one line: a full one says what it rebuilt, an incremental one what changed."""
+        copies = f"; {_count(self.duplicate_groups, 'group')} of duplicate articles" if self.duplicate_groups else ""
+        articles = len(self.added) + len(self.updated) + self.unchanged
+        passages = _count(self.chunks_embedded, "passage")
+        if self.full:
+            changes = ", ".join(f"{n:,} {what}" for n, what in ((len(self.added), "added"),
+                                (len(self.updated), "updated"), (len(self.removed), "removed")) if n)
+            if len(self.added) == articles and not self.removed:  # a new index: every article is new
+                done = f"indexed {_count(articles, 'article')}, {passages} in {self.seconds:.1f}s"
+            else:
+                done = (f"rebuilt {_count(articles, 'article')}, {passages} in {self.seconds:.1f}s"
+                        + (f" ({changes} since the last index)" if changes else ""))
+            return f"{done}; {len(self.skipped):,} skipped{copies}"
+        return (f"{len(self.added):,} added, {len(self.updated):,} updated, {len(self.removed):,} removed, "
+                f"{self.unchanged:,} unchanged, {len(self.skipped):,} skipped; "
+                f"{passages} embedded in {self.seconds:.1f}s{copies}")
+
+
+def _count(n: int, word: str) -> str:
+    """``1 passage``, ``374 passages``, ``1,200 articles``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +25,7 @@ from . import dedup
 from .chunking import chunk_article, embedding_text
 from ..core.errors import RagError, ReindexBusy
 from .lexical import build_lexical
-from .manifest import ArticleEntry, BuildSpec, Manifest, ManifestStore
+from .manifest import ArticleEntry, BuildSpec, Manifest, ManifestStore, this_process
 from .manifest import check as check_manifest
 from .store import ChunkStore, collection_names, delete_collection
 from ..core.types import Article, Chunk, Corpus, IndexReport, Progress, no_progress
@@ -88,26 +88,30 @@ class Indexer:
     """Builds and updates the index in a data folder from what a :class:`Corpus` reads (the sources stage
     reads the files; the indexer never opens one)."""
 
-    def __init__(self, manifests: ManifestStore, client, collection: str, embeddings: Embeddings,
-                 spec: BuildSpec, batch_size: int = 64) -> None:
+    def __init__(self, manifests: ManifestStore, client: Callable[[], object], collection: str,
+                 embeddings: Embeddings, spec: BuildSpec, batch_size: int = 64) -> None:
         self._manifests = manifests
         self._data_dir = manifests.data_dir
-        self._client = client
+        self._open = client  # the store's client, asked for once the reindex holds the lock
+        self._client = None
         self._prefix = collection
         self._embeddings = embeddings
         self._spec = spec
         self._write_batch = write_batch_size(batch_size)
+        self._embed_batch = max(1, batch_size)
 
     def run(self, corpus: Corpus, full: bool = False,
             progress: Progress = no_progress) -> tuple[IndexReport, Manifest]:
         """Bring the index in line with what ``corpus`` reads (all of it again with ``full``)."""
         with reindex_lock(self._data_dir):
+            # Asked for under the lock: no other process can commit a generation the client has not read.
+            self._client = self._open()
             return self._run(corpus, full, progress)
 
     def _run(self, corpus: Corpus, full: bool, progress: Progress) -> tuple[IndexReport, Manifest]:
         started = time.perf_counter()
         progress("reading", 0, 0)
-        articles, skipped = corpus.read()
+        articles, skipped = corpus.read(progress)
         current = self._manifests.read()
         if current is not None and not full:
             check_manifest(current, self._spec)
@@ -142,7 +146,7 @@ class Indexer:
 
         report = IndexReport(
             added=plan.added, updated=plan.updated, removed=plan.removed, unchanged=plan.unchanged,
-            skipped=list(skipped), chunks_embedded=embedded, duplicate_groups=len(groups),
+            skipped=list(skipped), chunks_embedded=embedded, duplicate_groups=len(groups), full=rebuild,
         )
         report.seconds = time.perf_counter() - started
         new = Manifest(
@@ -151,6 +155,7 @@ class Indexer:
             last_reindex={
                 "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "summary": report.summary(),
                 "skipped": [[s.origin, s.reason] for s in skipped],
+                "writer": this_process(),  # readers in other processes open the embedded store again
             },
         )
         self._manifests.write(new)  # the commit point
@@ -164,10 +169,12 @@ class Indexer:
         """Chunk the articles, embed and store their chunks; the chunks per article and their total."""
         pending: list[Chunk] = []
         counts: dict[str, int] = {}
-        for a in articles:
+        for done, a in enumerate(articles):
+            progress("chunking", done, len(articles))
             chunks = chunk_article(a, self._spec.chunk_tokens, self._spec.chunk_overlap)
             counts[a.id] = len(chunks)
             pending += chunks
+        progress("chunking", len(articles), len(articles))
         embedded = len(pending)
         self._embed_and_store(store, pending, generation, progress)  # empties pending as it goes
         return counts, embedded
@@ -196,13 +203,17 @@ class Indexer:
             while chunks:
                 part = chunks[:self._write_batch]
                 del chunks[:self._write_batch]
-                vectors = self._embeddings.embed_documents([embedding_text(c) for c in part])
+                texts = [embedding_text(c) for c in part]
+                vectors: list = []
+                # Embedded a model batch at a time, so that progress moves while a write batch fills.
+                for i in range(0, len(texts), self._embed_batch):
+                    vectors += self._embeddings.embed_documents(texts[i:i + self._embed_batch])
+                    progress("embedding", done + len(vectors), total)
                 if pending is not None:
                     pending.result()  # a failed write stops the reindex before more is embedded
                 pending = writer.submit(store.add, part, vectors, generation)
                 done += len(part)
-                del part, vectors
-                progress("embedding", done, total)
+                del part, vectors, texts
             if pending is not None:
                 pending.result()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -18,6 +19,12 @@ from ..core.errors import IndexMismatch, IndexMissing
 
 SCHEMA_VERSION = 2  # 2: chunks carry their sentence marks (rag.core.sentences)
 FILENAME = "manifest.json"
+_STARTED = secrets.token_hex(4)  # with the process id: this process, even once its id is reused
+
+
+def this_process() -> str:
+    """The process a manifest's ``last_reindex["writer"]`` names when this process committed it."""
+    return f"{os.getpid()}-{_STARTED}"
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,24 @@ def open_client(settings: Settings) -> chromadb.api.ClientAPI:
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
+def reopen_client(settings: Settings) -> chromadb.api.ClientAPI:
+    """A new client of the embedded store, reading what other processes committed since the last was opened.
+
+    Embedded Chroma keeps a collection's vector index in the process that opened it, and keeps one
+    instance per folder, which every client of that folder shares: a process that had the store open
+    cannot read the chunks another process's reindex added ("Error finding id"). The instance is let
+    go here (not stopped: clients opened before keep reading what they read), so the new client opens
+    the folder afresh. Not for a Chroma server, which has no such limit.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    where = str(settings.data_dir / "chroma")
+    SharedSystemClient._identifier_to_system.pop(where, None)  # Chroma's cache of one instance per folder
+    SharedSystemClient._identifier_to_refcount.pop(where, None)
+    log.info("opening the embedded store again: another process committed a new index generation")
+    return open_client(settings)
+
+
 class ChunkStore:
     """Chunks and their vectors in one Chroma collection."""
 

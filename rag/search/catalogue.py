@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+
+import numpy as np
 
 from ..core.errors import NotFound
 from ..core.types import ArticleRef, Chunk
@@ -77,6 +80,12 @@ class Catalogue:
         if article_id not in self._manifest.articles:
             return []
         return sorted(self._store.get(self._manifest.chunk_ids(article_id)).values(), key=lambda c: c.ordinal)
+
+    def leads(self, article_ids: Iterable[str]) -> dict[str, tuple[Chunk, np.ndarray]]:
+        """The first passage of each article (its title is embedded with it) and its stored vector."""
+        articles = self._manifest.articles
+        ids = [self._manifest.chunk_ids(aid)[0] for aid in article_ids if aid in articles and articles[aid].chunks]
+        return {chunk.article_id: (chunk, vector) for chunk, vector in self._store.get_with_vectors(ids).values()}
 
     def stats(self, answer_mode: str, store: str) -> IndexStats:
         m = self._manifest

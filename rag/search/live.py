@@ -33,11 +33,13 @@ class Snapshot:
 class LiveIndex:
     """The snapshot of the committed generation, checked against the manifest's stamp at each use.
 
-    The Chroma client and the embedding model are asked for (``client()``, ``embeddings()``)
-    only when a generation is loaded, after the stamp says there is one.
+    The Chroma client and the embedding model are asked for (``client(manifest, stamp)``, ``embeddings()``)
+    only when a generation is loaded, after the stamp says there is one; the client is asked for the
+    manifest being loaded, as the embedded store must be opened again for a generation another process
+    committed (see ``RagService``).
     """
 
-    def __init__(self, manifests: ManifestStore, data_dir: Path, client: Callable[[], object],
+    def __init__(self, manifests: ManifestStore, data_dir: Path, client: Callable[[Manifest, object], object],
                  embeddings: Callable[[], Embeddings], spec: Callable[[], BuildSpec]) -> None:
         self._manifests = manifests
         self._data_dir = data_dir
@@ -70,7 +72,7 @@ class LiveIndex:
 
     def _load(self, stamp: object) -> Snapshot:
         manifest = self._manifests.require(self._spec())
-        store = ChunkStore(self._client(), manifest.collection)
+        store = ChunkStore(self._client(manifest, stamp), manifest.collection)
         folder = self._data_dir / manifest.lexical
         if (folder / "fields.json").exists():
             lexical = LexicalIndex.load(folder)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from ..core.types import Article, Skipped
+from ..core.types import Article, Progress, Skipped, no_progress
 from .records import (Skip, article, check_bytes, decode_text, json_records, jsonl_records, parse_html, size_text,
                       split_front_matter)
 
@@ -61,27 +61,28 @@ class CorpusFolder:
     def name(self) -> str:
         return str(self.path)
 
-    def read(self) -> tuple[list[Article], list[Skipped]]:
-        return load_corpus(self.path, self.max_file_bytes)
+    def read(self, progress: Progress = no_progress) -> tuple[list[Article], list[Skipped]]:
+        return load_corpus(self.path, self.max_file_bytes, progress)
 
 
 def load_corpus(
-    root: str | os.PathLike[str], max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    root: str | os.PathLike[str], max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, progress: Progress = no_progress
 ) -> tuple[list[Article], list[Skipped]]:
-    """Load every article under ``root``; return the articles and what was skipped, and why.
+    """Load every article under ``root``; return the articles and what was skipped, and why; report
+    ``progress("reading", files read, files)``.
 
     Raises FileNotFoundError if ``root`` is not an existing folder.
     """
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    for item in iter_corpus(root, max_file_bytes):
+    for item in iter_corpus(root, max_file_bytes, progress):
         (articles if isinstance(item, Article) else skipped).append(item)
     log.info("loaded %d articles from %s, skipped %d", len(articles), root, len(skipped))
     return articles, skipped
 
 
 def iter_corpus(
-    root: str | os.PathLike[str], max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    root: str | os.PathLike[str], max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, progress: Progress = no_progress
 ) -> Iterator[Article | Skipped]:
     """Yield articles and skips one by one, in a stable order, with duplicate ids skipped.
 
@@ -93,12 +94,12 @@ def iter_corpus(
     if not root.is_dir():
         raise FileNotFoundError(f"corpus path is not a folder: {root}")
     os.scandir(root).close()  # an unreadable root raises PermissionError here, not later
-    return _iter_corpus(root, max_file_bytes)
+    return _iter_corpus(root, max_file_bytes, progress)
 
 
-def _iter_corpus(root: Path, max_file_bytes: int) -> Iterator[Article | Skipped]:
+def _iter_corpus(root: Path, max_file_bytes: int, progress: Progress) -> Iterator[Article | Skipped]:
     first_seen: dict[str, str] = {}
-    for item in _walk(root, max_file_bytes):
+    for item in _walk(root, max_file_bytes, progress):
         if isinstance(item, Article):
             if item.id in first_seen:
                 item = Skipped(item.origin, f"duplicate id {item.id} (first seen in {first_seen[item.id]})")
@@ -209,11 +210,12 @@ def _listed_folder(path: str, rel: str, is_link: bool, ancestors: frozenset,
     return path, key
 
 
-def _walk(root: Path, max_file_bytes: int) -> Iterator[Article | Skipped]:
+def _walk(root: Path, max_file_bytes: int, progress: Progress = no_progress) -> Iterator[Article | Skipped]:
     real_root = os.path.realpath(root)
     files, refused = _list_files(root)
     yield from sorted(refused, key=lambda s: s.origin)
-    for rel, path in sorted(files):
+    for done, (rel, path) in enumerate(sorted(files)):
+        progress("reading", done, len(files))
         try:
             yield from _load_file(Path(path), rel, max_file_bytes, real_root)
         except Skip as skip:
@@ -221,6 +223,7 @@ def _walk(root: Path, max_file_bytes: int) -> Iterator[Article | Skipped]:
         except Exception as e:  # noqa: BLE001 - a bug or an odd file must not stop the whole corpus
             log.exception("unexpected error while loading %s", rel)
             yield Skipped(rel, f"could not be loaded ({type(e).__name__})")
+    progress("reading", len(files), len(files))
 
 
 def _ignored(name: str) -> bool:

@@ -48,6 +48,10 @@ CREATE TABLE IF NOT EXISTS threads (
     thread_id INTEGER PRIMARY KEY,
     touched_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS hinted (  -- threads already told how to ask a follow-up
+    thread_id INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL
+);
 """
 
 
@@ -201,6 +205,13 @@ class ThreadMemory:
                          "(SELECT id FROM turns WHERE thread_id = ? ORDER BY id DESC LIMIT ?)",
                          (thread_id, thread_id, self._max_turns))
 
+    def hint_once(self, thread_id: int) -> bool:
+        """True the first time it is asked for a thread (the bot says how to ask a follow-up once, ever)."""
+        with closing(self._db.connect()) as conn, conn:
+            added = conn.execute("INSERT OR IGNORE INTO hinted (thread_id, created_at) VALUES (?, ?)",
+                                 (thread_id, self._db.now())).rowcount
+        return added == 1
+
     def _touch(self, conn: sqlite3.Connection, thread_id: int) -> None:
         conn.execute("INSERT INTO threads (thread_id, touched_at) VALUES (?, ?) "
                      "ON CONFLICT (thread_id) DO UPDATE SET touched_at = excluded.touched_at",
@@ -208,4 +219,5 @@ class ThreadMemory:
         stale = "touched_at < ? OR thread_id NOT IN (SELECT thread_id FROM threads ORDER BY touched_at DESC LIMIT ?)"
         args = (self._db.cutoff(), self._keep)
         conn.execute(f"DELETE FROM turns WHERE thread_id IN (SELECT thread_id FROM threads WHERE {stale})", args)
+        conn.execute(f"DELETE FROM hinted WHERE thread_id IN (SELECT thread_id FROM threads WHERE {stale})", args)
         conn.execute(f"DELETE FROM threads WHERE {stale}", args)

@@ -99,7 +99,7 @@ async def test_a_manager_reindexes_an_unchanged_corpus_cheaply(world, fake):
     assert fake.called("reindex") == [(None, False)]  # incremental
     embed = embed_of(result.response)
     assert embed.title == "Reindex finished"
-    assert "0 chunks embedded" in embed.description
+    assert "0 passages embedded" in embed.description
     assert not embed.fields  # nothing added, updated, removed or skipped
 
 

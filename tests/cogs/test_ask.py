@@ -22,10 +22,12 @@ from cogs.utils.errors import BadOption
 from cogs.utils.options import MAX_QUESTION_CHARS
 from rag.core.errors import QuestionError
 from rag.core.tokens import count_tokens
-from rag.core.types import Filters
+from rag.core.settings import Settings
+from rag.core.types import ArticleRef, Filters
 
 from tests.cogs.world import (BOT_ARTICLES, DENSE, GUILD_ID, SETTLE, TRAM_ANSWER, TRAM_QUESTION, article_ref,
-                              assert_cites, bot_messages, custom_ids, embed_of, quoting)
+                              assert_cites, bot_messages, custom_ids, embed_of, open_world, quoting)
+from tests.fakes import FakeService
 
 FACTORY_QUESTION = "Who is building a battery factory?"
 FACTORY_ANSWER = quoting(FACTORY_QUESTION, [
@@ -86,6 +88,12 @@ async def test_a_question_the_corpus_does_not_cover_is_refused(world):
     assert "does not cover" in embed.description and not embed.fields
     assert embed.colour == COLOUR_REFUSED
     assert [i.split(":")[1] for i in custom_ids(result.response)] == ["up", "down"]  # nothing to show
+    # What to try, in Discord's commands; no dates were given, so none are mentioned.
+    assert embed.description.endswith("\nTry `/timeline topic:` or `/summary topic:` with the subject's name to "
+                                      "see what the articles do say.")
+    dated = embed_of((await world.bob.slash(world.channel, "ask", question="What is the boiling point of tungsten?",
+                                            since="2024-03-01")).response)
+    assert dated.description.endswith(", or ask again with a wider `since:` and `until:`.")
 
 
 async def test_discord_itself_refuses_a_question_longer_than_the_box_allows(world):
@@ -100,7 +108,8 @@ async def test_discord_itself_refuses_a_question_longer_than_the_box_allows(worl
 @pytest.mark.parametrize("question,hint", [
     (DENSE, r"The question is too long \(180 words, 539 characters\); keep it to one or two sentences, "
             r"under about 150 words\."),
-    ("   ", r"The question is empty: type a few words, e\.g\. “What did the council decide about the tram\?”\."),
+    # The example is drawn from the corpus: the name its newest week's titles give (see test_help.py).
+    ("   ", r"The question is empty: type a few words, e\.g\. “What happened with Port Aldine\?”\."),
 ])
 async def test_an_unusable_question_gets_a_private_hint_without_an_error_id(world, fake, question, hint):
     assert len(DENSE) <= MAX_QUESTION_CHARS and count_tokens(DENSE) > world.bot.settings.max_question_tokens
@@ -114,7 +123,8 @@ async def test_an_unusable_question_gets_a_private_hint_without_an_error_id(worl
 async def test_a_bad_date_gets_a_private_hint(world, fake):
     result = await world.alice.slash(world.channel, "ask", question=TRAM_QUESTION, since="last week")
     assert result.response.ephemeral
-    assert result.response.content == "Dates look like 2024-03-01; 'last week' is not one."
+    # The example is a day of the index (its newest), typed as the option wants it.
+    assert result.response.content == "Dates are typed as `YYYY-MM-DD`, e.g. `2024-03-20`; 'last week' is not one."
     assert fake.called("ask") == []
     world.expect_error(BadOption)
 
@@ -164,3 +174,15 @@ async def test_autocompletes_answer_while_slow_answers_hold_every_default_worker
     finally:
         release.set()
         await asyncio.gather(*held)
+
+
+async def test_an_example_drawn_from_the_titles_is_shown_inert(tmp_path):
+    """Titles are article text: the name an example takes from them is escaped like any article text."""
+    settings = Settings().replace(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data")
+    titled = FakeService(settings, [ArticleRef("a", "Floods hit Quay_Side_Market in Riverton", "gazette",
+                                               date(2024, 3, 1))])
+    async with open_world(titled, tmp_path) as world:
+        result = await world.alice.slash(world.channel, "ask", question="   ")
+        world.expect_error(QuestionError)
+    assert result.response.content == ("The question is empty: type a few words, e.g. "
+                                       "“What happened with Quay\\_Side\\_Market?”.")

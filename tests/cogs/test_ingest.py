@@ -67,7 +67,7 @@ async def test_an_admin_ingests_a_good_and_a_bad_file(real_world, uploads, downl
     embed = embed_of(result.response)
     assert embed.title == "Upload indexed" and not result.response.content
     assert embed.description.startswith("1 file added, 0 already there, 1 rejected\nReindex: 1 added")
-    assert "; 1 chunk embedded in " in embed.description
+    assert "; 1 passage embedded in " in embed.description
     fields = {f.name: f.value for f in embed.fields}
     assert fields["Files added (1)"] == "• ferry.md → uploads/ferry.md (1 article)"
     assert fields["Files rejected (1)"].startswith(

@@ -15,7 +15,7 @@ from rag.core.errors import QuestionError
 from rag.core.types import Answer, Chunk, Citation, Passage
 
 from tests.cogs.world import (DENSE, EVERYONE, FESTIVAL_ANSWER, FESTIVAL_QUESTION, TRAM_QUESTION, bot_messages,
-                              embed_of, open_world)
+                              direct_messages, embed_of, open_world)
 
 
 def _huge_answer() -> Answer:
@@ -93,8 +93,12 @@ async def test_cooldown_per_user(fake, tmp_path):
         world.expect_error(OnCooldown)
         bob = await world.bob.slash(world.channel, "ask", question=TRAM_QUESTION)  # others are not held up
         assert embed_of(bob.response).fields
+        in_channel = len(bot_messages(world, world.alice))
         await world.alice.send(world.channel, f"{world.mention} {TRAM_QUESTION}")  # mentions count too
-        assert "ask again <t:" in world.channel.history()[-1].content and not world.channel.threads
+        # Said to alice alone, by direct message, at a clock time (a countdown would go stale there).
+        assert direct_messages(world, world.alice) == [
+            f"About your message in <#{world.channel.id}>: Slow down: you can ask again at <t:{until}:T>."]
+        assert len(bot_messages(world, world.alice)) == in_channel and not world.channel.threads
         assert [q for q, _ in fake.called("ask")] == [TRAM_QUESTION] * 2  # alice's first, and bob's
 
         await world.env.advance_time(30)

@@ -8,13 +8,15 @@ from datetime import date
 import discord
 import pytest
 
-from cogs.render.answer import age, answer_embed, thread_name
+from cogs.render.answer import age, answer_embed, refusal_hint, thread_name
 from cogs.render.ingest import uploads_summary
 from cogs.render.limits import CHOICE, COLOUR_REFUSED, CONTENT, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, THREAD_NAME, TITLE, TOTAL, cut, fit, listing, plural, safe, safe_url, scrub, with_error_id
 from cogs.render.passages import UNQUOTED, highlight, passages_embed
 from cogs.render.reindex import index_summary, progress_text, report_embed
 from cogs.render.shared import choice_name
 from cogs.render.status import status_embed
+from cogs.render.timeline import event_line
+from rag.answer.timelines import TimelineEvent
 from rag.state.feedback import FeedbackCounts
 from rag.core.types import Answer, Chunk, Citation, IndexReport, Passage, Skipped
 from rag.sources.uploads import ADDED, Upload, UploadReport
@@ -154,6 +156,28 @@ def test_refusal_embed():
     assert "Nothing in the indexed articles" in embed.footer.text
 
 
+@pytest.mark.parametrize("window,dates,ending", [
+    ("", False, "to see what the articles do say."),
+    ("this week: 12 Jan – 19 Jan 2023", False, ", or ask without “this week”."),
+    ("", True, ", or ask again with a wider `since:` and `until:`."),
+])
+def test_a_refusal_hint_names_discords_commands_and_dates_only_when_given(window, dates, ending):
+    refused = Answer("Who?", "The corpus does not cover this.", True, window=window)
+    hint = refusal_hint(refused, dates_given=dates)
+    assert hint.startswith("Try `/timeline topic:` or `/summary topic:`") and hint.endswith(ending)
+    assert "date" not in hint and "python -m" not in hint
+    assert refusal_hint(Answer("Who?", "Nepal [1]", False)) == ""
+
+
+def test_a_refusal_naming_a_candidate_shows_its_source_and_says_what_it_is():
+    named = Answer("Which country?", "The articles found do not answer this for certain ...; the nearest names "
+                   "Nepal [1]: “... in Nepal.” [1]", True, citations=(citation(1),))
+    embed = answer_embed(named, hint=refusal_hint(named))
+    assert embed.fields[0].name == "Sources"
+    assert embed.footer.text == "The articles found do not answer this for certain"
+    assert "Try" not in embed.description
+
+
 def within_limits(embed: discord.Embed) -> bool:
     return (len(embed) <= TOTAL and len(embed.title or "") <= TITLE
             and len(embed.description or "") <= DESCRIPTION and len(embed.fields) <= FIELDS
@@ -238,14 +262,30 @@ def test_report_embed_lists_changes_and_skips_with_reasons():
 
 
 @pytest.mark.parametrize("chunks,groups,text", [
-    (1, 1, "1 added, 0 updated, 0 removed, 3 unchanged, 0 skipped; 1 chunk embedded in 0.5s; "
+    (1, 1, "1 added, 0 updated, 0 removed, 3 unchanged, 0 skipped; 1 passage embedded in 0.5s; "
            "1 group of duplicate articles"),
-    (2, 0, "1 added, 0 updated, 0 removed, 3 unchanged, 0 skipped; 2 chunks embedded in 0.5s"),
+    (2, 0, "1 added, 0 updated, 0 removed, 3 unchanged, 0 skipped; 2 passages embedded in 0.5s"),
 ])
 def test_reindex_summary_counts_in_proper_english(chunks, groups, text):
     report = IndexReport(added=["a"], unchanged=3, chunks_embedded=chunks, seconds=0.5, duplicate_groups=groups)
     assert index_summary(report) == text
     assert report_embed(report, {}).description == text
+
+
+@pytest.mark.parametrize("report,text", [
+    # A full reindex says what it rebuilt, not "0 added, 0 updated, 0 removed, 40 unchanged".
+    (IndexReport(unchanged=40, chunks_embedded=374, seconds=20.3, full=True),
+     "Rebuilt 40 articles, 374 passages in 20.3s; 0 skipped"),
+    (IndexReport(added=["a", "b"], updated=["c"], removed=["d"], unchanged=37, chunks_embedded=374, seconds=20.3,
+                 full=True, duplicate_groups=2),
+     "Rebuilt 40 articles, 374 passages in 20.3s (2 added, 1 updated, 1 removed since the last index); "
+     "0 skipped; 2 groups of duplicate articles"),
+    (IndexReport(added=["a"] * 40, chunks_embedded=374, seconds=9.0, full=True),  # the first index
+     "Indexed 40 articles, 374 passages in 9.0s; 0 skipped"),
+])
+def test_a_full_reindex_says_what_it_rebuilt(report, text):
+    assert index_summary(report) == text
+    assert report.summary() == text[:1].lower() + text[1:]  # the command line's line
 
 
 def test_upload_summary_counts_in_proper_english():
@@ -279,3 +319,29 @@ def test_choice_and_thread_names_fit():
     assert len(choice_name("T" * 300, "outlet", date(2024, 1, 1))) <= CHOICE
     assert choice_name("Tram", "gazette", date(2024, 3, 2)) == "Tram (gazette, 2 Mar 2024)"
     assert len(thread_name("why " * 100)) <= THREAD_NAME
+
+
+def test_a_timeline_line_closes_the_quotation_its_sentence_leaves_open():
+    quote = '"The last two games will be played with the stands half covered.'
+    c = Citation(1, "a1", "Roof", "gazette", date(2024, 3, 14), "", quote, 0, len(quote))
+    event = TimelineEvent(date(2024, 3, 14), quote, c, ("gazette",), ("a1",))
+    assert event_line(event) == ('14 Mar 2024 — "The last two games will be played with the stands half '
+                                 'covered." [1]')
+
+
+def test_a_quote_two_overlapping_passages_hold_is_shown_once():
+    text = ("The harbour reopened on Monday. The council debated the tram line at length. Nobody left early. "
+            "The vote comes next week.")
+    quote = "The council debated the tram line at length."
+    at = text.index(quote)
+    first = Chunk("a:h:0", "a", "h", 0, 0, at + len(quote), text[:at + len(quote)], "Tram", "gazette",
+                  "https://g.example/a", date(2024, 3, 2))
+    second = Chunk("a:h:1", "a", "h", 1, at, len(text), text[at:], "Tram", "gazette",
+                   "https://g.example/a", date(2024, 3, 2))
+    cited = Citation(1, "a", "Tram", "gazette", date(2024, 3, 2), "https://g.example/a", quote, at, at + len(quote))
+    answer = Answer("Q?", f"{quote} [1]", False, (cited, cited), passages=(Passage(second, 1.0), Passage(first, 0.9)))
+    for everything in (False, True):
+        embed = passages_embed(answer, everything=everything)
+        [field] = embed.fields  # one source, one paragraph: the two passages joined, nothing "not quoted"
+        assert field.value.count(f"**{quote}**") == 1
+        assert field.value.startswith("The harbour reopened on Monday. **The council") and "next week." in field.value

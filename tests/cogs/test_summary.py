@@ -12,7 +12,7 @@ import simcord
 
 from cogs.render.limits import safe
 from cogs.render.shared import renumbered
-from rag.core.errors import NotFound
+from rag.core.errors import NotFound, QuestionError
 from rag.core.text import jaccard, shingles
 from rag.sources.ingest import load_corpus
 
@@ -96,3 +96,12 @@ async def test_an_article_typed_by_hand_that_matches_nothing_gets_only_a_private
     assert not bot_messages(world, world.bob)
     assert fake.called("summarize_article") == []
     world.expect_error(NotFound)
+
+
+@pytest.mark.parametrize("command", ["summary topic", "timeline"])
+async def test_an_empty_topic_is_shown_a_topic_of_the_corpus(world, fake, command):
+    result = await world.alice.slash(world.channel, command, topic="   ")
+    assert result.response.ephemeral
+    assert result.response.content == "The topic is empty: type a few words, e.g. “Port Aldine”."
+    assert fake.called("summarize_topic") == []
+    world.expect_error(QuestionError)

@@ -64,8 +64,8 @@ async def test_timeline_with_a_date_range_and_an_uncovered_topic(real_world):
 
 
 @pytest.mark.parametrize("options, message", [
-    ({"since": "last week"}, "2024-03-01"),
-    ({"until": "2024-02-30"}, "2024-03-01"),
+    ({"since": "last week"}, "e.g. `2024-03-20`"),  # a day of the corpus (its newest)
+    ({"until": "2024-02-30"}, "e.g. `2024-03-20`"),
     ({"since": "2024-04-20", "until": "2024-04-01"}, "Since is after until"),
 ])
 async def test_timeline_bad_dates_get_a_clear_private_error(world, fake, options, message):

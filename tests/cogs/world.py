@@ -172,6 +172,11 @@ def bot_messages(world: World, viewer: simcord.MemberActor) -> list:
     return [m for m in world.channel.history(viewer=viewer) if m.author.id == world.bot.user.id]
 
 
+def direct_messages(world: World, member: simcord.MemberActor) -> list[str]:
+    """What the bot wrote to ``member`` by direct message, oldest first."""
+    return [m.content for m in member.user.dm_channel.history() if m.author.id == world.bot.user.id]
+
+
 def answer_text(embed: discord.Embed) -> str:
     """The answer's own text: the description without the line saying how current it is."""
     first, _, rest = embed.description.partition("\n")

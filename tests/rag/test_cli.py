@@ -9,6 +9,9 @@ import sys
 
 import pytest
 
+from rag.cli import refusal_hint
+from rag.core.types import Answer
+
 from tests.conftest import ROOT
 
 # Each test runs the CLI in subprocesses that load the model and read or build a real index.
@@ -29,7 +32,7 @@ def cli_index(tmp_path_factory):
     data = tmp_path_factory.mktemp("cli") / "data"
     result = run("index", "--corpus", str(ROOT / "corpus"), data_dir=data)
     assert result.returncode == 0, result.stderr
-    assert "1 added" in result.stdout
+    assert result.stdout.startswith("indexed 1 article, 5 passages in ")  # a new index: what it built
     return data
 
 
@@ -46,24 +49,31 @@ def test_ask_refuses_what_the_corpus_does_not_cover(cli_index):
     result = run("ask", "What is the recipe for sourdough bread?", data_dir=cli_index)
     assert result.returncode == 0
     assert "does not cover" in result.stdout
+    # What to try, in the terminal's commands; dates only when some were given.
+    assert 'Try `python -m rag timeline "SUBJECT"`' in result.stdout and "Discord" not in result.stdout
+    assert "--since" not in result.stdout and "date range" not in result.stdout
+    dated = run("ask", "What is the recipe for sourdough bread?", "--since", "2024-01-01", data_dir=cli_index)
+    assert "or ask again with a wider --since and --until." in dated.stdout
 
 
 def test_reindexing_an_unchanged_corpus_embeds_nothing(cli_index):
     result = run("index", "--corpus", str(ROOT / "corpus"), data_dir=cli_index)
     assert result.returncode == 0
-    assert "0 chunks embedded" in result.stdout and "1 unchanged" in result.stdout
+    assert "0 passages embedded" in result.stdout and "1 unchanged" in result.stdout
 
 
 def test_stats(cli_index):
     result = run("stats", data_dir=cli_index)
     assert result.returncode == 0
-    assert "articles: 1" in result.stdout and "2024-09-17" in result.stdout
+    assert "articles: 1" in result.stdout and "published: 17 Sep 2024 to 17 Sep 2024" in result.stdout
 
 
 def test_chat_answers_until_an_empty_line(cli_index):
     result = run("chat", data_dir=cli_index, stdin="Who confirmed the withdrawal of US troops from Niger?\n\n")
     assert result.returncode == 0, result.stderr
     assert "[1]" in result.stdout and "Sources:" in result.stdout
+    # Dates as every reply writes them (Discord too): "17 Sep 2024", never 2024-09-17.
+    assert "(seed article (outlet unknown), 17 Sep 2024)" in result.stdout and "2024-09-17" not in result.stdout
 
 
 @pytest.mark.parametrize("args,message", [
@@ -150,3 +160,17 @@ def test_an_unexpected_error_is_one_line_and_its_traceback_is_shown_with_verbose
     assert result.stderr.strip().endswith("(run again with -v to see where)")
     verbose = run("ask", "What happened at the Faladie gendarmerie school?", "-v", data_dir=data)
     assert verbose.returncode == 1 and "Traceback" in verbose.stderr
+
+
+@pytest.mark.parametrize("window,dates,chat,hint", [
+    ("", False, False,
+     'Try `python -m rag timeline "SUBJECT"` with the subject\'s name to see what the articles do say.'),
+    ("this week: 12 Jan – 19 Jan 2023", False, False, "…, or ask without “this week”."),
+    ("", False, True, "Ask it another way, or name the subject: its people, places or organisations."),
+    ("", True, True, "…, or start the chat with a wider --since and --until."),
+])
+def test_a_refusal_hint_fits_the_terminal(window, dates, chat, hint):
+    refused = Answer("Who?", "The corpus does not cover this.", True, window=window)
+    shown = refusal_hint(refused, dates, chat=chat)
+    assert shown == hint if not hint.startswith("…") else shown.endswith(hint[1:])
+    assert "/summary" not in shown and "Discord" not in shown

@@ -104,6 +104,15 @@ def test_seed_corpus_answers_the_faladie_question(embeddings, tmp_path):
     for c in answer.citations:
         assert texts[c.article_id][c.start:c.end] == c.quote
     assert service.ask("Who won the 2022 football World Cup final?").refused
+    # Refused (no article mentions "West African"), but not "does not cover": the article about the attack
+    # names the country in its title, and the refusal names it.
+    named = service.ask("Militants attacked a gendarmerie school in which West African country?")
+    assert named.refused and named.text.startswith(
+        "The articles found do not answer this for certain (none of them mentions West African); the nearest "
+        "names Bamako") and "“Extremists launched an assault on a military training facility in the Malian " \
+        "capital, Bamako" in named.text
+    [c] = named.citations
+    assert texts[c.article_id][c.start:c.end] == c.quote
 
 
 def test_outlets_that_disagree_on_a_figure_are_both_cited(service, settings):

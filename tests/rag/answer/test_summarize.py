@@ -11,7 +11,8 @@ from rag.sources.ingest import load_corpus
 from rag.core.text import jaccard, shingles
 from rag.service import RagService
 from rag.core.settings import Settings
-from rag.answer.summaries import TOPIC_NOT_COVERED, Sentence, distinct_articles, sentences_of, summary_length
+from rag.answer.summaries import (TOPIC_NOT_COVERED, Sentence, distinct_articles, sentences_of, summary_length,
+                                 topic_not_covered)
 from rag.core.types import Chunk, Filters
 
 from tests.conftest import ARTICLES, LONG_ARTICLE, write_corpus
@@ -103,8 +104,9 @@ def test_a_topic_summary_draws_on_the_best_articles_in_the_range_without_repeats
 @pytest.mark.integration
 def test_a_topic_outside_the_range_or_the_corpus_is_not_covered(summaries):
     early = summaries.summarize_topic("Lumetra battery factory", Filters(until=date(2024, 3, 5)))
-    assert early.refused and early.text == TOPIC_NOT_COVERED
-    assert summaries.summarize_topic("volcanic eruptions in Iceland").refused
+    assert early.refused and early.text == "The corpus does not cover this topic up to 5 Mar 2024."
+    nowhere = summaries.summarize_topic("volcanic eruptions in Iceland")
+    assert nowhere.refused and nowhere.text == TOPIC_NOT_COVERED == "The corpus does not cover this topic."
 
 
 @pytest.mark.integration
@@ -125,3 +127,14 @@ def test_finding_and_resolving_articles_by_title(summaries):
     assert summaries.resolve_article("cup final") == article_id(summaries, "Riverton Rovers win the cup final")
     with pytest.raises(NotFound):
         summaries.resolve_article("Lumetra")  # two articles match
+
+
+@pytest.mark.parametrize("filters,text", [
+    (Filters(), "The corpus does not cover this topic."),
+    (Filters(as_of=date(2024, 3, 9)), "The corpus does not cover this topic."),  # the day asked is no range
+    (Filters(since=date(2024, 3, 1)), "The corpus does not cover this topic since 1 Mar 2024."),
+    (Filters(since=date(2024, 3, 1), until=date(2024, 3, 31)),
+     "The corpus does not cover this topic between 1 Mar 2024 and 31 Mar 2024."),
+])
+def test_a_topic_refusal_names_dates_only_when_some_were_given(filters, text):
+    assert topic_not_covered(filters) == text

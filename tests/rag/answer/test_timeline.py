@@ -15,7 +15,7 @@ from rag.service import RagService
 from rag.core.settings import Settings
 from rag.answer.summaries import TOPIC_NOT_COVERED
 from rag.answer.timelines import Timeline, TimelineEvent
-from rag.core.types import Citation, Filters
+from rag.core.types import Citation, Filters, human_date
 
 from tests.conftest import write_corpus
 from tests.rag.test_cli import run
@@ -121,7 +121,7 @@ UNRELATED = {
 }
 
 TOPIC = "Kessel river bridge"
-LINE = re.compile(r"(\d{4}-\d{2}-\d{2}|undated) — (.+) \[(\d+)\]( \((.+)\))?")
+LINE = re.compile(r"(\d{1,2} [A-Z][a-z]{2} \d{4}|undated) — (.+) \[(\d+)\]( \((.+)\))?")
 
 
 @pytest.fixture(scope="module")
@@ -164,12 +164,12 @@ def test_the_story_in_date_order_one_cited_line_per_article(service, ids, texts)
     lines = parsed(timeline)
     assert [n for _, _, n, _ in lines] == list(range(1, len(lines) + 1))
     days = [d for d, _, _, _ in lines]
-    assert days == ["2024-04-02", "2024-04-09", "2024-04-16", "2024-04-23", "undated"]  # undated last
+    assert days == ["2 Apr 2024", "9 Apr 2024", "16 Apr 2024", "23 Apr 2024", "undated"]  # undated last
     for (day, sentence, n, _), event in zip(lines, timeline.events, strict=True):
         c = event.citation
         assert c.n == n and sentence == " ".join(c.quote.split())
         assert texts[c.article_id][c.start:c.end] == c.quote  # quoted exactly from the article
-        assert (c.published.isoformat() if c.published else "undated") == day  # dated by its article
+        assert (human_date(c.published) if c.published else "undated") == day  # dated by its article
         assert c.title and c.source and (c.url or day == "undated")
     cited = [e.citation.article_id for e in timeline.events]
     assert cited[:3] == [ids["bridge-1.md"], ids["bridge-2.md"], ids["bridge-3.md"]]
@@ -184,7 +184,7 @@ def test_wire_copies_make_one_line_listing_both_outlets(service, ids):
     [merged] = [e for e in timeline.events if copies & set(e.article_ids)]
     assert set(merged.article_ids) == copies and set(merged.outlets) == {"wire-news", "coast-herald"}
     day, sentence, n, outlets = parsed(timeline)[timeline.events.index(merged)]
-    assert day == "2024-04-23" and "Demolition crews" in sentence
+    assert day == "23 Apr 2024" and "Demolition crews" in sentence
     assert set(outlets.split(", ")) == {"wire-news", "coast-herald"}
     assert [e for e in timeline.events if len(e.article_ids) > 1] == [merged]  # the others stand alone
 
@@ -202,17 +202,17 @@ def test_unrelated_articles_are_left_out(service, ids):
 
 def test_since_and_until_bound_the_timeline(service, ids):
     window = service.timeline(TOPIC, Filters(since=date(2024, 4, 5), until=date(2024, 4, 20)))
-    assert [d for d, *_ in parsed(window)] == ["2024-04-09", "2024-04-16"]  # undated articles need no since
+    assert [d for d, *_ in parsed(window)] == ["9 Apr 2024", "16 Apr 2024"]  # undated articles need no since
     assert [e.citation.article_id for e in window.events] == [ids["bridge-2.md"], ids["bridge-3.md"]]
 
     early = service.timeline(TOPIC, Filters(until=date(2024, 4, 10)))
-    assert [d for d, *_ in parsed(early)] == ["2024-04-02", "2024-04-09", "undated"]
+    assert [d for d, *_ in parsed(early)] == ["2 Apr 2024", "9 Apr 2024", "undated"]
 
     as_of = service.timeline(TOPIC, Filters(as_of=date(2024, 4, 16)))
-    assert [d for d, *_ in parsed(as_of)] == ["2024-04-02", "2024-04-09", "2024-04-16", "undated"]
+    assert [d for d, *_ in parsed(as_of)] == ["2 Apr 2024", "9 Apr 2024", "16 Apr 2024", "undated"]
 
     later = service.timeline(TOPIC, Filters(since=date(2024, 5, 1)))
-    assert later.refused and later.text == TOPIC_NOT_COVERED
+    assert later.refused and later.text == "The corpus does not cover this topic since 1 May 2024."
 
 
 def test_a_topic_the_corpus_does_not_cover_gets_the_refusal(service):
@@ -250,7 +250,7 @@ def test_the_cli_prints_the_timeline_as_json_and_as_text(service, ids):
     text = run("timeline", TOPIC, "--since", "2024-04-05", "--until", "2024-04-20", data_dir=data_dir)
     assert text.returncode == 0, text.stderr
     lines = text.stdout.splitlines()
-    assert lines[0].startswith("2024-04-09 — ") and lines[1].startswith("2024-04-16 — ")
+    assert lines[0].startswith("9 Apr 2024 — ") and lines[1].startswith("16 Apr 2024 — ")
     assert "Sources:" in lines and any(line.startswith("[2] Council approves new Kessel bridge") for line in lines)
 
     bad = run("timeline", TOPIC, "--since", "2024-13-01", data_dir=data_dir)

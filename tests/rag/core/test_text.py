@@ -9,6 +9,7 @@ import pytest
 from rag.core.text import (
     FURNITURE_RULES,
     MAX_FURNITURE_CHARS,
+    balance_quotes,
     clean_text,
     drop_furniture,
     is_furniture,
@@ -212,12 +213,46 @@ def sentences(text: str) -> list[str]:
         ("Para one.\n\nPara two.", ["Para one.", "Para two."]),
         ("  Leading and trailing.   Spaces here.  ", ["Leading and trailing.", "Spaces here."]),
         ("Élan returned. Über drivers struck.", ["Élan returned.", "Über drivers struck."]),
+        # A quotation that closes on its line is kept whole: no sentence opens or closes a mark it does not hold.
+        ('"We did it. You all are legends," White says. Fans cheered.',
+         ['"We did it. You all are legends," White says.', "Fans cheered."]),
+        ("“Hamlin is far more than a player. He is a leader,” the team said. It won.",
+         ["“Hamlin is far more than a player. He is a leader,” the team said.", "It won."]),
+        ("He left. “It is over. Go home.” She stayed.", ["He left.", "“It is over. Go home.”", "She stayed."]),
+        # A quotation running on to the next paragraph (no closing mark on its line) is split as before.
+        ("“The first point. The second point.\n“The last point,” he said.",
+         ["“The first point.", "The second point.", "“The last point,” he said."]),
         ("", []),
         ("   \n \n  ", []),
     ],
 )
 def test_split_sentences(text: str, expected: list[str]) -> None:
     assert sentences(text) == expected
+
+
+def test_a_quotation_too_long_to_quote_whole_is_split_inside() -> None:
+    long = " ".join(["This is one of many sentences of a long statement."] * 9)  # over 400 characters
+    text = f"“{long}” the mayor said."
+    assert len(sentences(text)) == 9
+    assert len(sentences(f"“{long[:300]}” the mayor said.")) == 1
+
+
+@pytest.mark.parametrize(("sentence", "shown"), [
+    ('"Damar Hamlin is far more than just a football player.',
+     '"Damar Hamlin is far more than just a football player."'),
+    ('You all are legends," White says.', '"You all are legends," White says.'),
+    ("You should plant a rosebush,” a woman said.", "“You should plant a rosebush,” a woman said."),
+    ("“The first point.", "“The first point.”"),
+    ("« Tout va bien.", "« Tout va bien.»"),
+    # Balanced already: unchanged.
+    ("“Hi,” he said.", "“Hi,” he said."),
+    ('He called it "fake", then left.', 'He called it "fake", then left.'),
+    ('He shouted "Stop!" Then he left.', 'He shouted "Stop!" Then he left.'),
+    ("It was “big” and “bold”.", "It was “big” and “bold”."),
+    ("No quotation at all.", "No quotation at all."),
+])
+def test_balance_quotes_closes_what_a_piece_of_a_quotation_leaves_open(sentence: str, shown: str) -> None:
+    assert balance_quotes(sentence) == shown
 
 
 @pytest.mark.parametrize(

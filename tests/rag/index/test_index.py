@@ -249,3 +249,22 @@ def test_summaries_and_timelines_are_as_of_today_unless_told_otherwise(indexed, 
     assert not summary.refused and not future & {c.title for c in summary.citations}
     later = Filters(as_of=date(2999, 12, 31))  # asked as of a later date, the article is there
     assert future & {c.title for c in indexed.timeline("Riverton tram line", later).citations}
+
+
+def test_a_full_reindex_reports_what_it_rebuilt_and_its_progress_moves_from_the_start(indexed):
+    settings = indexed.settings.replace(embedding_batch_size=2)  # write batches of 8 passages
+    service = RagService(settings, embeddings=indexed.embeddings)
+    seen: list[tuple[str, int, int]] = []
+    report = service.reindex(full=True, progress=lambda stage, done, total: seen.append((stage, done, total)))
+
+    articles, passages = len(ARTICLES), report.chunks_embedded
+    assert report.full and report.summary().startswith(f"rebuilt {articles} articles, {passages} passages in ")
+    stages = list(dict.fromkeys(stage for stage, _, _ in seen))
+    assert stages == ["reading", "chunking", "embedding", "lexical index", "duplicates", "committed"]
+    files = [(done, total) for stage, done, total in seen if stage == "reading" and total]
+    assert files[0] == (0, len(ARTICLES)) and files[-1] == (len(ARTICLES), len(ARTICLES))  # file by file
+    assert [done for stage, done, _ in seen if stage == "chunking"] == list(range(articles + 1))
+    # Embedding moves a model batch (2) at a time, not a write batch (8) at a time.
+    embedded = [done for stage, done, _ in seen if stage == "embedding"]
+    assert embedded[0] == 0 and embedded[-1] == passages > 2
+    assert all(0 < b - a <= 2 for a, b in zip(embedded, embedded[1:]))

@@ -531,7 +531,7 @@ def test_the_command_line_adds_lists_syncs_and_removes(site, tmp_path):
     report = json.loads(synced.stdout)
     assert [c["url"] for c in report["new"]] == [page]
     assert report["failed"] == [{"url": gone, "reason": "HTTP 404 Not Found"}]
-    assert report["index"].startswith("1 added")
+    assert report["index"].startswith("indexed 1 article, 1 passage in ")  # the first index of this folder
 
     listed = json.loads(rag("list", "--json").stdout)
     assert [(f["url"], f["articles"], f["last_error"]) for f in listed] == [

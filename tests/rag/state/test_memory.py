@@ -74,3 +74,16 @@ def test_threads_keep_their_last_turns_across_a_restart_and_expire(tmp_path):
     assert 1 not in threads and threads.history(1) == () and 2 in threads and 3 in threads
     clock.now += timedelta(days=KEEP_DAYS, seconds=1)
     assert 3 not in threads
+
+
+def test_a_thread_is_hinted_once_across_a_restart_and_forgotten_with_the_thread(tmp_path):
+    clock = Clock()
+    threads = ThreadMemory(tmp_path / "answers.sqlite3", keep=1, clock=clock)
+    threads.start(1)
+    assert threads.hint_once(1) and not threads.hint_once(1)
+    assert not ThreadMemory(tmp_path / "answers.sqlite3", clock=clock).hint_once(1)  # a new process
+    clock.now += timedelta(seconds=1)
+    threads.start(2)  # keeps one thread: thread 1 and its hint are forgotten
+    with sqlite3.connect(tmp_path / "answers.sqlite3") as db:
+        assert db.execute("SELECT thread_id FROM hinted").fetchall() == []
+    assert threads.hint_once(2)
