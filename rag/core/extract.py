@@ -230,12 +230,27 @@ def key(text: str) -> str:
     return re.sub(r"['’]s$", "", t)
 
 
-def spans(sentence: str, focus: tuple[str, ...] = ()) -> list[Span]:
+ALL_KINDS = frozenset({DATE, NUMBER, NAME, THING})
+
+
+def kinds_for(qtype: QuestionType) -> frozenset[str]:
+    """The span kinds that can fit ``qtype`` (see :func:`fits`): what :func:`spans` need read for it."""
+    if qtype.kind == NUMBER:
+        return frozenset({DATE, NUMBER})  # dates are read so that "Jan. 10" is not the number 10
+    if qtype.kind == DATE:
+        return frozenset({DATE})
+    if qtype.kind == NAME or (qtype.kind == THING and qtype.focus):
+        return frozenset({DATE, NAME, THING})
+    return ALL_KINDS
+
+
+def spans(sentence: str, focus: tuple[str, ...] = (), kinds: frozenset[str] = ALL_KINDS) -> list[Span]:
     """Candidate answers in one sentence: its dates, numbers and names (rag.core.mentions; a month named
-    alone answers no "when"), quoted titles and focus qualifiers."""
+    alone answers no "when"), quoted titles and focus qualifiers; with ``kinds`` (:func:`kinds_for`), only
+    those the question can take, which is cheaper (numbers cost the most to read)."""
     out = [Span(d.start, d.end, d.text, DATE) for d in mentions.dates(sentence) if not d.month_only]
     taken = [(d.start, d.end) for d in out]
-    for n in mentions.numbers(sentence):
+    for n in (mentions.numbers(sentence) if NUMBER in kinds else ()):
         if not n.count or any(a <= n.start < b for a, b in taken):
             continue
         if not any(ch.isdigit() for ch in n.text) and n.text.lower().split()[0] not in NUMBER_WORDS:
@@ -243,15 +258,17 @@ def spans(sentence: str, focus: tuple[str, ...] = ()) -> list[Span]:
         if n.text.split()[0].isdigit() and re.search(r"(?<![.!?]\s)\b[A-Z][\w&-]*\s$", sentence[:n.start]):
             continue  # "Super Bowl 57", "S&P 500": part of a name, not a quantity
         out.append(Span(n.start, n.end, n.text, NUMBER))
-    for n in mentions.names(sentence, NOT_NAMES | OUTLETS):
-        if not any(a <= n.start < b for a, b in taken) and n.text.lower().strip(".") not in MONTHS:
-            out.append(Span(n.start, n.end, n.text, NAME))
-    for m in _QUOTED.finditer(sentence):
-        title = m.group(1).rstrip(",.;:!? ")  # “No Country for Old Men,” -> No Country for Old Men
-        if title:
-            out.append(Span(m.start(1), m.start(1) + len(title), title, THING))
-    if focus:
-        out.extend(_qualifiers(sentence, focus))
+    if kinds & {NAME, THING}:
+        for n in mentions.names(sentence, NOT_NAMES | OUTLETS):
+            if not any(a <= n.start < b for a, b in taken) and n.text.lower().strip(".") not in MONTHS:
+                out.append(Span(n.start, n.end, n.text, NAME))
+    if THING in kinds:
+        for m in _QUOTED.finditer(sentence):
+            title = m.group(1).rstrip(",.;:!? ")  # “No Country for Old Men,” -> No Country for Old Men
+            if title:
+                out.append(Span(m.start(1), m.start(1) + len(title), title, THING))
+        if focus:
+            out.extend(_qualifiers(sentence, focus))
     return out
 
 

@@ -8,7 +8,7 @@ a sentence, and the words after a number that are not what it counts.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Months and their abbreviations, to the month's number ("sept" too); weekdays to their full name.
 MONTHS = {m: i + 1 for i, m in enumerate(
@@ -109,9 +109,9 @@ def key(token: str) -> str:
     return t.rstrip("'\u2019")
 
 
-@dataclass(frozen=True)
-class Token:
-    """A word of a text: its key, whether it is capitalised, and where it is."""
+class Token(NamedTuple):
+    """A word of a text: its key, whether it is capitalised, and where it is (a tuple: texts have
+    thousands, and a tuple is made several times faster than a frozen dataclass)."""
 
     key: str
     cap: bool  # written with a capital (or all capitals)

@@ -109,3 +109,23 @@ def test_who_is_answered_by_a_person_or_a_body_not_an_event():
     assert not fits(Span(0, 13, "Super Bowl 57", NAME), who)
     # a number in a name answers other questions ("Which race ...?")
     assert fits(Span(0, 11, "Daytona 500", NAME), analyse("Which race did Ricky Stenhouse Jr. win?"))
+
+
+@pytest.mark.parametrize("question", [
+    "How many people died in the storm?", "When did the strike end?", "Who won the Indianapolis 500?",
+    "Which film won best picture?", "What did the council approve?", "How old is the new prime minister?",
+])
+def test_spans_of_the_kinds_a_question_takes_are_the_spans_that_fit_it(question):
+    from rag.core.extract import kinds_for
+
+    qtype = analyse(question)
+    sentences = [
+        "On Jan. 10, 2023, the council approved 310 million euros for the tram, Mayor Elena Sorrel said.",
+        "“Everything Everywhere All at Once” won best picture; Michelle Yeoh, 60, won best actress.",
+        "At least 12 people died when the storm hit Port Aldine on Tuesday, 40% more than in 2019.",
+        "Josef Newgarden won the Indianapolis 500 in May, and sesame seeds were recalled in 3 states.",
+    ]
+    for s in sentences:
+        every = [x for x in spans(s, qtype.focus) if fits(x, qtype)]
+        only = [x for x in spans(s, qtype.focus, kinds_for(qtype)) if fits(x, qtype)]
+        assert only == every, (question, s)
