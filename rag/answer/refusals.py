@@ -19,7 +19,7 @@ from datetime import date
 
 from langchain_core.embeddings import Embeddings
 
-from . import extract
+from ..core import extract
 from ..core.terms import terms
 from ..core.text import balance_quotes
 from ..core.types import Answer, Citation, Passage
