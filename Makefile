@@ -15,6 +15,7 @@ $(STAMP): requirements.txt requirements-nodeps.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	$(PY) -m rag.index.quantized prepare
+	$(PY) -m rag.search.crossencoder prepare
 	touch $(STAMP)
 
 # Index corpus/ (incrementally), then start the bot, or the terminal chat without DISCORD_TOKEN.

@@ -273,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"published: {_day(s.oldest)} to {_day(s.newest)} ({s.undated} undated)\n"
                   f"sources: " + ", ".join(f"{k} ({v})" for k, v in list(s.sources.items())[:10]) +
                   f"\nlast reindex: {s.last_reindex or '-'}\nembedding: {s.embedding}\n"
-                  f"answer mode: {s.answer_mode}\nstore: {s.store}")
+                  f"answer mode: {s.answer_mode}\nranking: {s.ranking}\nstore: {s.store}")
         elif args.command == "chat":
             chat(service, _filters(args))
         elif args.command == "feeds":

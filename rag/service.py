@@ -33,7 +33,7 @@ from .index.store import describe_store, open_client, reopen_client
 from .search.catalogue import Catalogue, IndexStats, labels
 from .search.examples import Examples, examples
 from .search.live import LiveIndex
-from .search.rerank import Reranker
+from .search.rerank import LearnedRanker, Reranker
 from .search.searcher import Searcher, as_of_today
 from .search.timeframe import Window
 from .sources.ingest import CorpusFolder
@@ -115,8 +115,14 @@ class RagService:
         return describe(self.settings)
 
     @property
-    def reranker(self) -> Reranker | None:
+    def reranker(self) -> Reranker | LearnedRanker | None:
         return self.searcher.reranker
+
+    @property
+    def ranking(self) -> str:
+        """The ranking stage in a few words, or why it is off (for /status and `stats`)."""
+        reranker = self.searcher.reranker
+        return reranker.describe() if reranker else "fused order (RERANKER=none)"
 
     def build_spec(self) -> BuildSpec:
         s = self.settings
@@ -186,7 +192,7 @@ class RagService:
     # Articles (the bot's /summary and its autocomplete, /status, reindex reports)
 
     def stats(self) -> IndexStats:
-        return Catalogue(self.live.snapshot()).stats(self.answer_mode, describe_store(self.settings))
+        return Catalogue(self.live.snapshot()).stats(self.answer_mode, describe_store(self.settings), self.ranking)
 
     def find_articles(self, query: str = "", limit: int = 25) -> list[ArticleRef]:
         return Catalogue(self.live.snapshot()).find(query, limit)

@@ -32,6 +32,9 @@ def status_embed(stats: IndexStats | None, counts: FeedbackCounts, reindexing: b
         last = when(stats.last_reindex) if stats.last_reindex else "never"
         embed.add_field(name="Last reindex", value=last)
         embed.add_field(name="Answer mode", value=safe(stats.answer_mode))
+        if stats.ranking:
+            off = "(off:" in stats.ranking
+            embed.add_field(name="⚠ Ranking" if off else "Ranking", value=safe(stats.ranking), inline=not off)
         if admin:
             embed.add_field(name="Embedding model", value=safe(stats.embedding))
         if stats.sources:

@@ -18,12 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
 
 from ..cli import TerminalProgress
-from ..core.settings import Settings, load_dotenv_once
+from ..core.settings import Settings, SettingsError, load_dotenv_once
 from ..core.types import Filters
 from ..index.embeddings import use_model_environment
 from .index import add_data_arguments, corpus_folder, ours_folder
@@ -101,6 +102,8 @@ def run_ours(settings: Settings, articles: Path, questions, progress, answers: b
         records.append(rec)
         progress("questions", i, len(questions))
     mode = "" if settings.time_windows == "off" else f", time windows: {settings.time_windows}"
+    if settings.reranker.lower() != "none":
+        mode += f", reranker: {_reranker_label(settings.reranker)}"
     row = {
         "pipeline": (f"this project (hybrid, {settings.llm_provider}:{settings.llm_model}{mode})"
                      if settings.llm_enabled else f"this project (hybrid, extractive{mode})"),
@@ -115,6 +118,17 @@ def run_ours(settings: Settings, articles: Path, questions, progress, answers: b
         row["answerable"] = measures([r for r in records if r["id"] in subset], answers)
     row["misses"] = [r for r in records if answers and not r["correct"]][:misses]
     return row
+
+
+def _reranker_label(value: str) -> str:
+    """A RERANKER value as a row names it: builtin, none, a URL's host, or a folder's name."""
+    if value.lower() in ("none", "builtin"):
+        return value.lower()
+    if value.lower().startswith(("http://", "https://")):
+        from urllib.parse import urlsplit
+
+        return urlsplit(value).netloc
+    return Path(value).name
 
 
 def measures(records: list[dict], answers: bool = True) -> dict:
@@ -271,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--time-windows", choices=("filter", "boost", "off", "compare"),
                    help="what relative time in questions does (default: TIME_WINDOWS); "
                         "compare runs off, then filter, then boost, on the same index")
+    p.add_argument("--reranker", metavar="none|builtin|PATH|URL[,...]",
+                   help="the ranking stage (default: RERANKER); several, comma-separated, give a row each "
+                        "from one run, e.g. none,builtin")
     p.add_argument("--retrieval-only", action="store_true",
                    help="measure retrieval only (recall, MRR, search latency), not the answers")
     p.add_argument("--report", type=Path, help="also write report.md and PNG plots into this folder")
@@ -299,9 +316,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.pipeline in ("ours", "both"):
         modes = (("off", "filter", "boost") if args.time_windows == "compare"
                  else (args.time_windows or settings.time_windows,))
+        rerankers = [r.strip() for r in (args.reranker or settings.reranker).split(",") if r.strip()]
+        judges = [""]
         for mode in modes:
-            rows.append(run_ours(settings.replace(time_windows=mode), args.articles, questions, progress,
-                                 answers=not args.retrieval_only, subset=subset, misses=args.misses))
+            for reranker in rerankers:
+                for judge in judges:
+                    try:
+                        variant = Settings.from_env({**os.environ, "RERANKER": reranker}).replace(
+                            **{k: getattr(settings, k) for k in ("data_dir", "llm_provider")}, time_windows=mode)
+                    except SettingsError as exc:
+                        print(f"error: {exc}", file=sys.stderr)
+                        return 1
+                    rows.append(run_ours(variant, args.articles, questions, progress,
+                                         answers=not args.retrieval_only, subset=subset, misses=args.misses))
     if args.pipeline in ("tutorial", "both"):
         rows.append(run_tutorial(settings.replace(data_dir=args.data_dir), args.articles, questions, progress,
                                  subset))

@@ -196,9 +196,10 @@ class Settings(BaseSettings):
         "boost ranks the window's passages first without excluding the rest (the default: it did\n"
         "best in `python -m rag.bench --time-windows compare`), filter searches only that window\n"
         "(every date when it holds nothing), off ignores it."))
-    reranker: str = Field("none", description=(
-        "A second stage that reorders the best fused passages (see \"Reranking\" in README.md):\n"
-        "  none       (default) the fused hybrid ranking as it is\n"
+    reranker: str = Field("builtin", description=(
+        "The stage that reorders the best fused passages (see \"Reranking\" in README.md):\n"
+        "  builtin    (default) the ranking learned from 133 weeks of news, shipped in rag/models/reranker\n"
+        "  none       the fused hybrid ranking as it is\n"
         "  a folder   a sentence-transformers CrossEncoder model saved on this machine (read offline)\n"
         "  a URL      an http(s) /rerank endpoint: Text Embeddings Inference (http://host:8080/rerank),\n"
         "             vLLM (http://host:8000/v1/rerank) or a Jina-compatible server"))
@@ -209,7 +210,16 @@ class Settings(BaseSettings):
         "Secret: sent as a Bearer token to the endpoint, if it needs one."))
     rerank_timeout: float = Field(2.0, gt=0, description=(
         "Seconds reranking may take; a slower, failing or unreachable reranker leaves the fused order."))
-    rerank_candidates: int = Field(20, ge=1, description="How many of the best fused passages are reranked.")
+    rerank_candidates: int = Field(20, ge=1, description=(
+        "How many of the best fused passages a CrossEncoder folder or a /rerank endpoint reorders (the\n"
+        "built-in ranking reorders as many as it was trained for, recorded in its model.json)."))
+    reranker_dir: Path | None = Field(None, description=(
+        "The built-in ranking's model folder (model.json, ranker.txt, crossencoder.safetensors, as\n"
+        "`python -m rag.learn reranker --install` writes them). Empty: rag/models/reranker, shipped."))
+    reranker_build_dir: Path | None = Field(None, description=(
+        "Where the built-in ranking's int8 cross-encoder is built (once, from the packaged weights and the\n"
+        "model folder's layers; `python -m rag.search.crossencoder prepare` does it by hand). Empty:\n"
+        "news-rag-bot/reranker-ct2-int8 in the user cache ($XDG_CACHE_HOME, else ~/.cache)."))
 
     llm_provider: Annotated[str, AnyCase] = Field("none", json_schema_extra=_section("LLM answer mode"), description=(
         "none keeps the extractive answers (no LLM needed). Otherwise answers are written by the\n"
@@ -326,20 +336,28 @@ class Settings(BaseSettings):
 
     def _check_reranker(self) -> None:
         value = self.reranker
-        if value.lower() == "none":
+        if value.lower() in ("none", "builtin"):
             return
         if value.lower().startswith(("http://", "https://")):
             if not urlsplit(value).hostname:
-                raise SettingsError(f"RERANKER must be none, a CrossEncoder model folder or an http(s) URL "
+                raise SettingsError(f"RERANKER must be builtin, none, a CrossEncoder model folder or an http(s) URL "
                                     f"of a /rerank endpoint, got {value!r}")
             return
         if not (Path(value).expanduser() / "config.json").is_file():
             raise SettingsError(f"RERANKER={value} is not a CrossEncoder model folder (no config.json there); "
-                                "set it to none, a model folder or an http(s) /rerank URL")
+                                "set it to builtin, none, a model folder or an http(s) /rerank URL")
 
     @property
     def quantized_model_path(self) -> Path:
         return self.quantized_model_dir or user_cache() / "minilm-l6-v2-ct2-int8"
+
+    @property
+    def reranker_path(self) -> Path:
+        return self.reranker_dir or Path(__file__).resolve().parent.parent / "models" / "reranker"
+
+    @property
+    def reranker_build_path(self) -> Path:
+        return self.reranker_build_dir or user_cache() / "reranker-ct2-int8"
 
     @property
     def local_llm_path(self) -> Path:

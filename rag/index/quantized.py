@@ -98,7 +98,7 @@ def _expected_record(source: Path) -> dict:
 
 
 @contextlib.contextmanager
-def _build_lock(target: Path) -> Iterator[None]:
+def build_lock(target: Path) -> Iterator[None]:
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target.parent / f".{target.name}.lock", "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)  # a second process waits for the first build, then reuses it
@@ -121,7 +121,7 @@ def prepare(target: Path, force: bool = False) -> Path:
     target = Path(target)
     source = model_source()
     expected = _expected_record(source)
-    with _build_lock(target):
+    with build_lock(target):
         if not force and _is_current(target, expected):
             return target
         started = time.perf_counter()

@@ -26,6 +26,7 @@ class IndexStats:
     answer_mode: str
     embedding: str
     store: str
+    ranking: str = ""  # the ranking stage, or why it is off
 
 
 def labels(manifest: Manifest | None) -> dict[str, str]:
@@ -87,7 +88,7 @@ class Catalogue:
         ids = [self._manifest.chunk_ids(aid)[0] for aid in article_ids if aid in articles and articles[aid].chunks]
         return {chunk.article_id: (chunk, vector) for chunk, vector in self._store.get_with_vectors(ids).values()}
 
-    def stats(self, answer_mode: str, store: str) -> IndexStats:
+    def stats(self, answer_mode: str, store: str, ranking: str = "") -> IndexStats:
         m = self._manifest
         sources: dict[str, int] = {}
         dates = []
@@ -101,5 +102,5 @@ class Catalogue:
             newest=max(dates, default=None), oldest=min(dates, default=None),
             undated=len(m.articles) - len(dates),
             last_reindex=m.last_reindex.get("finished", ""), answer_mode=answer_mode,
-            embedding=m.spec.embedding, store=store,
+            embedding=m.spec.embedding, store=store, ranking=ranking,
         )

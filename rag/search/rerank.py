@@ -19,7 +19,12 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
 from ..core.errors import ConfigError
+from ..core.types import Passage
+from ..index.chunking import embedding_text
+from .features import CROSSENCODER_NAMES, NAMES, Context, features, passage_text, with_crossencoder
 
 log = logging.getLogger(__name__)
 
@@ -108,34 +113,179 @@ def make_scorer(reranker: str, model: str = "", api_key: str = "") -> Scorer | N
 
 
 class Reranker:
-    """Reorders passages by a scorer's relevance within a time budget; on failure keeps their order."""
+    """Reorders passages by a text scorer's relevance within a time budget; on failure keeps their order."""
 
-    def __init__(self, scorer: Scorer, timeout: float) -> None:
+    def __init__(self, scorer: Scorer, timeout: float, depth: int = 20) -> None:
         self.scorer = scorer
         self.timeout = timeout
+        self.depth = depth  # fused passages reordered
         # One worker: the budget is enforced by waiting on it, and a call that overran
         # finishes in the background without holding up the answer.
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rerank")
 
-    def rerank(self, query: str, items: Sequence, texts: Sequence[str]) -> list:
-        """``items`` best first by the scorer's score for each of ``texts``, or as given when it fails."""
-        if len(items) < 2:
-            return list(items)
-        future = self._pool.submit(self.scorer.scores, query, list(texts), self.timeout)
+    def describe(self) -> str:
+        return f"{type(self.scorer).__name__.removesuffix('Scorer').lower()} reranker"
+
+    def rerank(self, context: Context, passages: Sequence[Passage]) -> list[Passage]:
+        """``passages`` best first by the scorer's score for each, or as given when it fails."""
+        scores = self._scores(context.question, [embedding_text(p.chunk) for p in passages])
+        if scores is None:
+            return list(passages)
+        order = sorted(range(len(passages)), key=lambda i: -scores[i])  # stable: ties keep the fused order
+        return [passages[i] for i in order]
+
+    def _scores(self, query: str, texts: list[str]) -> list[float] | None:
+        if len(texts) < 2:
+            return None
+        future = self._pool.submit(self.scorer.scores, query, texts, self.timeout)
         try:
             scores = future.result(timeout=self.timeout)
         except FutureTimeout:
             log.warning("reranker took longer than %.1f s; keeping the fused order", self.timeout)
-            return list(items)
+            return None
         except (OSError, ValueError, urllib.error.URLError) as exc:
             log.warning("reranker failed (%s); keeping the fused order", exc)
-            return list(items)
+            return None
         except Exception:  # a model or server error must not cost the answer
             log.exception("reranker failed; keeping the fused order")
-            return list(items)
-        if len(scores) != len(items):
+            return None
+        if len(scores) != len(texts):
             log.warning("reranker returned %d scores for %d passages; keeping the fused order",
-                        len(scores), len(items))
-            return list(items)
-        order = sorted(range(len(items)), key=lambda i: -scores[i])  # stable: ties keep the fused order
-        return [items[i] for i in order]
+                        len(scores), len(texts))
+            return None
+        return scores
+
+
+class LearnedRanker:
+    """The built-in ranking stage (RERANKER=builtin): a ranker trained on 133 weeks of news
+    (``python -m rag.learn reranker``) over each candidate's features and, when the model has one,
+    the score of its int8 cross-encoder. Loaded on first use; when its files are missing or broken
+    it says why once (``status``, logged as one line) and the passages keep their fused order."""
+
+    def __init__(self, model_dir: Path, build_dir: Path, timeout: float = 2.0) -> None:
+        self.model_dir = model_dir
+        self.build_dir = build_dir
+        self.timeout = timeout
+        self.status = ""  # why the model is off, once it is known to be
+        self.depth = 30
+        self._loaded = False
+        self._lock = threading.Lock()
+        self._booster = None
+        self._encoder = None
+        self._window = 0
+        try:
+            self.depth = int(describe_model(model_dir).get("depth", self.depth))
+        except (ConfigError, ValueError, TypeError):
+            pass  # reported when it is first used
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rank")
+
+    def describe(self) -> str:
+        """"built-in learned ranking ...", or why it is off; checks the model's files without loading it."""
+        if not self._loaded and not self.status:
+            try:
+                check_builtin(self.model_dir)
+            except ConfigError as exc:
+                self._fail(str(exc))
+        if self.status:
+            return f"built-in learned ranking (off: {self.status}; answers use the fused order)"
+        return f"built-in learned ranking of the best {self.depth} fused passages"
+
+    def _fail(self, why: str) -> None:
+        if not self.status:
+            self.status = why
+            log.error("%s; answers use the fused order", why)
+
+    def _load(self) -> bool:
+        with self._lock:
+            if self._loaded or self.status:
+                return self._loaded
+            try:
+                self._booster, self._encoder, self._window = load_builtin(self.model_dir, self.build_dir)
+                self._loaded = True
+            except ConfigError as exc:
+                self._fail(str(exc))
+            except Exception as exc:  # a broken model must not cost the answers
+                self._fail(f"the built-in reranker could not be loaded ({' '.join(str(exc).split())[:200]})")
+            return self._loaded
+
+    def scores(self, context: Context, passages: Sequence[Passage]) -> np.ndarray:
+        """The learned score of each passage (higher is better); loads the model if needed."""
+        if not self._load():
+            raise ConfigError(self.status)
+        x = features(context, passages)
+        if self._encoder is not None:
+            texts = [passage_text(context.question, embedding_text(p.chunk), self._window) for p in passages]
+            x = with_crossencoder(x, np.asarray(self._encoder.scores(context.question, texts), dtype=np.float32))
+        return np.asarray(self._booster.predict(x, num_threads=1), dtype=np.float32)
+
+    def rerank(self, context: Context, passages: Sequence[Passage]) -> list[Passage]:
+        """``passages`` best first by the learned score, or as given when the model is unavailable or slow."""
+        if len(passages) < 2 or not self._load():
+            return list(passages)
+        future = self._pool.submit(self.scores, context, passages)
+        try:
+            scores = future.result(timeout=self.timeout)
+        except FutureTimeout:
+            log.warning("the built-in reranker took longer than %.1f s; keeping the fused order", self.timeout)
+            return list(passages)
+        except Exception:
+            log.exception("the built-in reranker failed; keeping the fused order")
+            return list(passages)
+        order = sorted(range(len(passages)), key=lambda i: -float(scores[i]))
+        return [passages[i] for i in order]
+
+
+def describe_model(model_dir: Path) -> dict:
+    from .crossencoder import describe
+
+    return describe(model_dir)
+
+
+def check_builtin(model_dir: Path) -> tuple[dict, Path]:
+    """The built-in model's description and ranker file, checked (present, as recorded, trained on
+    today's features); a ConfigError naming what is wrong."""
+    from . import crossencoder
+
+    description = crossencoder.describe(model_dir)
+    if tuple(description.get("features", ())) != NAMES + (CROSSENCODER_NAMES if description.get("crossencoder")
+                                                           else ()):
+        raise ConfigError(f"the built-in reranker in {model_dir} was trained on other features; "
+                          "retrain it with `python -m rag.learn reranker`")
+    ranker = model_dir / description.get("ranker", {}).get("file", "ranker.txt")
+    if not ranker.is_file():
+        raise ConfigError(f"the built-in reranker's {ranker} is missing")
+    if crossencoder.sha256(ranker) != description["ranker"].get("sha256"):
+        raise ConfigError(f"the built-in reranker's {ranker} does not match the checksum in {crossencoder.DESCRIPTION}")
+    if description.get("crossencoder"):
+        crossencoder.weights_file(model_dir, description)
+    return description, ranker
+
+
+def load_builtin(model_dir: Path, build_dir: Path):
+    """The built-in model's ranker (a LightGBM booster), its int8 cross-encoder (or None) and the
+    passage window the cross-encoder reads (0: the whole passage); ConfigError naming a bad file."""
+    from . import crossencoder
+
+    description, ranker = check_builtin(model_dir)
+    try:
+        import lightgbm
+
+        booster = lightgbm.Booster(model_file=str(ranker))
+    except Exception as exc:
+        raise ConfigError(f"the built-in reranker's {ranker} is unreadable ({exc})") from None
+    encoder = None
+    spec = description.get("crossencoder")
+    if spec:
+        encoder = crossencoder.Int8CrossEncoder(crossencoder.prepare(model_dir, build_dir))
+    return booster, encoder, int((spec or {}).get("window", 0))
+
+
+def make_reranker(settings) -> Reranker | LearnedRanker | None:
+    """The ranking stage RERANKER names: none, builtin, a CrossEncoder folder or a /rerank URL."""
+    value = settings.reranker
+    if value.lower() in ("", "none"):
+        return None
+    if value.lower() == "builtin":
+        return LearnedRanker(settings.reranker_path, settings.reranker_build_path, settings.rerank_timeout)
+    scorer = make_scorer(value, settings.reranker_model, settings.reranker_api_key.get_secret_value())
+    return Reranker(scorer, settings.rerank_timeout, settings.rerank_candidates)

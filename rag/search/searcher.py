@@ -7,8 +7,8 @@ from datetime import date, datetime, timezone
 
 from ..core.settings import Settings
 from ..core.types import Filters, Passage
-from ..index.chunking import embedding_text
-from .rerank import Reranker, make_scorer
+from .features import Context
+from .rerank import LearnedRanker, Reranker, make_reranker
 from .retrieval import Retriever, rrf
 from .timeframe import Window
 from .timeframe import resolve as resolve_window
@@ -34,39 +34,42 @@ def narrow(filters: Filters, window: Window) -> Filters | None:
 
 
 class Searcher:
-    """Searches a generation's retriever: fused passages reordered by the RERANKER if there is one,
+    """Searches a generation's retriever: fused passages reordered by the ranking stage (RERANKER),
     and relative time in a question applied as TIME_WINDOWS says."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._reranker: Reranker | None = None
+        self._reranker: Reranker | LearnedRanker | None = None
+        self._made = False
 
     @property
-    def reranker(self) -> Reranker | None:
-        """The RERANKER, built on first use (a model folder is loaded when it first scores)."""
-        if self._reranker is None and self._settings.reranker.lower() != "none":
-            scorer = make_scorer(self._settings.reranker, self._settings.reranker_model,
-                                 self._settings.reranker_api_key.get_secret_value())
-            self._reranker = Reranker(scorer, self._settings.rerank_timeout)
+    def reranker(self) -> Reranker | LearnedRanker | None:
+        """The ranking stage RERANKER names, built on first use (its model is loaded when it first ranks)."""
+        if not self._made:
+            self._reranker = make_reranker(self._settings)
+            self._made = True
         return self._reranker
+
+    def _depth(self, k: int) -> int:
+        """How many fused passages the ranking stage reorders for ``k`` kept."""
+        return max(k, self.reranker.depth) if self.reranker else k
 
     def search(self, retriever: Retriever, query: str, filters: Filters = Filters(), k: int | None = None,
                complete: bool = True, recent: bool = False) -> list[Passage]:
         """The best passages for a query, hybrid-ranked, duplicates collapsed (see Retriever.search),
-        reordered by the RERANKER if there is one."""
+        reordered by the ranking stage if there is one."""
         k = k or self._settings.top_k
-        return self._reranked(query, self._fused(retriever, query, filters, k, complete, recent), k)
+        context = Context(query, filters.latest)
+        return self._reranked(context, self._fused(retriever, query, filters, self._depth(k), complete, recent), k)
 
-    def _fused(self, retriever: Retriever, query: str, filters: Filters, k: int, complete: bool = True,
+    def _fused(self, retriever: Retriever, query: str, filters: Filters, n: int, complete: bool = True,
                recent: bool = False) -> list[Passage]:
-        """The fused passages, as many as the reranker reorders when there is one."""
-        n = max(k, self._settings.rerank_candidates) if self.reranker else k
         return retriever.search(query, n, filters, self._settings.candidates, complete, recent)
 
-    def _reranked(self, query: str, passages: list[Passage], k: int) -> list[Passage]:
+    def _reranked(self, context: Context, passages: list[Passage], k: int) -> list[Passage]:
         if self.reranker is None:
             return passages[:k]
-        return self.reranker.rerank(query, passages, [embedding_text(p.chunk) for p in passages])[:k]
+        return self.reranker.rerank(context, passages)[:k]
 
     def window_of(self, question: str, filters: Filters) -> Window | None:
         """The date window relative time in the question asks for (None with TIME_WINDOWS=off)."""
@@ -76,34 +79,44 @@ class Searcher:
 
     def search_in_time(self, retriever: Retriever, question: str, filters: Filters, window: Window | None,
                        k: int) -> tuple[list[Passage], Window | None]:
-        """Search with the question's date window applied as TIME_WINDOWS says.
+        """Search with the question's date window applied as TIME_WINDOWS says, then the ranking stage.
+
+        Returns the passages and the window that was actually used.
+        """
+        context, passages, used = self.candidates(retriever, question, filters, window, self._depth(k))
+        return self._reranked(context, passages, k), used
+
+    def candidates(self, retriever: Retriever, question: str, filters: Filters, window: Window | None,
+                   n: int) -> tuple[Context, list[Passage], Window | None]:
+        """The ``n`` fused passages the ranking stage reorders, what it knows of the question, and the
+        window used.
 
         ``filter`` searches inside the window only (the whole range when the window holds
         nothing); ``boost`` fuses the search inside the window with the unrestricted one,
         so passages from the window rank first without excluding the rest. Without a window,
         a question that names no time favours newer passages (the retriever's recency prior).
-        Returns the passages and the window that was actually used.
         """
         if window is None:
             # A question that does not say when usually means the latest story (with
             # TIME_WINDOWS=off, one that does say when gets no window and no prior either).
             undated = resolve_window(question, filters.as_of or today()) is None
-            return self.search(retriever, question, filters, k=k, recent=undated), None
+            return Context(question, filters.latest), self._fused(retriever, question, filters, n,
+                                                                  recent=undated), None
         narrowed = narrow(filters, window)
+        context = Context(window.query, window.until, (window.since, window.until))
         if self._settings.time_windows == "filter":
-            inside = self.search(retriever, window.query, narrowed, k=k) if narrowed else []
+            inside = self._fused(retriever, window.query, narrowed, n) if narrowed else []
             if inside:
-                return inside, window
-            return self.search(retriever, question, filters, k=k), None
-        n = max(k, self._settings.rerank_candidates) if self.reranker else k
+                return context, inside, window
+            return Context(question, filters.latest), self._fused(retriever, question, filters, n), None
         # Inside the window first: its nearest-neighbour list, the longer one, then serves the
         # search over every date too (the retriever keeps it, and the chunks fetched). The window's
         # passages are looked for among the question's nearest chunks overall, not exhaustively:
         # they only need to be found when they are close to the question.
-        # With a reranker, the fused passages of both searches are reranked once, together.
+        # The fused passages of both searches are ranked once, together.
         inside = self._fused(retriever, window.query, narrowed, n, complete=False) if narrowed else []
         everywhere = self._fused(retriever, window.query, filters, n)
         fused = rrf([[p.chunk.id for p in inside], [p.chunk.id for p in everywhere]])
         by_id = {p.chunk.id: p for p in everywhere + inside}
         ranked = sorted(by_id, key=lambda cid: -fused[cid])[:n]
-        return self._reranked(window.query, [by_id[cid] for cid in ranked], k), window if inside else None
+        return context, [by_id[cid] for cid in ranked], window if inside else None

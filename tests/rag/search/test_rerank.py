@@ -81,47 +81,53 @@ def ids(passages):
     return [p.chunk.id for p in passages]
 
 
+@pytest.fixture
+def fused(indexed, embeddings) -> RagService:
+    """The same index with no ranking stage: the fused order the rerankers start from."""
+    return with_reranker(indexed, embeddings, reranker="none")
+
+
 @pytest.mark.parametrize("reply", [tei_reversed, jina_reversed], ids=["tei", "jina"])
-def test_the_endpoint_reorders_the_fused_candidates(indexed, embeddings, endpoint, reply):
+def test_the_endpoint_reorders_the_fused_candidates(indexed, fused, embeddings, endpoint, reply):
     server = endpoint(reply)
-    fused = indexed.search(QUERY, k=20)
-    assert len(fused) >= 4
+    order = fused.search(QUERY, k=20)
+    assert len(order) >= 4
     service = with_reranker(indexed, embeddings, reranker=server.url, reranker_model="bge-reranker")
-    assert ids(service.search(QUERY, k=3)) == ids(fused[::-1][:3])
+    assert ids(service.search(QUERY, k=3)) == ids(order[::-1][:3])
     request = server.requests[-1]
     assert request["query"] == QUERY and request["model"] == "bge-reranker" and request["truncate"] is True
-    assert request["texts"] == request["documents"] == [embedding_text(p.chunk) for p in fused]
+    assert request["texts"] == request["documents"] == [embedding_text(p.chunk) for p in order]
 
 
-def test_a_failing_endpoint_leaves_the_fused_order(indexed, embeddings, endpoint):
+def test_a_failing_endpoint_leaves_the_fused_order(indexed, fused, embeddings, endpoint):
     server = endpoint(lambda texts: {"error": "model not loaded"}, status=503)
     service = with_reranker(indexed, embeddings, reranker=server.url)
-    assert ids(service.search(QUERY, k=3)) == ids(indexed.search(QUERY, k=3))
+    assert ids(service.search(QUERY, k=3)) == ids(fused.search(QUERY, k=3))
     assert server.requests  # it was asked
 
 
-def test_a_malformed_reply_leaves_the_fused_order(indexed, embeddings, endpoint):
+def test_a_malformed_reply_leaves_the_fused_order(indexed, fused, embeddings, endpoint):
     server = endpoint(lambda texts: [{"index": 99, "score": 1.0}])
     service = with_reranker(indexed, embeddings, reranker=server.url)
-    assert ids(service.search(QUERY, k=3)) == ids(indexed.search(QUERY, k=3))
+    assert ids(service.search(QUERY, k=3)) == ids(fused.search(QUERY, k=3))
 
 
-def test_a_slow_endpoint_is_given_up_within_the_budget(indexed, embeddings, endpoint):
+def test_a_slow_endpoint_is_given_up_within_the_budget(indexed, fused, embeddings, endpoint):
     server = endpoint(tei_reversed, delay=2.0)
     service = with_reranker(indexed, embeddings, reranker=server.url, rerank_timeout=0.3)
     service.search(QUERY, k=3)  # loads the index and the query vector outside the timing
     started = time.monotonic()
     passages = service.search(QUERY, k=3)
     assert time.monotonic() - started < 1.0
-    assert ids(passages) == ids(indexed.search(QUERY, k=3))
+    assert ids(passages) == ids(fused.search(QUERY, k=3))
 
 
-def test_an_unreachable_endpoint_leaves_the_fused_order(indexed, embeddings, endpoint):
+def test_an_unreachable_endpoint_leaves_the_fused_order(indexed, fused, embeddings, endpoint):
     server = endpoint(tei_reversed)
     url = server.url
     server.close()
     service = with_reranker(indexed, embeddings, reranker=url)
-    assert ids(service.search(QUERY, k=3)) == ids(indexed.search(QUERY, k=3))
+    assert ids(service.search(QUERY, k=3)) == ids(fused.search(QUERY, k=3))
 
 
 def test_answers_are_built_from_the_reranked_passages(indexed, embeddings, endpoint):
@@ -151,20 +157,21 @@ def cross_encoder(tmp_path_factory) -> Path:
     return folder
 
 
-def test_a_cross_encoder_folder_orders_by_its_scores(indexed, embeddings, cross_encoder):
+def test_a_cross_encoder_folder_orders_by_its_scores(indexed, fused, embeddings, cross_encoder):
     from sentence_transformers import CrossEncoder
 
-    fused = indexed.search(QUERY, k=20)
+    order = fused.search(QUERY, k=20)
     scores = CrossEncoder(str(cross_encoder), device="cpu").predict(
-        [(QUERY, embedding_text(p.chunk)) for p in fused])
-    expected = [fused[i].chunk.id for i in sorted(range(len(fused)), key=lambda i: -scores[i])]
+        [(QUERY, embedding_text(p.chunk)) for p in order])
+    expected = [order[i].chunk.id for i in sorted(range(len(order)), key=lambda i: -scores[i])]
     service = with_reranker(indexed, embeddings, reranker=str(cross_encoder), rerank_timeout=30.0)
     assert ids(service.search(QUERY, k=3)) == expected[:3]
 
 
 @pytest.mark.slow  # cross_encoder builds a model with transformers: loading torch takes seconds
 def test_reranker_settings(cross_encoder):
-    assert Settings.from_env({}).reranker == "none"
+    assert Settings.from_env({}).reranker == "builtin"
+    assert Settings.from_env({"RERANKER": "none"}).reranker == "none"
     s = Settings.from_env({"RERANKER": "http://tei.internal:8080/rerank", "RERANK_TIMEOUT": "0.5",
                            "RERANK_CANDIDATES": "30", "RERANKER_MODEL": "BAAI/bge-reranker-base"})
     assert (s.reranker, s.rerank_timeout, s.rerank_candidates, s.reranker_model) == (
@@ -174,7 +181,7 @@ def test_reranker_settings(cross_encoder):
 
 @pytest.mark.parametrize("env,message", [
     ({"RERANKER": "/nowhere/bge-reranker"}, r"RERANKER=/nowhere/bge-reranker is not a CrossEncoder model folder"),
-    ({"RERANKER": "http://"}, "RERANKER must be none, a CrossEncoder model folder or an http"),
+    ({"RERANKER": "http://"}, "RERANKER must be builtin, none, a CrossEncoder model folder or an http"),
     ({"RERANKER": "http://tei:8080/rerank", "RERANK_TIMEOUT": "0"}, "RERANK_TIMEOUT must be positive"),
     ({"RERANK_CANDIDATES": "0"}, "RERANK_CANDIDATES must be at least 1"),
 ])

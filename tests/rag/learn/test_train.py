@@ -1,0 +1,88 @@
+"""`python -m rag.learn reranker` end to end on a tiny data set written here: index, candidates, a few
+cross-encoder steps, the int8 build, the feature ranker, the model folder the built-in stage reads."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from rag.core.types import Chunk, Passage
+from rag.learn import candidates as cands
+from rag.learn.command import main, split_by_week
+from rag.search.features import CROSSENCODER_NAMES, NAMES, Context
+from rag.search.rerank import LearnedRanker
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+START = date(2024, 1, 1)
+TOPICS = [  # (subject, what happened, the quiz's answer)
+    ("Riverton council", "approved a tram line to the harbour", "tram line"),
+    ("Valdoria water agency", "banned garden watering after the drought", "garden watering"),
+    ("Lumetra", "chose Port Aldine for its battery factory", "Port Aldine"),
+    ("Riverton Rovers", "signed the striker Tomas Brekke", "Tomas Brekke"),
+]
+
+
+def write_data(folder: Path) -> Path:
+    """Eight weeks of short articles (one story per topic and week, plus filler) and a question a week."""
+    folder.mkdir(parents=True)
+    articles, questions = [], []
+    for week in range(8):
+        day = START + timedelta(weeks=week)
+        subject, event, answer = TOPICS[week % len(TOPICS)]
+        for i, (s, e, _) in enumerate(TOPICS):
+            text = (f"{s} {e} on Monday, officials said in week {week}. " if s == subject else
+                    f"{s} met on Tuesday to discuss the budget for week {week} and other business. ")
+            articles.append({"id": f"a{week}-{i}", "url": f"https://news.example/{week}/{i}",
+                             "title": f"{s}: week {week} report", "published": day.isoformat(),
+                             "source": "news.example", "authors": [], "text": text * 3})
+        questions.append({"id": f"q{week}", "asked": (day + timedelta(days=2)).isoformat(),
+                          "question": f"What did {subject} do this week?", "choices": [], "answer": answer,
+                          "evidence": "", "source": "test"})
+    with gzip.open(folder / "articles.jsonl.gz", "wt", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(a) + "\n" for a in articles)
+    (folder / "questions.jsonl").write_text("".join(json.dumps(q) + "\n" for q in questions))
+    (folder / "answerable.json").write_text(json.dumps([q["id"] for q in questions]))
+    return folder
+
+
+def test_training_writes_a_model_the_builtin_stage_loads_and_a_second_run_resumes(tmp_path, capsys):
+    data = write_data(tmp_path / "train")
+    out = tmp_path / "out"
+    argv = ["reranker", "--train", str(data), "--out", str(out), "--data-dir", str(tmp_path / "index"),
+            "--steps", "3", "--max-length", "64", "--window", "0", "--depth", "4", "--collect-depth", "5",
+            "--trees", "5"]
+    assert main(argv) == 0
+    model = out / "model"
+    description = json.loads((model / "model.json").read_text())
+    assert description["features"] == list(NAMES + CROSSENCODER_NAMES)
+    assert description["crossencoder"]["training"]["config"]["steps"] == 3
+    assert {"model.json", "ranker.txt", "crossencoder.safetensors"} <= {p.name for p in model.iterdir()}
+    items = cands.load(out / "candidates-train.jsonl.gz")
+    assert len(items) == 8 and all(len(c.ids) <= 5 for c in items)
+    assert sum(c.labels.any() for c in items) >= 6  # the week's story holds the answer
+    ce_items, ranker_items = split_by_week(items)
+    assert ranker_items and ce_items and not {c.id for c in ce_items} & {c.id for c in ranker_items}
+
+    ranker = LearnedRanker(model, tmp_path / "build")
+    text = "Lumetra chose Port Aldine for its battery factory on Monday."
+    chunk = Chunk("c", "a", "h", 0, 0, len(text), text, "Lumetra: report", published=START)
+    ranked = ranker.rerank(Context("Where will Lumetra build?", START), [Passage(chunk, 0.1, 0.5, 2.0)] * 3)
+    assert len(ranked) == 3 and ranker.status == ""
+
+    # Everything is cached: a second run resumes from the finished checkpoint and the candidates.
+    before = (out / "candidates-train.jsonl.gz").stat().st_mtime_ns
+    capsys.readouterr()
+    assert main(argv) == 0
+    assert (out / "candidates-train.jsonl.gz").stat().st_mtime_ns == before
+    assert "model written to" in capsys.readouterr().out
+
+
+def test_a_missing_data_file_is_one_line(tmp_path, capsys):
+    assert main(["reranker", "--train", str(tmp_path), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "articles.jsonl.gz is not a file" in err
