@@ -94,7 +94,7 @@ def test_the_facade_delegates_to_its_components(indexed):
     assert window == indexed.searcher.window_of("What happened this week?", filters) and window.since
     passages, used = indexed.retrieve(TRAM_Q, filters, k=3)
     assert used is None and ids(passages) == ids(indexed.search_in_time(TRAM_Q, filters, None, 3)[0])
-    assert indexed.reranker is indexed.searcher.reranker is None
+    assert indexed.reranker is indexed.searcher.reranker is not None  # the built-in ranking, on by default
 
     catalogue = Catalogue(snap)
     assert indexed.find_articles("tram") == catalogue.find("tram")

@@ -371,7 +371,7 @@ def test_a_question_an_article_asks_is_never_quoted(service, settings):
 def test_a_winner_is_claimed_in_bold_only_when_its_sentence_matches_the_question(awards, monkeypatch):
     """A clear winner whose best sentence matches the question poorly (the passages are about
     something else) is named among what the sources mention, not claimed as the answer."""
-    from rag.core import extractive
+    from rag.answer import extractive
 
     question = "Who won the award for best actress in a musical or comedy at the Golden Globes?"
     assert awards.ask(question).short == "Michelle Yeoh"

@@ -130,16 +130,16 @@ def test_an_unreachable_endpoint_leaves_the_fused_order(indexed, fused, embeddin
     assert ids(service.search(QUERY, k=3)) == ids(fused.search(QUERY, k=3))
 
 
-def test_answers_are_built_from_the_reranked_passages(indexed, embeddings, endpoint):
+def test_answers_are_built_from_the_reranked_passages(indexed, fused, embeddings, endpoint):
     from rag.core.types import Filters
     from datetime import date
 
     server = endpoint(tei_reversed)
     service = with_reranker(indexed, embeddings, reranker=server.url)
     filters = Filters(as_of=date(2024, 4, 1))
-    fused, _ = indexed.retrieve(QUERY, filters, k=20)
+    order, _ = fused.retrieve(QUERY, filters, k=20)
     reranked, _ = service.retrieve(QUERY, filters, k=3)
-    assert ids(reranked) == ids(fused[::-1][:3])
+    assert ids(reranked) == ids(order[::-1][:3])
 
 
 @pytest.fixture(scope="module")
