@@ -28,7 +28,7 @@ from ..search.features import NAMES, Context, features
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 5  # bump when what is collected or how features are computed changes
+CACHE_VERSION = 6  # bump when what is collected or how features are computed changes
 
 
 @dataclass

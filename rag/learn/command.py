@@ -82,7 +82,9 @@ def open_training_index(data_dir: Path, articles: Path, progress, reindex: bool 
     load_dotenv_once()
     settings = Settings.from_env()
     use_model_environment(settings.embedding_runtime)
-    settings = settings.replace(data_dir=data_dir / ours_folder(settings), llm_provider="none", reranker="none")
+    # ``data_dir`` holds one index per embedding set-up; given one of those folders, it is used as it is.
+    folder = data_dir if (data_dir / "manifest.json").is_file() else data_dir / ours_folder(settings)
+    settings = settings.replace(data_dir=folder, llm_provider="none", reranker="none")
     service = RagService(settings)
     if reindex or service.manifests.read() is None:
         service.reindex(corpus_folder(settings.data_dir, articles), progress=progress)
@@ -195,6 +197,8 @@ def run(args) -> int:
     # Without a cross-encoder the ranker learns from every week (no score of it is overfit to any).
     learn_from = ranker_items if spec else items
     description["data"]["ranker_questions"] = len(learn_from)
+    if not spec:
+        del description["data"]["crossencoder_questions"]  # no cross-encoder was trained
     booster = ltr.train(learn_from, config, description["features"], extra)
     booster.save_model(str(model / "ranker.txt"))
     description["ranker"] = {"file": "ranker.txt", "sha256": served.sha256(model / "ranker.txt"),

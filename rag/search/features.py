@@ -114,21 +114,12 @@ def features(context: Context, passages: Sequence[Passage]) -> np.ndarray:
     title_terms = [set(t) for t in shared[k:]]
     df = {t: sum(t in ct or t in tt for ct, tt in zip(chunk_terms, title_terms)) for t in qterms}
     idf = {t: math.log(1 + n / (1 + df[t])) for t in qterms}
-    idf_total = sum(idf.values()) or 1.0
+    # Sums in a fixed order (sets iterate in an order that changes between runs): the same rows every run.
+    idf_total = sum(idf[t] for t in sorted(qterms)) or 1.0
     given = question_names(context.question)
     figures = [*numbers(context.question), *dates(context.question)]
 
-    scores = np.array([p.score for p in passages], dtype=np.float32)
-    dense = np.array([p.dense if p.dense is not None else 0.0 for p in passages], dtype=np.float32)
-    bm25 = np.array([p.lexical if p.lexical is not None else 0.0 for p in passages], dtype=np.float32)
-    out[:, col["fused_rank"]] = np.log1p(np.arange(n, dtype=np.float32))
-    out[:, col["fused_score"]] = scores / max(float(scores.max()), 1e-9)
-    out[:, col["dense"]] = dense
-    out[:, col["dense_gap"]] = dense - dense.max()
-    out[:, col["dense_rank"]] = np.log1p(_rank(dense))
-    out[:, col["bm25"]] = bm25 / max(float(bm25.max()), 1e-9)
-    out[:, col["bm25_found"]] = [p.lexical is not None for p in passages]
-    out[:, col["bm25_rank"]] = np.log1p(_rank(bm25))
+    _score_columns(passages, out, col)
     out[:, col["has_window"]] = context.window is not None
     out[:, col["question_terms"]] = math.log1p(len(qterms))
     seen: dict[str, int] = {}
@@ -146,7 +137,7 @@ def features(context: Context, passages: Sequence[Passage]) -> np.ndarray:
         if qterms:
             row[col["title_overlap"]] = len(qterms & title_terms[i]) / len(qterms)
             row[col["text_overlap"]] = len(qterms & chunk_terms[i]) / len(qterms)
-            row[col["idf_overlap"]] = sum(idf[t] for t in qterms & (chunk_terms[i] | title_terms[i])) / idf_total
+            row[col["idf_overlap"]] = sum(idf[t] for t in sorted(qterms & (chunk_terms[i] | title_terms[i]))) / idf_total
         if given:
             flat = _flat(f"{c.title}\n{c.text}")
             row[col["names"]] = sum(_names_in(flat, n.parts) for n in given) / len(given)
@@ -158,6 +149,21 @@ def features(context: Context, passages: Sequence[Passage]) -> np.ndarray:
         seen[c.article_id] = seen.get(c.article_id, 0) + 1
     _sentence_features(context.question, sentences, sentence_terms, out, col)
     return out
+
+
+def _score_columns(passages: Sequence[Passage], out: np.ndarray, col: dict[str, int]) -> None:
+    """The columns read from the scores fusion computed: fused, dense and BM25, with their ranks."""
+    scores = np.array([p.score for p in passages], dtype=np.float32)
+    dense = np.array([p.dense if p.dense is not None else 0.0 for p in passages], dtype=np.float32)
+    bm25 = np.array([p.lexical if p.lexical is not None else 0.0 for p in passages], dtype=np.float32)
+    out[:, col["fused_rank"]] = np.log1p(np.arange(len(passages), dtype=np.float32))
+    out[:, col["fused_score"]] = scores / max(float(scores.max()), 1e-9)
+    out[:, col["dense"]] = dense
+    out[:, col["dense_gap"]] = dense - dense.max()
+    out[:, col["dense_rank"]] = np.log1p(_rank(dense))
+    out[:, col["bm25"]] = bm25 / max(float(bm25.max()), 1e-9)
+    out[:, col["bm25_found"]] = [p.lexical is not None for p in passages]
+    out[:, col["bm25_rank"]] = np.log1p(_rank(bm25))
 
 
 def _sentence_features(question: str, sentences: list[list[str]], sentence_terms: list[list[set[str]]],
