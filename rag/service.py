@@ -112,7 +112,12 @@ class RagService:
     def answer_mode(self) -> str:
         if not self.settings.llm_enabled and self.chat_model is not None:  # a model passed in
             return f"generative ({type(self.chat_model).__name__})"
-        return describe(self.settings)
+        judge = self.answering.judge
+        if judge is None or self.settings.llm_enabled:
+            return describe(self.settings)
+        if not judge.available():  # said in /status and `stats`, as the ranking's state is
+            return f"{describe(self.settings)} (answer judge off: {judge.status}; hand-set rules)"
+        return f"{describe(self.settings)}, answers judged by the learned models"
 
     @property
     def reranker(self) -> Reranker | LearnedRanker | None:

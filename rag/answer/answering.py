@@ -22,6 +22,7 @@ from ..search.retrieval import Retriever
 from ..search.searcher import Searcher, narrow
 from .conversation import condense
 from .extractive import ExtractiveAnswerer, outside_window
+from .judge import AnswerJudge
 from .generative import GenerativeAnswerer, Search
 from .llm import ModelCalls
 from .named import on_topic
@@ -56,9 +57,12 @@ class Answering:
         self._model = chat_model
         self._prompts = prompts
         self._calls = calls
+        # The learned judgement of extractive answers, loaded on its first answer (ANSWER_MODEL).
+        self.judge = (AnswerJudge(settings.answer_model_path, refuses=settings.refusal == "learned")
+                      if settings.answer_model == "builtin" else None)
 
     def _extractive(self) -> ExtractiveAnswerer:
-        return ExtractiveAnswerer(self._embeddings, self._settings.min_evidence)
+        return ExtractiveAnswerer(self._embeddings, self._settings.min_evidence, self.judge)
 
     def _generative(self, search: Search) -> GenerativeAnswerer:
         return GenerativeAnswerer(self._model, self._prompts, self._settings, search, self._extractive(),

@@ -28,6 +28,7 @@ from ..core.sentences import INSTRUCTION, SENTENCE, SHORT
 from ..core.terms import terms
 from ..core.text import asks, balance_quotes, jaccard, shingles
 from ..core.types import Answer, Citation, Passage, human_date
+from .judge import AnswerJudge
 from .named import split_names
 from .refusals import nearest_titles, naming_refusal
 from .shorts import (CANDIDATE_FLOOR, CLEAR_MARGIN, QUESTION, SHORT_EVIDENCE, Candidate, Short, about, backing,
@@ -128,9 +129,10 @@ class ExtractiveAnswerer:
     question plus weighted word overlap); below it the corpus "does not cover" the question.
     """
 
-    def __init__(self, embeddings: Embeddings, min_evidence: float) -> None:
+    def __init__(self, embeddings: Embeddings, min_evidence: float, judge: AnswerJudge | None = None) -> None:
         self._embeddings = embeddings
         self._min_evidence = min_evidence
+        self._judge = judge  # the learned judgement (rag.answer.judge); None: the hand-set rules
 
     def evidence(self, question: str, passages: Sequence[Passage], short_lines: bool = False,
                  latest: date | None = None) -> list[Candidate]:
@@ -153,11 +155,17 @@ class ExtractiveAnswerer:
         scored = self.evidence(question, passages, short_lines=True, latest=latest)
         sentences = [c for c in scored if c.kind == SENTENCE]
         mentioned, missing = split_names(question, passages)
+        qtype = extract.analyse(question)
         # Whether the corpus covers the question is judged on what the sentences say, not their age.
         best = max((c.score - c.recency for c in sentences), default=0.0)
-        qtype = extract.analyse(question)
         floor = self._min_evidence - (0.0 if qtype.factoid else BROAD_QUESTION_MARGIN)
-        if best < floor or (missing and best < MISSING_NAME_EVIDENCE):
+        weak = best < floor or bool(missing and best < MISSING_NAME_EVIDENCE)
+        # The judge learned from quiz questions, which ask for a name, a date, a figure or an X: a question
+        # that asks what someone said or what happened is judged by the hand-set rules.
+        if qtype.factoid and self._judge is not None and self._judge.available():
+            judged = self._judged(question, qtype, scored, sentences, passages, mentioned, missing, window, weak)
+            return outside_window(judged, window)
+        if weak:
             # Worded to name a candidate when a nearest article names one in its title (rag.answer.refusals).
             return naming_refusal(question, qtype, scored, passages, missing, self._embeddings, window) or \
                 refusal(question, not_covered(passages, missing=missing))
@@ -172,6 +180,35 @@ class ExtractiveAnswerer:
         else:
             answer = self._without_short(question, shorts, sentences, passages)
         return outside_window(answer, window)
+
+    def _judged(self, question: str, qtype: extract.QuestionType, scored: list[Candidate],
+                sentences: list[Candidate], passages: Sequence[Passage], mentioned, missing: list[str],
+                window: tuple[date | None, date] | None, weak: bool) -> Answer:
+        """The answer as the learned judge reads the passages: refused when they do not answer (by the
+        learned refusal with REFUSAL=learned, else when the evidence is ``weak`` by the hand-set floor); the
+        most probable candidate in bold when it is probable enough, named as likely (not in bold) when
+        it is less so; otherwise the sentences that give the likeliest candidates (never a list of names)."""
+        shorts = short_answers(question, qtype, scored, self._embeddings, window) if qtype.factoid else []
+        judged = self._judge.judge(question, qtype, shorts, sentences, passages, len(missing),
+                                   len(mentioned) + len(missing), window)
+        if not sentences or (judged.answers < self._judge.refuse if self._judge.refuses else weak):
+            return naming_refusal(question, qtype, scored, passages, missing, self._embeddings, window) or \
+                refusal(question, not_covered(passages, missing=missing))
+        if not judged.probabilities:
+            return self._sentences_only(question, sentences, passages)
+        order = sorted(range(len(judged.probabilities)), key=lambda i: -judged.probabilities[i])
+        top = shorts[order[0]]
+        if judged.probabilities[order[0]] >= self._judge.bold and top.shown():
+            return self._with_short(question, top, sentences, passages)
+        # Not sure enough to claim it: the sentence that gives the likeliest candidate leads, then the
+        # sentences that match the question about as well as the best one does (not a list of names).
+        leads = [c for c in (shorts[i].quotable() for i in order) if c is not None]
+        close = self._choose(sentences) if sentences else []
+        chosen, notice = self._with_rival(self._choose([*leads[:1], *close], ranked=False), sentences)
+        likely = ""  # probable enough to be named as likely (not claimed in bold), ahead of the sentence giving it
+        if judged.probabilities[order[0]] >= self._judge.likely and chosen and chosen[0] is top.quotable():
+            likely = full_name(top.text, [c for _, c, _ in top.occurrences()])
+        return self._compose(question, chosen, passages, short=likely, notice=notice, hedged=True)
 
     def hints(self, question: str, scored: Sequence[Candidate]) -> str:
         """For a written answer: what the question asks for and the candidates the scored evidence
@@ -314,7 +351,7 @@ class ExtractiveAnswerer:
         return chosen
 
     def _compose(self, question: str, chosen: list[Candidate], passages: Sequence[Passage],
-                 short: str = "", named: Sequence[Short] = (), notice: str = "") -> Answer:
+                 short: str = "", named: Sequence[Short] = (), notice: str = "", hedged: bool = False) -> Answer:
         """The answer text with one number per article, and a citation for every quoted sentence."""
         numbers: dict[str, int] = {}
 
@@ -322,7 +359,8 @@ class ExtractiveAnswerer:
             return numbers.setdefault(c.passage.chunk.article_id, len(numbers) + 1)
 
         parts, citations = [], []
-        lead = f"**{_flat(short)}** [{n_of(chosen[0])}] —" if short else ""
+        lead = ((f"Likely {_flat(short)} [{n_of(chosen[0])}] —" if hedged else f"**{_flat(short)}** [{n_of(chosen[0])}] —")
+                if short else "")
         for c in chosen:
             n = n_of(c)
             label = f"{_flat(c.context)}: " if c.kind == SHORT and c.context else ""
@@ -342,7 +380,7 @@ class ExtractiveAnswerer:
         else:
             text = " ".join(parts)
         return Answer(question=question, text=text, refused=False, citations=tuple(citations),
-                      mode="extractive", passages=tuple(passages), notice=notice, short=_flat(short))
+                      mode="extractive", passages=tuple(passages), notice=notice, short="" if hedged else _flat(short))
 
 
 def _cite(c: Candidate, n: int) -> Citation:

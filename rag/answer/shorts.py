@@ -136,7 +136,7 @@ def short_answers(question: str, qtype: extract.QuestionType, scored: Sequence[C
             spans = [s for s in spans if all(p.start != s.start for p in named)] + named
         if not spans:
             continue
-        positions = _term_positions(c.text, qterms)
+        positions = term_positions(c.text, qterms)
         for span in spans:
             if not extract.fits(span, qtype):
                 continue
@@ -147,7 +147,7 @@ def short_answers(question: str, qtype: extract.QuestionType, scored: Sequence[C
             told = words[:1] if span.kind == extract.NUMBER else words  # "34 felony counts": the 34 is new
             if not words or sum(w in asked or _stem(w) in asked for w in told) > QUESTION_SHARE * len(told):
                 continue  # the question's own words are not its answer
-            near = _distance(c.text, span, positions)
+            near = distance(c.text, span, positions)
             support = c.score * (1 - PROXIMITY_WEIGHT + PROXIMITY_WEIGHT / (1 + near / PROXIMITY_WORDS))
             if qtype.kind == extract.NUMBER and focus and focus & {_stem(w) for w in words[1:]}:
                 support *= 1 + UNIT_BONUS
@@ -201,14 +201,14 @@ def _words(text: str) -> set[str]:
     return words | {_stem(w) for w in words}
 
 
-def _term_positions(sentence: str, qterms: set[str]) -> list[int]:
+def term_positions(sentence: str, qterms: set[str]) -> list[int]:
     """Character offsets of the sentence's words that are (stemmed) question terms."""
     words = list(re.finditer(r"\w[\w'’-]*", sentence))
     stems = terms([m.group(0) for m in words]) if words else []
     return [m.start() for m, st in zip(words, stems) if st and st[0] in qterms]
 
 
-def _distance(sentence: str, span: extract.Span, positions: list[int]) -> float:
+def distance(sentence: str, span: extract.Span, positions: list[int]) -> float:
     """Words between a candidate and the nearest question word in its sentence (20 when none)."""
     gaps = []
     for p in positions:

@@ -213,6 +213,17 @@ class Settings(BaseSettings):
     rerank_candidates: int = Field(20, ge=1, description=(
         "How many of the best fused passages a CrossEncoder folder or a /rerank endpoint reorders (the\n"
         "built-in ranking reorders as many as it was trained for, recorded in its model.json)."))
+    answer_model: Annotated[Literal["builtin", "none"], AnyCase] = Field("builtin", description=(
+        "What judges the candidates of extractive answers: builtin (default) the models learned from 133 weeks\n"
+        "of news (rag/models/answers: which candidate answers, when to claim it in bold or name it as likely;\n"
+        "the first line never lists names), or none, the hand-set weights."))
+    refusal: Annotated[Literal["evidence", "learned"], AnyCase] = Field("evidence", description=(
+        "What refuses a question of fact the passages do not answer: evidence (default), the best sentence's\n"
+        "score under MIN_EVIDENCE; or learned, the answer judge's refusal model (ANSWER_MODEL=builtin), which\n"
+        "refuses more of what the corpus cannot answer, and more answerable questions too (docs/models.md)."))
+    answer_model_dir: Path | None = Field(None, description=(
+        "The answer models' folder (model.json, candidates.txt, refusal.txt, as `python -m rag.learn answers\n"
+        "--install` writes them). Empty: rag/models/answers, shipped."))
     reranker_dir: Path | None = Field(None, description=(
         "The built-in ranking's model folder (model.json, ranker.txt, crossencoder.safetensors, as\n"
         "`python -m rag.learn reranker --install` writes them). Empty: rag/models/reranker, shipped."))
@@ -354,6 +365,10 @@ class Settings(BaseSettings):
     @property
     def reranker_path(self) -> Path:
         return self.reranker_dir or Path(__file__).resolve().parent.parent / "models" / "reranker"
+
+    @property
+    def answer_model_path(self) -> Path:
+        return self.answer_model_dir or Path(__file__).resolve().parent.parent / "models" / "answers"
 
     @property
     def reranker_build_path(self) -> Path:

@@ -1,7 +1,7 @@
-"""`python -m rag.learn reranker ...`: train the built-in ranking stage."""
+"""`python -m rag.learn reranker ...` or `python -m rag.learn answers ...`."""
 
 import sys
 
-from .command import main
+from . import main
 
-sys.exit(main())
+sys.exit(main(sys.argv[1:]))

@@ -122,7 +122,7 @@ def test_refusals_are_true_and_name_discords_commands_and_no_dates_nobody_gave(s
     # The nearest article names the country: it is named, cited, instead of "does not cover".
     named = find(steps, "alice", SCRIPT["naming_question"])
     assert description(named).startswith("The articles found do not answer this for certain (none of them mentions "
-                                         "West African); the nearest names Bamako and Mali [1]: “")
+                                         "West African); the nearest names Bamako")
     [embed] = named.shown[0].embeds
     assert embed["fields"][0]["value"].startswith("[1] Militants attack gendarmerie school in Mali's capital, Bamako")
 
@@ -150,7 +150,8 @@ def test_a_thread_its_one_hint_a_private_cooldown_and_a_restart(steps):
     assert re.fullmatch(r"About your message in <#\d+>: Slow down: you can ask again at <t:\d+:T>\.",
                         cooldown.content)
     first = find(steps, "alice", f"@TestBot {SCRIPT['followups'][0]}")
-    assert "**40 million euros**" in first.shown[0].embeds[0]["description"]
+    # Not probable enough for the answer judge to claim: the sentence that gives it leads, not a list of names.
+    assert "40 million euros" in first.shown[0].embeds[0]["description"].split("\n")[1].split(". [1]")[0]
     restart = steps.index(find(steps, "—", "The bot restarts"))
     again = find(steps, "bob", "“thanks again!”")
     assert steps.index(again) > restart and not again.shown  # the hint is remembered with the thread

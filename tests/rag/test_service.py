@@ -116,7 +116,7 @@ def test_collaborators_passed_in_are_used_and_the_others_wait_for_their_first_us
     calls = ModelCalls()
     service = RagService(settings, embeddings=embeddings, model_calls=calls)
     assert service.embeddings is embeddings and service.model_calls is calls
-    assert service.answer_mode == "extractive (no LLM)" and service.chat_model is None
+    assert service.answer_mode == "extractive (no LLM), answers judged by the learned models" and service.chat_model is None
     with pytest.raises(IndexMissing, match="no index"):
         service.ask(TRAM_Q)
     assert not (settings.data_dir / "chroma").exists()  # no store was opened to find that out

@@ -1,7 +1,9 @@
 """Answers that say the answer: a short answer of the kind the question asks for, in bold, cited.
 
 Small real-looking corpora, indexed with the real model and Chroma on disk, asked through the
-service and the command line.
+service and the command line. These are the hand-set rules (``ANSWER_MODEL=none``, and what answers
+fall back to when the learned models cannot be read); the learned judge's answers over the same kind
+of corpus are tested in test_judge.py.
 """
 
 from __future__ import annotations
@@ -83,6 +85,11 @@ AWARDS = {
         ),
     },
 }
+
+
+@pytest.fixture
+def settings(settings):
+    return settings.replace(answer_model="none")
 
 
 @pytest.fixture
@@ -227,6 +234,7 @@ def test_follow_up_uses_what_the_answer_found(awards):
 def test_cli_json_has_the_short_answer(awards, settings, capsys, monkeypatch):
     monkeypatch.setenv("CORPUS_DIR", str(settings.corpus_dir))
     monkeypatch.setenv("DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("ANSWER_MODEL", settings.answer_model)
     code = cli_main(["ask", "When is the tax filing deadline?", "--json"])
     assert code == 0
     out = json.loads(capsys.readouterr().out)

@@ -1,0 +1,252 @@
+"""Learned judgement of extractive answers: which candidate answers the question, and whether any does.
+
+Two small models trained on 133 weeks of news and quiz questions (``python -m rag.learn answers``)
+read what the pipeline already knows:
+
+- the **candidate model** scores each short answer the passages offer (rag.answer.shorts) from its
+  hand-set score and rank, how many articles and outlets give it, how well its best sentence
+  matches the question and how close it stands to the question's words there, whether the
+  headline names it, what kind it is against what the question asks for, the rank of its passage:
+  the probability that it is the answer;
+- the **refusal model** judges the question from the best sentence's match, the ranking stage's
+  view of the passages, the names of the question no passage mentions and the best candidate's
+  probability: the probability that the passages answer it at all.
+
+The same functions make the rows in training and in use; the models (LightGBM, a few hundred
+kilobytes) and the thresholds chosen on the training weeks are in ``rag/models/answers``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from ..core import extract
+from ..core.errors import ConfigError
+from ..core.sentences import SENTENCE
+from ..core.types import Passage
+from .shorts import QUESTION, Candidate, Short, backing, distance, in_window, term_positions
+
+log = logging.getLogger(__name__)
+
+CANDIDATES_JUDGED = 10  # the hand-set order's best candidates the model scores
+
+CANDIDATE_FEATURES = (
+    "score",  # the hand-set score (rag.answer.shorts), log
+    "score_share",  # ... over the best candidate's
+    "score_next",  # ... over the next candidate's (for the last, over the floor)
+    "rank",  # log(1 + its place in the hand-set order)
+    "articles",  # log(1 + articles that give it)
+    "outlets",  # log(1 + outlets that give it or ran the story)
+    "backing",  # how well the sentence that backs it best matches the question
+    "support",  # its best occurrence's support
+    "distance",  # log(1 + words between it and the nearest question word in its best sentence)
+    "in_headline",  # a headline of its articles names it
+    "in_window",  # an article dated inside the question's date window gives it
+    "words",  # log(1 + its words)
+    "passage_rank",  # log(1 + the rank of the passage of its best occurrence)
+    "line",  # its best occurrence is a short line (a list under a heading), not prose
+    "asked_in_article",  # its best occurrence is a question the article asks
+    "person",  # the question asks "who" and it is shaped like a person's name
+    "type_fit",  # how well it fits the question's X ("which country"), when checked
+    "span_number", "span_date", "span_name", "span_thing",  # what it is
+    "asks_number", "asks_date", "asks_name", "asks_thing",  # what the question asks for
+    "candidates",  # log(1 + candidates in all)
+)
+
+QUESTION_FEATURES = (
+    "best_sentence",  # the best quotable sentence's score, without recency
+    "second_sentence",  # the next one's
+    "best_overlap",  # the share of the question's words in that sentence
+    "top_dense",  # the best passage's cosine similarity to the question
+    "top_lexical",  # 1 when BM25 found the best passage
+    "missing_names",  # names of the question no passage mentions
+    "names",  # names the question gives
+    "best_probability",  # the candidate model's best probability (0 when it judged none)
+    "probability_gap",  # the best probability less the second's
+    "candidates",  # log(1 + candidates)
+    "factoid",  # the question asks for a name, a date, a number or an X
+    "asks_number", "asks_date", "asks_name", "asks_thing",
+    "has_window",  # the question names a time ("this week")
+    "in_window_share",  # share of the passages dated in that window
+)
+
+
+@dataclass(frozen=True)
+class Judged:
+    """What the models said of one question."""
+
+    probabilities: tuple[float, ...]  # of the judged candidates, in the hand-set order
+    answers: float  # the probability that the passages answer the question
+
+
+def _kind(kind: str) -> list[float]:
+    return [kind == extract.NUMBER, kind == extract.DATE, kind == extract.NAME, kind == extract.THING]
+
+
+def candidate_rows(question: str, qtype: extract.QuestionType, shorts: Sequence[Short],
+                   window: tuple[date | None, date] | None) -> np.ndarray:
+    """One row of CANDIDATE_FEATURES for each of the first CANDIDATES_JUDGED candidates.
+
+    No feature says how old a passage is: quiz questions are asked the week of their story, and a
+    model that learned that would refuse or doubt a member asking about last year's article."""
+    judged = list(shorts[:CANDIDATES_JUDGED])
+    rows = []
+    scores = [s.score for s in shorts]
+    top = max(scores[0], 1e-9) if scores else 1.0
+    asks = _kind(qtype.kind) if qtype.factoid else [0.0] * 4
+    from ..core.terms import terms
+
+    qterms = set(terms([extract.question_part(question)])[0]) or set(terms([question])[0])
+    for i, s in enumerate(judged):
+        occurrences = s.occurrences()
+        support, best, span = occurrences[0]
+        passages = [c.passage for _, c, _ in occurrences]
+        outlets = {p.chunk.source for p in passages} | {o for p in passages for o in p.outlets}
+        nxt = scores[i + 1] if i + 1 < len(scores) else 0.0
+        head = any(f" {s.key} " in f" {extract.key(p.chunk.title)} " for p in passages)
+        near = distance(best.text, span, term_positions(best.text, qterms))
+        rows.append([
+            math.log1p(s.score), s.score / top, s.score / max(nxt, 1e-3), math.log1p(i),
+            math.log1p(len(s.best)), math.log1p(len(outlets)), backing(s), support, math.log1p(near),
+            float(head), float(any(in_window(p, window) for p in passages)), math.log1p(len(s.key.split())),
+            math.log1p(best.rank), float(best.kind not in (SENTENCE, QUESTION)),
+            float(best.kind == QUESTION), float(qtype.person and extract.person_like(s.text)), s.weight - 1.0,
+            *_kind(span.kind), *asks, math.log1p(len(shorts)),
+        ])
+    return np.asarray(rows, dtype=np.float32).reshape(len(rows), len(CANDIDATE_FEATURES))
+
+
+def question_row(question: str, qtype: extract.QuestionType, sentences: Sequence[Candidate],
+                 passages: Sequence[Passage], missing: int, names: int, probabilities: Sequence[float],
+                 candidates: int, window: tuple[date | None, date] | None) -> np.ndarray:
+    """The row of QUESTION_FEATURES for one question."""
+    from ..core.terms import terms
+
+    plain = sorted((c.score - c.recency for c in sentences), reverse=True)
+    best = max(sentences, key=lambda c: c.score - c.recency, default=None)
+    wanted = set(terms([extract.question_part(question)])[0]) or set(terms([question])[0])
+    overlap = (len(wanted & set(terms([best.text])[0])) / len(wanted)) if best is not None and wanted else 0.0
+    top = passages[0] if passages else None
+    probs = sorted(probabilities, reverse=True)
+    dated = [p for p in passages if in_window(p, window)]
+    row = [
+        plain[0] if plain else 0.0, plain[1] if len(plain) > 1 else 0.0, overlap,
+        (top.dense or 0.0) if top else 0.0, float(top is not None and top.lexical is not None),
+        float(missing), float(names), probs[0] if probs else 0.0,
+        (probs[0] - probs[1]) if len(probs) > 1 else (probs[0] if probs else 0.0),
+        math.log1p(candidates), float(qtype.factoid), *(_kind(qtype.kind) if qtype.factoid else [0.0] * 4),
+        float(window is not None), len(dated) / len(passages) if passages else 0.0,
+    ]
+    return np.asarray([row], dtype=np.float32)
+
+
+def with_probabilities(row: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """A question row (of :func:`question_row`, made before the candidates were judged) with their best
+    probability and its gap to the second filled in."""
+    out = np.array(row, dtype=np.float32, copy=True).reshape(-1)
+    top = np.sort(np.asarray(probabilities, dtype=np.float32))[::-1]
+    out[QUESTION_FEATURES.index("best_probability")] = top[0] if len(top) else 0.0
+    out[QUESTION_FEATURES.index("probability_gap")] = (top[0] - top[1]) if len(top) > 1 else (top[0] if len(top) else 0.0)
+    return out
+
+
+class AnswerJudge:
+    """The two models of ``rag/models/answers`` (or another folder), loaded on first use.
+
+    ``bold`` is the candidate probability from which an answer opens with the candidate in bold,
+    ``likely`` the one from which it opens naming the candidate as likely (not in bold),
+    ``refuse`` the answer probability under which the passages do not answer; both were chosen on
+    the training weeks (see docs/models.md). When the files are missing or broken, ``status`` says
+    why (logged once) and :meth:`judge` returns None: answers fall back to the hand-set rules.
+    """
+
+    def __init__(self, folder: Path, refuses: bool = False) -> None:
+        self.folder = folder
+        self.refuses = refuses  # REFUSAL=learned: the refusal model decides; else the hand-set floor
+        self.status = ""
+        self.bold = 1.0
+        self.likely = 1.0
+        self.refuse = 0.0
+        self._models = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        with self._lock:
+            if self._models is not None or self.status:
+                return self._models
+            try:
+                self._models = load_models(self.folder)
+                description = self._models[2]
+                self.bold, self.refuse = float(description["bold"]), float(description["refuse"])
+                self.likely = min(self.bold, float(description.get("likely", self.bold)))
+            except ConfigError as exc:
+                self.status = str(exc)
+                log.error("%s; answers use the hand-set rules", exc)
+            except Exception as exc:  # a broken model must not cost the answers
+                self.status = f"the answer models could not be loaded ({' '.join(str(exc).split())[:200]})"
+                log.error("%s; answers use the hand-set rules", self.status)
+            return self._models
+
+    def available(self) -> bool:
+        return self._load() is not None
+
+    def candidates(self, rows: np.ndarray) -> np.ndarray:
+        models = self._load()
+        if models is None or not len(rows):
+            return np.zeros(len(rows), dtype=np.float32)
+        return np.asarray(models[0].predict(rows, num_threads=1), dtype=np.float32)
+
+    def answers(self, row: np.ndarray) -> float:
+        models = self._load()
+        return float(models[1].predict(row.reshape(1, -1), num_threads=1)[0]) if models is not None else 1.0
+
+    def judge(self, question: str, qtype: extract.QuestionType, shorts: Sequence[Short],
+              sentences: Sequence[Candidate], passages: Sequence[Passage], missing: int, names: int,
+              window: tuple[date | None, date] | None) -> Judged | None:
+        """The candidates' probabilities and the question's, or None when the models are unavailable."""
+        if not self.available():
+            return None
+        probabilities = self.candidates(candidate_rows(question, qtype, shorts, window))
+        row = question_row(question, qtype, sentences, passages, missing, names, (), len(shorts), window)
+        return Judged(tuple(float(p) for p in probabilities), self.answers(with_probabilities(row, probabilities)))
+
+
+def load_models(folder: Path):
+    """(candidate booster, refusal booster, description) of an answer model folder; ConfigError naming a bad file."""
+    import hashlib
+
+    import lightgbm
+
+    path = folder / "model.json"
+    try:
+        description = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"the answer model's {path} is missing") from None
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"the answer model's {path} is unreadable ({exc})") from None
+    if (tuple(description.get("candidate_features", ())) != CANDIDATE_FEATURES
+            or tuple(description.get("question_features", ())) != QUESTION_FEATURES):
+        raise ConfigError(f"the answer model in {folder} was trained on other features; retrain it with "
+                          "`python -m rag.learn answers`")
+    boosters = []
+    for part in ("candidates", "refusal"):
+        spec = description.get(part) or {}
+        file = folder / spec.get("file", f"{part}.txt")
+        if not file.is_file():
+            raise ConfigError(f"the answer model's {file} is missing")
+        if hashlib.sha256(file.read_bytes()).hexdigest() != spec.get("sha256"):
+            raise ConfigError(f"the answer model's {file} does not match the checksum in model.json")
+        try:
+            boosters.append(lightgbm.Booster(model_file=str(file)))
+        except Exception as exc:
+            raise ConfigError(f"the answer model's {file} is unreadable ({exc})") from None
+    return boosters[0], boosters[1], description

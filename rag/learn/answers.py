@@ -1,0 +1,327 @@
+"""`python -m rag.learn answers`: train the answer judge (rag.answer.judge) on weeks of news and quiz questions.
+
+    python -m rag.learn answers --train ../shared/train/realtimeqa-2022-2025 --out train-out/answers \\
+        [--data-dir train-data] [--install] [--seed N]
+
+Each training question is searched and read as answering reads it (the ranking stage as
+configured, the extractive answerer's scored sentences and candidates), as of the day it was
+asked; and, for the refusal, also as of SHIFT earlier when no article published by then held its
+answer (a question asked before its story existed). A candidate is right when it is the quiz's
+answer (compared as rag.core.extract.key compares candidates); a question is answerable when one
+of its passages holds the answer. The candidate model's probabilities that the refusal model
+learns from are out of fold (each fold's questions scored by a model trained on the others).
+Thresholds are chosen on the training weeks: the bold answer's for a precision of BOLD_PRECISION,
+the likely (named, not in bold) answer's for LIKELY_PRECISION, the refusal's for at most MAX_FALSE_REFUSALS of answerable questions refused. The rows are
+cached in ``--out`` (they hold no article text).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import logging
+import shutil
+import sys
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from ..bench.data import Question, contains_answer, load_questions
+from ..core import extract
+from ..core.errors import RagError
+from ..core.types import Filters
+
+log = logging.getLogger(__name__)
+
+SHIFT = timedelta(days=120)  # as the bench's calibrate command asks the unanswerable questions
+BOLD_PRECISION = 0.8
+LIKELY_PRECISION = 0.6  # a candidate named as likely, not in bold, is right at least 60% of the time
+MAX_FALSE_REFUSALS = 0.10
+FOLDS = 5
+ROWS_VERSION = 3  # bumped when the rows' features change (3: no passage ages)
+MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "answers"
+
+
+def is_answer(candidate: str, gold: str) -> bool:
+    """Whether a candidate short answer is the quiz's answer: the same key, or one holding the other
+    whole when the shorter has more than three characters ("Squid Game" / "“Squid Game”", "Yeoh" / "Michelle Yeoh")."""
+    a, b = extract.key(candidate), extract.key(gold)
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    short, long = sorted((a, b), key=len)
+    return len(short) > 3 and f" {short} " in f" {long} "
+
+
+@dataclass
+class Rows:
+    """One question's rows: its candidates' and its own, with their labels."""
+
+    id: str
+    shifted: bool
+    candidates: np.ndarray  # (n, len(CANDIDATE_FEATURES))
+    right: np.ndarray  # (n,) 1 where the candidate is the answer
+    question: np.ndarray  # (len(QUESTION_FEATURES),) with best_probability and probability_gap unset
+    answerable: bool  # a passage holds the answer
+    asked: date
+
+
+def read(service, question: str, as_of: date):
+    """What answering reads for a question: (qtype, shorts, sentences, passages, missing, names, window, latest)."""
+    from ..answer.extractive import ExtractiveAnswerer
+    from ..answer.named import split_names
+    from ..answer.shorts import short_answers
+
+    filters = Filters(as_of=as_of)
+    passages, window = service.retrieve(question, filters, k=max(service.settings.top_k, 8))
+    span = (window.since, window.until) if window else None
+    latest = window.until if window else as_of
+    answerer = ExtractiveAnswerer(service.embeddings, service.settings.min_evidence)
+    scored = answerer.evidence(question, passages, short_lines=True, latest=latest)
+    qtype = extract.analyse(question)
+    shorts = short_answers(question, qtype, scored, service.embeddings, span) if qtype.factoid else []
+    mentioned, missing = split_names(question, passages)
+    sentences = [c for c in scored if c.kind == "s"]
+    return qtype, shorts, sentences, passages, len(missing), len(mentioned) + len(missing), span, latest
+
+
+def rows_of(service, q: Question, as_of: date, shifted: bool) -> Rows:
+    from ..answer.judge import CANDIDATE_FEATURES, candidate_rows, question_row
+
+    qtype, shorts, sentences, passages, missing, names, span, _ = read(service, q.question, as_of)
+    cand = candidate_rows(q.question, qtype, shorts, span)
+    right = np.asarray([is_answer(s.text, q.answer) for s in shorts[:len(cand)]], dtype=np.float32)
+    qrow = question_row(q.question, qtype, sentences, passages, missing, names, (), len(shorts), span)[0]
+    answerable = any(contains_answer(p.chunk.text, q.answer) for p in passages)
+    return Rows(q.id, shifted, cand.reshape(-1, len(CANDIDATE_FEATURES)), right, qrow, answerable, q.asked)
+
+
+def _unanswerable_then(articles: Path, questions: list[Question]) -> set[str]:
+    """The questions no article published SHIFT before they were asked holds the answer of."""
+    dated = []
+    with gzip.open(articles, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                d = json.loads(line)
+                if d.get("published"):
+                    dated.append((date.fromisoformat(d["published"]), d["text"].lower()))
+    out = set()
+    for q in questions:
+        earlier = q.asked - SHIFT
+        answer = q.answer.lower()
+        if not any(p <= earlier and answer in t for p, t in dated):
+            out.add(q.id)
+    return out
+
+
+def collect(service, questions: list[Question], articles: Path, progress) -> list[Rows]:
+    """Every question's rows as asked, and as asked SHIFT earlier when nothing then held its answer."""
+    early = _unanswerable_then(articles, questions)
+    out = []
+    for i, q in enumerate(questions, start=1):
+        out.append(rows_of(service, q, q.asked, False))
+        if q.id in early:
+            out.append(rows_of(service, q, q.asked - SHIFT, True))
+        progress("reading the training questions", i, len(questions))
+    return out
+
+
+def save(path: Path, rows: list[Rows], key: str) -> None:
+    arrays = {"key": np.asarray(key), "ids": np.asarray([r.id for r in rows]),
+              "shifted": np.asarray([r.shifted for r in rows]), "answerable": np.asarray([r.answerable for r in rows]),
+              "asked": np.asarray([r.asked.toordinal() for r in rows]),
+              "lengths": np.asarray([len(r.right) for r in rows]),
+              "candidates": np.concatenate([r.candidates for r in rows]) if rows else np.zeros((0, 0)),
+              "right": np.concatenate([r.right for r in rows]) if rows else np.zeros(0),
+              "questions": np.stack([r.question for r in rows]) if rows else np.zeros((0, 0))}
+    tmp = path.with_suffix(".part.npz")
+    np.savez(tmp, **arrays)
+    tmp.replace(path)
+
+
+def load(path: Path, key: str) -> list[Rows] | None:
+    if not path.is_file():
+        return None
+    d = np.load(path, allow_pickle=False)
+    if str(d["key"]) != key:
+        return None
+    cuts = np.cumsum(d["lengths"])[:-1]
+    cands, right = np.split(d["candidates"], cuts), np.split(d["right"], cuts)
+    return [Rows(str(i), bool(s), c, r, q, bool(a), date.fromordinal(int(o)))
+            for i, s, c, r, q, a, o in zip(d["ids"], d["shifted"], cands, right, d["questions"], d["answerable"],
+                                           d["asked"])]
+
+
+def _booster(x: np.ndarray, y: np.ndarray, names, seed: int, trees: int = 300):
+    import lightgbm as lgb
+
+    params = {"objective": "binary", "learning_rate": 0.03, "num_leaves": 15, "min_data_in_leaf": 30,
+              "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
+              "seed": seed, "deterministic": True, "force_row_wise": True, "num_threads": 2, "verbosity": -1}
+    return lgb.train(params, lgb.Dataset(x, y, feature_name=list(names)), num_boost_round=trees)
+
+
+def folds_of(rows: list[Rows], folds: int = FOLDS) -> np.ndarray:
+    """A fold per question by its asking week (weeks dealt round-robin), so no fold sees another's week."""
+    weeks = sorted({r.asked.isocalendar()[:2] for r in rows})
+    fold = {w: i % folds for i, w in enumerate(weeks)}
+    return np.asarray([fold[r.asked.isocalendar()[:2]] for r in rows])
+
+
+def out_of_fold(rows: list[Rows], seed: int) -> list[np.ndarray]:
+    """Each question's candidate probabilities from a candidate model trained on the other folds."""
+    from ..answer.judge import CANDIDATE_FEATURES
+
+    fold = folds_of(rows)
+    probs: list[np.ndarray] = [np.zeros(len(r.right), dtype=np.float32) for r in rows]
+    for k in range(FOLDS):
+        train = [r for r, f in zip(rows, fold) if f != k and len(r.right)]
+        booster = _booster(np.vstack([r.candidates for r in train]), np.concatenate([r.right for r in train]),
+                           CANDIDATE_FEATURES, seed)
+        for i, (r, f) in enumerate(zip(rows, fold)):
+            if f == k and len(r.right):
+                probs[i] = booster.predict(r.candidates, num_threads=2).astype(np.float32)
+    return probs
+
+
+def bold_threshold(rows: list[Rows], probs: list[np.ndarray], precision: float = BOLD_PRECISION) -> tuple[float, dict]:
+    """The lowest probability at which the best candidate is right at least ``precision`` of the time."""
+    best = [(float(p.max()), bool(r.right[int(p.argmax())])) for r, p in zip(rows, probs)
+            if not r.shifted and len(p)]
+    best.sort(key=lambda v: -v[0])
+    chosen, right = 1.0, 0
+    for n, (p, ok) in enumerate(best, start=1):
+        right += ok
+        if right / n >= precision:
+            chosen = p
+    given = [ok for p, ok in best if p >= chosen]
+    asked = sum(not r.shifted for r in rows)
+    return chosen, {"bold_given": len(given) / max(1, asked), "bold_precision": sum(given) / max(1, len(given))}
+
+
+def refusal_threshold(rows: list[Rows], answers: np.ndarray, max_false: float = MAX_FALSE_REFUSALS) -> tuple[float, dict]:
+    """The highest answer probability under which at most ``max_false`` of answerable questions are refused."""
+    positive = np.sort(np.asarray([a for r, a in zip(rows, answers) if not r.shifted and r.answerable]))
+    early = np.asarray([a for r, a in zip(rows, answers) if r.shifted])
+    chosen = float(positive[int(max_false * len(positive))]) if len(positive) else 0.0
+    return chosen, {"false_refusals": float(np.mean(positive < chosen)) if len(positive) else 0.0,
+                    "asked_early_refused": float(np.mean(early < chosen)) if len(early) else 0.0}
+
+
+def train(rows: list[Rows], seed: int) -> tuple[object, object, dict]:
+    """The two boosters and the description (thresholds and their figures on the training weeks)."""
+    from ..answer.judge import CANDIDATE_FEATURES, QUESTION_FEATURES, with_probabilities
+
+    # Answering asks the judge only of questions that ask for a name, a date, a figure or an X
+    # (rag.answer.extractive): the others are left to the hand-set evidence floor.
+    factoid = QUESTION_FEATURES.index("factoid")
+    rows = [r for r in rows if r.question[factoid] > 0]
+    probs = out_of_fold(rows, seed)
+    bold, bold_figures = bold_threshold(rows, probs)
+    likely, likely_figures = bold_threshold(rows, probs, LIKELY_PRECISION)
+    qx = np.stack([with_probabilities(r.question, p) for r, p in zip(rows, probs)])
+    qy = np.asarray([r.answerable and not r.shifted for r in rows], dtype=np.float32)
+    fold = folds_of(rows)
+    answers = np.zeros(len(rows), dtype=np.float32)
+    for k in range(FOLDS):
+        booster = _booster(qx[fold != k], qy[fold != k], QUESTION_FEATURES, seed)
+        answers[fold == k] = booster.predict(qx[fold == k], num_threads=2)
+    refuse, refusal_figures = refusal_threshold(rows, answers)
+    with_cands = [r for r in rows if len(r.right)]
+    candidates = _booster(np.vstack([r.candidates for r in with_cands]), np.concatenate([r.right for r in with_cands]),
+                          CANDIDATE_FEATURES, seed)
+    refusal = _booster(qx, qy, QUESTION_FEATURES, seed)
+    description = {"format": 1, "candidate_features": list(CANDIDATE_FEATURES),
+                   "question_features": list(QUESTION_FEATURES), "bold": round(bold, 6), "likely": round(likely, 6),
+                   "refuse": round(refuse, 6),
+                   "training_weeks": {**bold_figures, "likely_given": likely_figures["bold_given"],
+                                      "likely_precision": likely_figures["bold_precision"], **refusal_figures, "questions": sum(not r.shifted for r in rows),
+                                      "asked_early": sum(r.shifted for r in rows)},
+                   "seed": seed}
+    return candidates, refusal, description
+
+
+def write(folder: Path, candidates, refusal, description: dict) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, booster in (("candidates", candidates), ("refusal", refusal)):
+        path = folder / f"{name}.txt"
+        booster.save_model(str(path))
+        description[name] = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    (folder / "model.json").write_text(json.dumps(description, indent=2) + "\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m rag.learn answers", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--train", type=Path, required=True, help="training data folder (articles.jsonl.gz, questions.jsonl)")
+    p.add_argument("--out", type=Path, required=True, help="output and cache folder")
+    p.add_argument("--data-dir", type=Path, default=Path("train-data"),
+                   help="where the training articles' index is kept (default ./train-data)")
+    p.add_argument("--limit", type=int, help="only the first N questions (a quick check)")
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--install", action="store_true", help="copy the trained models to rag/models/answers")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ..cli import TerminalProgress
+    from .command import open_training_index
+
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    for name in ("articles.jsonl.gz", "questions.jsonl"):
+        if not (args.train / name).is_file():
+            print(f"error: {args.train / name} is not a file", file=sys.stderr)
+            return 1
+    try:
+        progress = TerminalProgress()
+        questions = load_questions(args.train / "questions.jsonl", args.limit)
+        service = open_training_index(args.data_dir, args.train / "articles.jsonl.gz", progress)
+        # The rows depend on the ranking stage and the answerer: they are keyed by both models' files.
+        from ..search.rerank import make_reranker
+
+        ranking = make_reranker(service.settings)
+        key = hashlib.sha256(json.dumps([ROWS_VERSION, len(questions), str(args.train.resolve()),
+                                         ranking.describe() if ranking else "none",
+                                         _model_digest(service.settings.reranker_path)]).encode()).hexdigest()[:16]
+        args.out.mkdir(parents=True, exist_ok=True)
+        cache = args.out / "rows.npz"
+        rows = load(cache, key)
+        if rows is None:
+            rows = collect(service, questions, args.train / "articles.jsonl.gz", progress)
+            save(cache, rows, key)
+        candidates, refusal, description = train(rows, args.seed)
+        write(args.out / "model", candidates, refusal, description)
+        figures = description["training_weeks"]
+        print(f"answer models written to {args.out / 'model'}: bold from p >= {description['bold']:.3f} "
+              f"(given for {100 * figures['bold_given']:.1f}% of the training questions, right "
+              f"{100 * figures['bold_precision']:.1f}%), named as likely from p >= {description['likely']:.3f} "
+              f"(given for {100 * figures['likely_given']:.1f}%, right {100 * figures['likely_precision']:.1f}%), "
+              f"refusal under p = {description['refuse']:.3f} "
+              f"({100 * figures['false_refusals']:.1f}% of answerable questions refused, "
+              f"{100 * figures['asked_early_refused']:.1f}% of questions asked before their story)")
+        if args.install:
+            MODEL_DIR.mkdir(parents=True, exist_ok=True)
+            for name in ("model.json", "candidates.txt", "refusal.txt"):
+                shutil.copy2(args.out / "model" / name, MODEL_DIR / name)
+            print(f"installed in {MODEL_DIR}")
+    except (RagError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("stopped: run the same command again to resume", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _model_digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for name in ("model.json",):
+        if (folder / name).is_file():
+            h.update((folder / name).read_bytes())
+    return h.hexdigest()[:16]

@@ -1,0 +1,139 @@
+"""The learned judge of extractive answers (ANSWER_MODEL=builtin) on the real index of the test corpus:
+the shipped models, models whose thresholds force each branch, and models whose files are broken."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.answer.judge import CANDIDATE_FEATURES, QUESTION_FEATURES, AnswerJudge, with_probabilities
+from rag.core.types import Filters
+from rag.service import RagService
+
+SHIPPED = Path(__file__).resolve().parents[3] / "rag" / "models" / "answers"
+AS_OF = Filters(as_of=__import__("datetime").date(2024, 3, 25))
+
+
+def models(folder: Path, bold: float, refuse: float, likely: float | None = None) -> Path:
+    """Real (small) candidate and refusal models with the thresholds given, as `python -m rag.learn answers` writes them."""
+    import lightgbm as lgb
+
+    from rag.learn.answers import write
+
+    rng = np.random.default_rng(3)
+    boosters = []
+    for names in (CANDIDATE_FEATURES, QUESTION_FEATURES):
+        x = rng.normal(size=(200, len(names)))
+        y = (x[:, 0] > 0).astype(float)
+        boosters.append(lgb.train({"objective": "binary", "verbosity": -1, "min_data_in_leaf": 5, "num_threads": 1},
+                                  lgb.Dataset(x, y), num_boost_round=5))
+    write(folder, boosters[0], boosters[1], {"format": 1, "candidate_features": list(CANDIDATE_FEATURES),
+                                              "question_features": list(QUESTION_FEATURES), "bold": bold,
+                                              "refuse": refuse, **({} if likely is None else {"likely": likely})})
+    return folder
+
+
+def judged(indexed: RagService, embeddings, folder: Path | None = None, **changes) -> RagService:
+    settings = indexed.settings.replace(answer_model="builtin", answer_model_dir=folder, **changes)
+    return RagService(settings, embeddings=embeddings)
+
+
+def test_the_shipped_models_answer_the_corpus_and_refuse_what_it_does_not_hold(indexed, embeddings):
+    service = judged(indexed, embeddings)
+    answer = service.ask("How many jobs will the Lumetra battery factory create?", AS_OF)
+    assert not answer.refused and "1,200" in answer.text
+    assert service.answering.judge.status == "" and service.answer_mode.endswith("answers judged by the learned models")
+    off = service.ask("Who won the chess olympiad in Reykjavik?", AS_OF)
+    assert off.refused
+
+
+@pytest.mark.parametrize("question", [
+    "How many jobs will the Lumetra battery factory create?",
+    "Who scored the winning goal in the cup final?",
+    "What percentage of capacity were Valdoria's reservoirs at?",
+    "When is the tram line expected to open?",
+])
+def test_a_learned_answer_never_opens_with_a_list_of_names(indexed, embeddings, question):
+    answer = judged(indexed, embeddings).ask(question, AS_OF)
+    assert "do not settle this" not in answer.text and "they mention" not in answer.text
+
+
+def test_a_probable_candidate_opens_the_answer_in_bold(indexed, embeddings, tmp_path):
+    service = judged(indexed, embeddings, models(tmp_path / "m", bold=0.0, refuse=0.0))
+    answer = service.ask("Who scored the winning goal in the cup final?", AS_OF)
+    assert answer.short and answer.text.startswith(f"**{answer.short}**")
+
+
+def test_an_improbable_candidate_is_not_claimed_its_sentence_leads(indexed, embeddings, tmp_path):
+    service = judged(indexed, embeddings, models(tmp_path / "m", bold=1.01, refuse=0.0))
+    answer = service.ask("Who scored the winning goal in the cup final?", AS_OF)
+    assert not answer.refused and not answer.short and not answer.text.startswith("**")
+    assert answer.citations and answer.text.startswith(answer.citations[0].quote.split()[0])
+
+
+def test_a_less_probable_candidate_is_named_as_likely_not_claimed(indexed, embeddings, tmp_path):
+    service = judged(indexed, embeddings, models(tmp_path / "m", bold=1.01, refuse=0.0, likely=0.0))
+    answer = service.ask("Who scored the winning goal in the cup final?", AS_OF)
+    assert not answer.refused and not answer.short and answer.text.startswith("Likely ")
+    named = answer.text[len("Likely "):answer.text.index(" [1] —")]
+    assert named and named in answer.citations[0].quote  # the candidate, then the sentence that gives it
+    assert "do not settle this" not in answer.text and "**" not in answer.text
+
+
+def test_passages_judged_not_to_answer_are_refused(indexed, embeddings, tmp_path):
+    service = judged(indexed, embeddings, models(tmp_path / "m", bold=0.5, refuse=1.01), refusal="learned")
+    assert service.ask("Who scored the winning goal in the cup final?", AS_OF).refused
+    # By default (REFUSAL=evidence) the hand-set floor refuses, not the refusal model.
+    kept = judged(indexed, embeddings, models(tmp_path / "m", bold=0.5, refuse=1.01))
+    assert not kept.ask("Who scored the winning goal in the cup final?", AS_OF).refused
+
+
+def test_a_single_article_that_answers_is_not_refused_by_default(indexed, embeddings):
+    """The refusal model learned from quiz weeks where a story's answer comes from many articles: on a
+    small corpus it doubts a lone article's clear sentence, which the default (REFUSAL=evidence) answers."""
+    service = judged(indexed, embeddings)
+    answer = service.ask("How much will the new tram line cost?", AS_OF)
+    assert not answer.refused and "310 million euros" in answer.text
+
+
+@pytest.mark.parametrize("damage, named", [
+    (lambda d: (d / "refusal.txt").unlink(), "refusal.txt is missing"),
+    (lambda d: (d / "candidates.txt").write_text("tree\n"), "candidates.txt does not match the checksum"),
+    (lambda d: (d / "model.json").write_text("{"), "model.json is unreadable"),
+])
+def test_broken_answer_models_fall_back_to_the_hand_set_rules_and_say_why_once(indexed, embeddings, tmp_path,
+                                                                              caplog, damage, named):
+    folder = tmp_path / "m"
+    shutil.copytree(SHIPPED, folder)
+    damage(folder)
+    service = judged(indexed, embeddings, folder)
+    hand = RagService(indexed.settings.replace(answer_model="none"), embeddings=embeddings)
+    question = "How many jobs will the Lumetra battery factory create?"
+    with caplog.at_level(logging.ERROR, logger="rag.answer.judge"):
+        assert service.ask(question, AS_OF).text == hand.ask(question, AS_OF).text
+        service.ask(question, AS_OF)
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and named in errors[0] and named in service.answering.judge.status
+    assert "answer judge off" in service.answer_mode and named in service.stats().answer_mode
+
+
+def test_models_trained_on_other_features_are_refused(tmp_path):
+    folder = models(tmp_path / "m", 0.5, 0.5)
+    description = json.loads((folder / "model.json").read_text())
+    description["candidate_features"] = description["candidate_features"][:-1]
+    (folder / "model.json").write_text(json.dumps(description))
+    judge = AnswerJudge(folder)
+    assert not judge.available() and "trained on other features" in judge.status
+
+
+def test_the_question_row_takes_the_candidates_best_probability_and_its_lead():
+    row = np.zeros(len(QUESTION_FEATURES), dtype=np.float32)
+    filled = with_probabilities(row, np.array([0.2, 0.7, 0.4]))
+    assert filled[QUESTION_FEATURES.index("best_probability")] == pytest.approx(0.7)
+    assert filled[QUESTION_FEATURES.index("probability_gap")] == pytest.approx(0.3)
+    assert with_probabilities(row, np.array([]))[QUESTION_FEATURES.index("best_probability")] == 0.0
