@@ -97,6 +97,7 @@ def run_ours(settings: Settings, articles: Path, questions, progress, answers: b
             rec.update(refused=answer.refused, text=answer.text, short=answer.short,
                        correct=(not answer.refused) and contains_answer(answer.text, q.answer),
                        short_correct=bool(answer.short) and contains_answer(answer.short, q.answer),
+                       listed=answer.text.startswith(LISTING),
                        written=answer.written, rejected=answer.rejected, quote_kinds=_quote_kinds(answer),
                        fallback=bool(settings.llm_enabled and answer.mode != "generative" and not answer.refused))
         records.append(rec)
@@ -104,6 +105,10 @@ def run_ours(settings: Settings, articles: Path, questions, progress, answers: b
     mode = "" if settings.time_windows == "off" else f", time windows: {settings.time_windows}"
     if settings.reranker.lower() != "none":
         mode += f", reranker: {_reranker_label(settings.reranker)}"
+    if answers and not settings.llm_enabled:
+        mode += ", answers: " + ("learned" if settings.answer_model == "builtin" else "hand-set")
+        if settings.answer_model == "builtin" and settings.refusal == "learned":
+            mode += ", learned refusal"
     row = {
         "pipeline": (f"this project (hybrid, {settings.llm_provider}:{settings.llm_model}{mode})"
                      if settings.llm_enabled else f"this project (hybrid, extractive{mode})"),
@@ -131,6 +136,10 @@ def _reranker_label(value: str) -> str:
     return Path(value).name
 
 
+# How an answer opens when it lists the names its sources mention instead of answering (the hand-set rules).
+LISTING = "The sources do not settle this; they mention"
+
+
 def measures(records: list[dict], answers: bool = True) -> dict:
     """Recall, answer accuracy, short-answer accuracy (also by question type), refusals, latency, furniture."""
     n = len(records) or 1
@@ -156,6 +165,7 @@ def measures(records: list[dict], answers: bool = True) -> dict:
         "short_accuracy": sum(r["short_correct"] for r in records) / n,
         "short_answered": sum(bool(r["short"]) for r in records) / n,
         "short_precision": (sum(r["short_correct"] for r in records) / max(1, sum(bool(r["short"]) for r in records))),
+        "listed_first_lines": sum(r["listed"] for r in records),
         "refusal_rate": sum(r["refused"] for r in records) / n,
         "ask_p50_ms": percentile([r["ask_ms"] for r in records], 50),
         "ask_p95_ms": percentile([r["ask_ms"] for r in records], 95),
@@ -288,6 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reranker", metavar="none|builtin|PATH|URL[,...]",
                    help="the ranking stage (default: RERANKER); several, comma-separated, give a row each "
                         "from one run, e.g. none,builtin")
+    p.add_argument("--answer-model", metavar="builtin|none[,...]",
+                   help="what judges extractive answers (default: ANSWER_MODEL); several, comma-separated, give "
+                        "a row each from one run, e.g. builtin,none (none: the hand-set rules)")
     p.add_argument("--retrieval-only", action="store_true",
                    help="measure retrieval only (recall, MRR, search latency), not the answers")
     p.add_argument("--report", type=Path, help="also write report.md and PNG plots into this folder")
@@ -317,12 +330,14 @@ def main(argv: list[str] | None = None) -> int:
         modes = (("off", "filter", "boost") if args.time_windows == "compare"
                  else (args.time_windows or settings.time_windows,))
         rerankers = [r.strip() for r in (args.reranker or settings.reranker).split(",") if r.strip()]
-        judges = [""]
+        judges = [a.strip() for a in (args.answer_model or settings.answer_model).split(",") if a.strip()]
+        if args.retrieval_only:
+            judges = judges[:1]  # the answer model changes no passage
         for mode in modes:
             for reranker in rerankers:
                 for judge in judges:
                     try:
-                        variant = Settings.from_env({**os.environ, "RERANKER": reranker}).replace(
+                        variant = Settings.from_env({**os.environ, "RERANKER": reranker, "ANSWER_MODEL": judge}).replace(
                             **{k: getattr(settings, k) for k in ("data_dir", "llm_provider")}, time_windows=mode)
                     except SettingsError as exc:
                         print(f"error: {exc}", file=sys.stderr)
@@ -345,18 +360,31 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nAnswerable subset ({args.answerable.name}):")
             print(table(rows, "answerable"))
         for r in rows:
-            if r.get("by_type"):
-                print(f"\n{r['pipeline']}, by question type:")
-                print(type_table(r))
-            for m in r.get("misses", []):
-                said = " ".join(m["text"].split())
-                print(f"\nMISS {m['id']}: {m['question']}\n  gold: {m['gold']}\n  said: {said[:400]}")
+            print_details(r)
     for r in rows:
         if r.get("written_sentences"):
             print(f"{r['pipeline']}: {r['written_sentences']} sentences written, "
                   f"{100 * r['rejected_share']:.1f}% rejected by the verifier, "
                   f"{r['extractive_fallbacks']} answers fell back to extractive")
     return 0
+
+
+def print_details(r: dict) -> None:
+    """A row's bold answers and listing first lines, its accuracy by question type, and its misses."""
+    if r.get("short_answered") is not None:
+        print(f"\n{r['pipeline']}: bold short answers given for {100 * r['short_answered']:.1f}% of the "
+              f"questions, right {100 * r['short_precision']:.1f}% of the time; "
+              f"{r['listed_first_lines']} first lines list names")
+        sub = r.get("answerable")
+        if sub and sub.get("short_answered") is not None:
+            print(f"  answerable subset: bold for {100 * sub['short_answered']:.1f}%, right "
+                  f"{100 * sub['short_precision']:.1f}%; {sub['listed_first_lines']} first lines list names")
+    if r.get("by_type"):
+        print(f"\n{r['pipeline']}, by question type:")
+        print(type_table(r))
+    for m in r.get("misses", []):
+        said = " ".join(m["text"].split())
+        print(f"\nMISS {m['id']}: {m['question']}\n  gold: {m['gold']}\n  said: {said[:400]}")
 
 
 if __name__ == "__main__":

@@ -23,13 +23,14 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from ..answer.extractive import MISSING_NAME_EVIDENCE, ExtractiveAnswerer
+from ..answer.extractive import BROAD_QUESTION_MARGIN, MISSING_NAME_EVIDENCE, ExtractiveAnswerer
 from ..answer.named import missing_names
 from ..answer.context import Numbered, PassageBook
 from ..core.text import split_sentences
 from ..core.types import Filters
 from ..answer.verify import Verifier
 from .data import contains_answer, load_questions
+from .data import weeks as halves
 from .index import add_data_arguments, open_index
 
 SHIFT = timedelta(days=120)
@@ -46,6 +47,7 @@ def _published_texts(articles: Path) -> list[tuple[date | None, str]]:
 
 
 THRESHOLDS = [round(0.40 + 0.05 * i, 2) for i in range(9)]  # 0.40 .. 0.80
+LEARNED_THRESHOLDS = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]  # the answer judge's probability
 
 
 def _best_sentence_score(service, answerer, q, as_of) -> tuple[float, bool, list]:
@@ -58,22 +60,43 @@ def _best_sentence_score(service, answerer, q, as_of) -> tuple[float, bool, list
     return (ev[0].score if ev else 0.0), bool(missing_names(q.question, passages)), passages
 
 
-def calibrate_refusal(service, questions, articles: Path) -> dict:
+def _learned(service, question: str, as_of: date) -> float:
+    """The answer judge's probability that the passages answer the question (1.0 without the models)."""
+    from ..learn.answers import read
+
+    judge = service.answering.judge
+    if judge is None or not judge.available():
+        return 1.0
+    qtype, shorts, sentences, passages, missing, names, span, latest = read(service, question, as_of)
+    if not qtype.factoid:  # judged by the hand-set floor (rag.answer.extractive): 0 refused, 1 answered
+        best = max((c.score - c.recency for c in sentences), default=0.0)
+        return float(best >= service.settings.min_evidence - BROAD_QUESTION_MARGIN
+                     and not (missing and best < MISSING_NAME_EVIDENCE))
+    judged = judge.judge(question, qtype, shorts, sentences, passages, missing, names, span)
+    return judged.answers if judged is not None else 1.0
+
+
+def calibrate_refusal(service, questions, articles: Path, progress=lambda *a: None) -> dict:
     """The refusal curve: for each threshold, the share of answerable questions refused (false
-    refusals) and of unanswerable ones refused, on alternate weeks (even, odd) and on all."""
+    refusals) and of unanswerable ones refused, on alternate weeks (even, odd) and on all; and the
+    same for the answer judge's probability (ANSWER_MODEL=builtin), on each half of the weeks."""
     answerer = ExtractiveAnswerer(service.embeddings, 0.0)
     texts = _published_texts(articles)
     weeks = {d: i % 2 for i, d in enumerate(sorted({q.asked for q in questions}))}
-    pos: list[tuple[int, float, bool]] = []
-    neg: list[tuple[int, float, bool]] = []
-    for q in questions:
+    second = set(q.id for q in halves(questions, "second-half"))
+    pos: list[tuple[int, float, bool, float, int]] = []  # (week parity, best sentence, a name missing, p, half)
+    neg: list[tuple[int, float, bool, float, int]] = []
+    for i, q in enumerate(questions, start=1):
+        half = int(q.id in second)
         score, missing, passages = _best_sentence_score(service, answerer, q, q.asked)
         if any(contains_answer(p.chunk.text, q.answer) for p in passages):
-            pos.append((weeks[q.asked], score, missing))
+            pos.append((weeks[q.asked], score, missing, _learned(service, q.question, q.asked), half))
         earlier = q.asked - SHIFT
         if q.asked >= date(2023, 4, 1) and not any(
                 d and d <= earlier and q.answer.lower() in t for d, t in texts):
-            neg.append((weeks[q.asked], *_best_sentence_score(service, answerer, q, earlier)[:2]))
+            neg.append((weeks[q.asked], *_best_sentence_score(service, answerer, q, earlier)[:2],
+                        _learned(service, q.question, earlier), half))
+        progress("questions", i, len(questions))
     if not pos or not neg:
         return {"answerable": len(pos), "unanswerable": len(neg), "note": "too few questions to calibrate"}
 
@@ -88,12 +111,37 @@ def calibrate_refusal(service, questions, articles: Path) -> dict:
         return {"threshold": t, "even_weeks": rates(refused, 0), "odd_weeks": rates(refused, 1),
                 "all": rates(refused, None)}
 
+    def learned_rates(t: float, half: int | None) -> dict:
+        p = [r for r in pos if half is None or r[4] == half]
+        n = [r for r in neg if half is None or r[4] == half]
+        return {"false_refusals": sum(r[3] < t for r in p) / max(1, len(p)),
+                "unanswerable_refused": sum(r[3] < t for r in n) / max(1, len(n)), "answerable": len(p),
+                "unanswerable": len(n)}
+
+    judge = service.answering.judge
+    chosen = judge.refuse if judge is not None and judge.available() else None
+    grid = sorted({*LEARNED_THRESHOLDS, *([round(chosen, 3)] if chosen is not None else [])})
+    learned = [{"threshold": t, "chosen": chosen is not None and abs(t - round(chosen, 3)) < 1e-9,
+                "first_half": learned_rates(t, 0), "second_half": learned_rates(t, 1), "all": learned_rates(t, None)}
+               for t in grid] if chosen is not None else []
     floor = service.settings.min_evidence
     curve = [row(t, lambda r, t=t: r[1] < t) for t in THRESHOLDS]
     # The second signal: a name the question gives that no passage mentions, below a higher bar.
     names = [row(t, lambda r, t=t: r[1] < floor or (r[2] and r[1] < t)) for t in THRESHOLDS if t >= floor]
     return {"answerable": len(pos), "unanswerable": len(neg), "min_evidence": floor,
-            "missing_name_evidence": MISSING_NAME_EVIDENCE, "curve": curve, "missing_name_curve": names}
+            "missing_name_evidence": MISSING_NAME_EVIDENCE, "curve": curve, "missing_name_curve": names,
+            "learned": learned, "learned_threshold": chosen}
+
+
+def learned_table(result: dict) -> str:
+    lines = ["| answer probability under | false refusals first / second / all | asked before their story: "
+             "refused first / second / all |", "|---|---|---|"]
+    for row in result.get("learned", []):
+        fr = " / ".join(f"{100 * row[k]['false_refusals']:.1f}%" for k in ("first_half", "second_half", "all"))
+        tr = " / ".join(f"{100 * row[k]['unanswerable_refused']:.1f}%" if row[k]["unanswerable"] else "n/a"
+                        for k in ("first_half", "second_half", "all"))
+        lines.append(f"| {row['threshold']:.3f}{' (the model)' if row['chosen'] else ''} | {fr} | {tr} |")
+    return "\n".join(lines)
 
 
 def refusal_table(result: dict, key: str = "curve", label: str = "MIN_EVIDENCE") -> str:
@@ -150,7 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     questions = load_questions(args.questions)
     if args.limit:
         questions = questions[::max(1, len(questions) // args.limit)]
-    refusal = calibrate_refusal(service, questions, args.articles)
+    from ..cli import TerminalProgress
+
+    refusal = calibrate_refusal(service, questions, args.articles, TerminalProgress())
     if args.json:
         print(json.dumps({"refusal": refusal, "verifier": calibrate_verifier(service, questions)}, indent=2))
         return 0
@@ -162,6 +212,12 @@ def main(argv: list[str] | None = None) -> int:
           f"passage and the best sentence scores under the threshold (MISSING_NAME_EVIDENCE, now "
           f"{refusal['missing_name_evidence']}):")
     print(refusal_table(refusal, "missing_name_curve", "MISSING_NAME_EVIDENCE"))
+    if refusal.get("learned"):
+        print(f"\nRefused by the answer judge (ANSWER_MODEL=builtin) when the probability that the passages "
+              f"answer is under the threshold; the model's is {refusal['learned_threshold']:.3f}, chosen on the "
+              f"training weeks (halves of the weeks by asking date; questions asked before their story exist "
+              f"only where the corpus reaches {SHIFT.days} days back):")
+        print(learned_table(refusal))
     print(json.dumps({"verifier": calibrate_verifier(service, questions)}, indent=2))
     return 0
 

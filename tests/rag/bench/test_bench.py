@@ -135,14 +135,15 @@ def test_weeks_split_at_the_median_asking_date():
 def test_measures_count_short_answers_types_and_furniture():
     from rag.bench.__main__ import measures
 
-    def record(i, correct, short_correct, kinds, kind="name"):
+    def record(i, correct, short_correct, kinds, kind="name", listed=False):
         return {"id": str(i), "rank": 1 if correct else None, "timed": False, "search_ms": 10.0, "ask_ms": 50.0,
                 "refused": False, "text": "", "short": "x" if short_correct else "", "correct": correct,
                 "short_correct": short_correct, "written": 0, "rejected": 0, "quote_kinds": kinds,
-                "fallback": False, "type": kind}
+                "fallback": False, "type": kind, "listed": listed}
 
     m = measures([record(1, True, True, ["s", "h"]), record(2, True, False, ["s", "f"], "date"),
-                  record(3, False, False, ["h!", "i"], "date"), record(4, False, False, ["s"])])
+                  record(3, False, False, ["h!", "i"], "date", listed=True), record(4, False, False, ["s"])])
     assert m["accuracy"] == 0.5 and m["short_accuracy"] == 0.25 and m["short_answered"] == 0.25
+    assert m["short_precision"] == 1.0 and m["listed_first_lines"] == 1
     assert m["furniture_share"] == 3 / 7  # "f", "h!" and "i"; a short line under a short answer is allowed
     assert m["by_type"]["date"] == {"questions": 2, "recall@5": 0.5, "accuracy": 0.5, "short_accuracy": 0.0}
