@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 MAX_SENTENCES = 3
 MAX_CHARS = 600
 NOT_COVERED = "The corpus does not cover this: no indexed article answers the question."
+# How the hand-set rules open an answer without a clear winner: the names the sources mention.
+UNSETTLED = "The sources do not settle this; they mention"
 
 # Weights of the sentence score: similarity first, word overlap as the tie-breaker of names and
 # numbers, a little credit for the passage's rank. Set by hand; `rag.bench` measures the effect.
@@ -376,7 +378,7 @@ class ExtractiveAnswerer:
         elif named:
             names = [f"{_flat(s.text)} [{n_of(s.quotable())}]" for s in named]
             mentioned = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
-            text = f"The sources do not settle this; they mention {mentioned}. " + " ".join(parts)
+            text = f"{UNSETTLED} {mentioned}. " + " ".join(parts)
         else:
             text = " ".join(parts)
         return Answer(question=question, text=text, refused=False, citations=tuple(citations),

@@ -32,6 +32,7 @@ import numpy as np
 from ..core import extract
 from ..core.errors import ConfigError
 from ..core.sentences import SENTENCE
+from ..core.terms import terms
 from ..core.types import Passage
 from .shorts import QUESTION, Candidate, Short, backing, distance, in_window, term_positions
 
@@ -103,9 +104,7 @@ def candidate_rows(question: str, qtype: extract.QuestionType, shorts: Sequence[
     scores = [s.score for s in shorts]
     top = max(scores[0], 1e-9) if scores else 1.0
     asks = _kind(qtype.kind) if qtype.factoid else [0.0] * 4
-    from ..core.terms import terms
-
-    qterms = set(terms([extract.question_part(question)])[0]) or set(terms([question])[0])
+    qterms = extract.asked_terms(question)
     for i, s in enumerate(judged):
         occurrences = s.occurrences()
         support, best, span = occurrences[0]
@@ -129,11 +128,9 @@ def question_row(question: str, qtype: extract.QuestionType, sentences: Sequence
                  passages: Sequence[Passage], missing: int, names: int, probabilities: Sequence[float],
                  candidates: int, window: tuple[date | None, date] | None) -> np.ndarray:
     """The row of QUESTION_FEATURES for one question."""
-    from ..core.terms import terms
-
     plain = sorted((c.score - c.recency for c in sentences), reverse=True)
     best = max(sentences, key=lambda c: c.score - c.recency, default=None)
-    wanted = set(terms([extract.question_part(question)])[0]) or set(terms([question])[0])
+    wanted = extract.asked_terms(question)
     overlap = (len(wanted & set(terms([best.text])[0])) / len(wanted)) if best is not None and wanted else 0.0
     top = passages[0] if passages else None
     probs = sorted(probabilities, reverse=True)

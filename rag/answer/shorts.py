@@ -122,7 +122,7 @@ def short_answers(question: str, qtype: extract.QuestionType, scored: Sequence[C
                   embeddings: Embeddings, window: tuple[date | None, date] | None = None) -> list[Short]:
     """Candidate short answers of the kind the question asks for, best first."""
     asked = _words(question)
-    qterms = set(terms([extract.question_part(question)])[0]) or set(terms([question])[0])
+    qterms = extract.asked_terms(question)
     focus = {_stem(w) for w in qtype.focus}
     found: dict[str, Short] = {}
     prose = "\n".join({c.passage.chunk.text for c in scored}) if qtype.kind == extract.NAME else ""

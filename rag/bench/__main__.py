@@ -74,6 +74,7 @@ def _quote_kinds(answer) -> list[str]:
 
 def run_ours(settings: Settings, articles: Path, questions, progress, answers: bool = True,
              subset: set[str] | None = None, misses: int = 0) -> dict:
+    from ..answer.extractive import UNSETTLED
     from ..core.extract import analyse
     from ..service import RagService
     from ..search.timeframe import resolve
@@ -97,7 +98,7 @@ def run_ours(settings: Settings, articles: Path, questions, progress, answers: b
             rec.update(refused=answer.refused, text=answer.text, short=answer.short,
                        correct=(not answer.refused) and contains_answer(answer.text, q.answer),
                        short_correct=bool(answer.short) and contains_answer(answer.short, q.answer),
-                       listed=answer.text.startswith(LISTING),
+                       listed=answer.text.startswith(UNSETTLED),  # a first line listing names
                        written=answer.written, rejected=answer.rejected, quote_kinds=_quote_kinds(answer),
                        fallback=bool(settings.llm_enabled and answer.mode != "generative" and not answer.refused))
         records.append(rec)
@@ -134,10 +135,6 @@ def _reranker_label(value: str) -> str:
 
         return urlsplit(value).netloc
     return Path(value).name
-
-
-# How an answer opens when it lists the names its sources mention instead of answering (the hand-set rules).
-LISTING = "The sources do not settle this; they mention"
 
 
 def measures(records: list[dict], answers: bool = True) -> dict:

@@ -109,6 +109,13 @@ def question_part(question: str) -> str:
     return asking[-1] if asking else question
 
 
+def asked_terms(question: str) -> set[str]:
+    """The search terms of the part of the question that asks (of all of it when that part has none)."""
+    from .terms import terms
+
+    return set(terms([question_part(question)])[0]) or set(terms([question])[0])
+
+
 _BE = r"what(?:['’]s|\s+(?:is|was|are|were|will\s+be))\s+"
 # "What is the name of X?", "What was X's name?", "What is X called?": a name, of an X.
 _NAME_OF = re.compile(

@@ -3,8 +3,9 @@
     python -m rag.learn answers --train ../shared/train/realtimeqa-2022-2025 --out train-out/answers \\
         [--data-dir train-data] [--install] [--seed N]
 
-Each training question is searched and read as answering reads it (the ranking stage as
-configured, the extractive answerer's scored sentences and candidates), as of the day it was
+Each training question is searched and read as answering reads it (the fused passages: the
+ranking model is left out, it learned from these same questions; the extractive answerer's scored
+sentences and candidates), as of the day it was
 asked; and, for the refusal, also as of SHIFT earlier when no article published by then held its
 answer (a question asked before its story existed). A candidate is right when it is the quiz's
 answer (compared as rag.core.extract.key compares candidates); a question is answerable when one
@@ -32,7 +33,6 @@ import numpy as np
 
 from ..bench.data import Question, contains_answer, load_questions
 from ..core import extract
-from ..core.errors import RagError
 from ..core.types import Filters
 
 log = logging.getLogger(__name__)
@@ -269,8 +269,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ..cli import TerminalProgress
-    from .command import open_training_index
+    from .command import guarded
 
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -278,50 +277,39 @@ def main(argv: list[str] | None = None) -> int:
         if not (args.train / name).is_file():
             print(f"error: {args.train / name} is not a file", file=sys.stderr)
             return 1
-    try:
-        progress = TerminalProgress()
-        questions = load_questions(args.train / "questions.jsonl", args.limit)
-        service = open_training_index(args.data_dir, args.train / "articles.jsonl.gz", progress)
-        # The rows depend on the ranking stage and the answerer: they are keyed by both models' files.
-        from ..search.rerank import make_reranker
+    return guarded(lambda: _run(args))
 
-        ranking = make_reranker(service.settings)
-        key = hashlib.sha256(json.dumps([ROWS_VERSION, len(questions), str(args.train.resolve()),
-                                         ranking.describe() if ranking else "none",
-                                         _model_digest(service.settings.reranker_path)]).encode()).hexdigest()[:16]
-        args.out.mkdir(parents=True, exist_ok=True)
-        cache = args.out / "rows.npz"
-        rows = load(cache, key)
-        if rows is None:
-            rows = collect(service, questions, args.train / "articles.jsonl.gz", progress)
-            save(cache, rows, key)
-        candidates, refusal, description = train(rows, args.seed)
-        write(args.out / "model", candidates, refusal, description)
-        figures = description["training_weeks"]
-        print(f"answer models written to {args.out / 'model'}: bold from p >= {description['bold']:.3f} "
-              f"(given for {100 * figures['bold_given']:.1f}% of the training questions, right "
-              f"{100 * figures['bold_precision']:.1f}%), named as likely from p >= {description['likely']:.3f} "
-              f"(given for {100 * figures['likely_given']:.1f}%, right {100 * figures['likely_precision']:.1f}%), "
-              f"refusal under p = {description['refuse']:.3f} "
-              f"({100 * figures['false_refusals']:.1f}% of answerable questions refused, "
-              f"{100 * figures['asked_early_refused']:.1f}% of questions asked before their story)")
-        if args.install:
-            MODEL_DIR.mkdir(parents=True, exist_ok=True)
-            for name in ("model.json", "candidates.txt", "refusal.txt"):
-                shutil.copy2(args.out / "model" / name, MODEL_DIR / name)
-            print(f"installed in {MODEL_DIR}")
-    except (RagError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("stopped: run the same command again to resume", file=sys.stderr)
-        return 130
+
+def _run(args) -> int:
+    """Read (or load the cached rows of) the training questions, train, write and perhaps install the models."""
+    from ..cli import TerminalProgress
+    from .command import open_training_index
+
+    progress = TerminalProgress()
+    questions = load_questions(args.train / "questions.jsonl", args.limit)
+    service = open_training_index(args.data_dir, args.train / "articles.jsonl.gz", progress)
+    # The training index is read in the fused order (open_training_index sets RERANKER=none), so the
+    # rows do not depend on the ranking model.
+    key = hashlib.sha256(json.dumps([ROWS_VERSION, len(questions), str(args.train.resolve())]).encode()).hexdigest()[:16]
+    args.out.mkdir(parents=True, exist_ok=True)
+    cache = args.out / "rows.npz"
+    rows = load(cache, key)
+    if rows is None:
+        rows = collect(service, questions, args.train / "articles.jsonl.gz", progress)
+        save(cache, rows, key)
+    candidates, refusal, description = train(rows, args.seed)
+    write(args.out / "model", candidates, refusal, description)
+    figures = description["training_weeks"]
+    print(f"answer models written to {args.out / 'model'}: bold from p >= {description['bold']:.3f} "
+          f"(given for {100 * figures['bold_given']:.1f}% of the training questions, right "
+          f"{100 * figures['bold_precision']:.1f}%), named as likely from p >= {description['likely']:.3f} "
+          f"(given for {100 * figures['likely_given']:.1f}%, right {100 * figures['likely_precision']:.1f}%), "
+          f"refusal under p = {description['refuse']:.3f} "
+          f"({100 * figures['false_refusals']:.1f}% of answerable questions refused, "
+          f"{100 * figures['asked_early_refused']:.1f}% of questions asked before their story)")
+    if args.install:
+        MODEL_DIR.mkdir(parents=True, exist_ok=True)
+        for name in ("model.json", "candidates.txt", "refusal.txt"):
+            shutil.copy2(args.out / "model" / name, MODEL_DIR / name)
+        print(f"installed in {MODEL_DIR}")
     return 0
-
-
-def _model_digest(folder: Path) -> str:
-    h = hashlib.sha256()
-    for name in ("model.json",):
-        if (folder / name).is_file():
-            h.update((folder / name).read_bytes())
-    return h.hexdigest()[:16]

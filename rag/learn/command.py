@@ -21,6 +21,7 @@ import logging
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -251,8 +252,14 @@ def main(argv: list[str] | None = None) -> int:
             if not (folder / name).is_file():
                 print(f"error: {folder / name} is not a file", file=sys.stderr)
                 return 1
+    return guarded(lambda: run(args))
+
+
+def guarded(job: Callable[[], int]) -> int:
+    """A training command's exit code: a one-line error for bad data or settings, and a word on resuming
+    when stopped (the caches in --out keep what was done)."""
     try:
-        return run(args)
+        return job()
     except (RagError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -172,7 +172,7 @@ def _sentence_features(question: str, sentences: list[list[str]], sentence_terms
     whether candidates of the kind the question asks for stand in or next to it."""
     qtype = extract.analyse(question)
     kinds = extract.kinds_for(qtype)
-    wanted = set(terms([extract.question_part(question)])[0]) or set(terms([question])[0])
+    wanted = extract.asked_terms(question)
     asked = set(extract.key(question).split())
     for name, kind in (("asks_number", extract.NUMBER), ("asks_date", extract.DATE), ("asks_name", extract.NAME),
                        ("asks_thing", extract.THING)):

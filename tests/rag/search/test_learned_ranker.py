@@ -96,13 +96,18 @@ def test_a_missing_or_broken_model_file_keeps_the_fused_order_and_says_which_onc
     assert len(errors) == 1 and "\n" not in errors[0].getMessage() and named in errors[0].getMessage()
 
 
+def described(folder: Path, **changes) -> Path:
+    """The model folder with its model.json changed as given."""
+    description = json.loads((folder / "model.json").read_text())
+    (folder / "model.json").write_text(json.dumps({**description, **changes}))
+    return folder
+
+
 def test_a_broken_crossencoder_file_is_named_too(tmp_path):
     folder = model_without_crossencoder(tmp_path / "model")
-    description = json.loads((folder / "model.json").read_text())
     (folder / "crossencoder.safetensors").write_bytes(b"not the trained layers")
-    description["features"] = list(NAMES + CROSSENCODER_NAMES)
-    description["crossencoder"] = {"file": "crossencoder.safetensors", "sha256": "0" * 64, "max_length": 64}
-    (folder / "model.json").write_text(json.dumps(description))
+    described(folder, features=list(NAMES + CROSSENCODER_NAMES),
+              crossencoder={"file": "crossencoder.safetensors", "sha256": "0" * 64, "max_length": 64})
     ranker = LearnedRanker(folder, tmp_path / "build")
     assert ranker.rerank(Context("How many jobs?"), passages()) == passages()
     assert "crossencoder.safetensors does not match the checksum" in ranker.status
@@ -110,9 +115,7 @@ def test_a_broken_crossencoder_file_is_named_too(tmp_path):
 
 def test_a_model_trained_on_other_features_is_refused(tmp_path):
     folder = model_without_crossencoder(tmp_path / "model")
-    description = json.loads((folder / "model.json").read_text())
-    description["features"] = description["features"][:-1]
-    (folder / "model.json").write_text(json.dumps(description))
+    described(folder, features=json.loads((folder / "model.json").read_text())["features"][:-1])
     ranker = LearnedRanker(folder, tmp_path / "build")
     assert ranker.rerank(Context("jobs"), passages()) == passages()
     assert "trained on other features" in ranker.status
