@@ -10,6 +10,12 @@ import threading
 from contextlib import closing
 from pathlib import Path
 
+# numpy reads a saved array's header with ast.literal_eval, and CPython 3.11 keeps one AST
+# recursion counter for the whole interpreter: two threads reading arrays at once can fail with
+# "SystemError: AST constructor recursion depth mismatch" (python/cpython#106905). Every read
+# of a saved array on the serving path holds this lock; the reads are small and rare.
+ARRAY_READS = threading.RLock()
+
 
 def place_file(source: Path, target: Path) -> None:
     """Put ``source`` at ``target`` without reading it through: a hard link, else a copy.

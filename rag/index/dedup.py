@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
+from ..core.fsutil import ARRAY_READS
 from ..core.types import Chunk
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ class Signatures:
         """The signatures saved in ``folder``, or None when there are none usable."""
         path = folder / SIGNATURES_FILE
         try:
-            with np.load(path, allow_pickle=False) as data:
+            with ARRAY_READS, np.load(path, allow_pickle=False) as data:
                 if int(data["format"]) != FORMAT or data["values"].shape[1:] != (NUM_PERM,):
                     return None
                 return cls([str(x) for x in data["ids"]], [str(x) for x in data["hashes"]],

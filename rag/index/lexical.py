@@ -18,6 +18,7 @@ import bm25s
 import numpy as np
 
 from ..core.errors import RagError
+from ..core.fsutil import ARRAY_READS
 from ..core.terms import stemmer, terms
 from ..core.types import UNDATED, Filters, Progress, day_number, no_progress
 from .chunking import embedding_text
@@ -66,10 +67,11 @@ class LexicalIndex:
     def load(cls, folder: Path) -> LexicalIndex:
         fields = json.loads((folder / "fields.json").read_text(encoding="utf-8"))
         retriever = None
-        if fields["ids"]:
-            retriever = bm25s.BM25.load(str(folder / "bm25"), mmap=True)
-        return cls(retriever, fields["ids"], np.load(folder / "days.npy"),
-                   np.load(folder / "sources.npy"), fields["source_names"])
+        with ARRAY_READS:
+            if fields["ids"]:
+                retriever = bm25s.BM25.load(str(folder / "bm25"), mmap=True)
+            days, sources = np.load(folder / "days.npy"), np.load(folder / "sources.npy")
+        return cls(retriever, fields["ids"], days, sources, fields["source_names"])
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import ConfigError
+from ..core.fsutil import ARRAY_READS
 from ..core.settings import Settings, SettingsError, load_dotenv_once
 
 log = logging.getLogger(__name__)
@@ -263,8 +264,8 @@ class Int8CrossEncoder:
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=self.max_length, strategy="only_second")
         self._tokenizer.no_padding()
-        head = np.load(folder / HEAD)
-        self._weight, self._bias = head["weight"].reshape(-1), float(head["bias"].reshape(-1)[0])
+        with ARRAY_READS, np.load(folder / HEAD) as head:
+            self._weight, self._bias = head["weight"].reshape(-1), float(head["bias"].reshape(-1)[0])
         self.workers = max(1, workers or os.cpu_count() or 1)
         self._encoder = ctranslate2.Encoder(str(folder), device="cpu", compute_type=QUANTIZATION,
                                             inter_threads=self.workers, intra_threads=1)
