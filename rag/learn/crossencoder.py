@@ -156,7 +156,7 @@ def train(groups: Sequence[Group], source: Path, out: Path, config: CrossEncoder
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         done = step + 1
         progress("training the cross-encoder", done, config.steps)
         if done % config.checkpoint_every == 0 or done == config.steps:
