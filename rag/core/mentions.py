@@ -89,11 +89,13 @@ def _ends_sentence(word: str) -> bool:
 
 
 def _cut(words: list[str], ignore: frozenset[str]) -> int:
-    """Where a run holds the end of a name: after a possessive ("Biden's State of the Union"), or after
-    a full stop before a word that opens the next sentence ("in the U.S. This year"); 0 for none."""
+    """Where a run holds the end of a name: after a possessive ("Biden's State of the Union"), after
+    a full stop before a word that opens the next sentence ("in the U.S. This year"), at a role between
+    two names ("TikTok CEO Shou Zi Chew") or after an adjective made of a name ("Houston-raised Beyoncé
+    Knowles"); 0 for none."""
     return next((i + 1 for i, w in enumerate(words[:-1])
-                 if re.search(r"['’]s$", w) or (w.endswith(".") and (words[i + 1].lower() in ignore
-                                                                     or _ends_sentence(w)))), 0)
+                 if re.search(r"['’]s$", w) or w in _TRAILING_ROLES or re.search(r"-[a-z]", w)
+                 or (w.endswith(".") and (words[i + 1].lower() in ignore or _ends_sentence(w)))), 0)
 
 
 def _trimmed(words: list[str], ignore: frozenset[str]) -> list[str]:

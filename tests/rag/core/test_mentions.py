@@ -21,6 +21,10 @@ from rag.core.words import NOT_NAMES, OUTLETS
     # an adjective's ending and a weekday after a place are not the name ("Black Friday" is)
     ("The Pulitzer Prize-winning reporter was in Manhattan Tuesday, before Black Friday.",
      [("Pulitzer Prize", ("pulitzer", "prize")), ("Manhattan", ()), ("Black Friday", ("black", "friday"))]),
+    # a role between two names, and an adjective made of a name, end the first name
+    ("The senators asked TikTok CEO Shou Zi Chew and Houston-raised Beyoncé Knowles.",
+     [("TikTok", ()), ("Shou Zi Chew", ("shou", "zi", "chew")), ("Houston", ()),
+      ("Beyoncé Knowles", ("beyoncé", "knowles"))]),
 ])
 def test_names(text, expected):
     got = names(text)
