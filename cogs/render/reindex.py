@@ -15,6 +15,7 @@ _STAGES = {
     "lexical index": "building the keyword index",
     "duplicates": "finding duplicate articles",
     "committed": "new index committed; cleaning up",
+    "settling": "saving the search graph",
     "feeds": "checking feeds",
 }
 

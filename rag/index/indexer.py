@@ -27,7 +27,7 @@ from ..core.errors import RagError, ReindexBusy
 from .lexical import build_lexical
 from .manifest import ArticleEntry, BuildSpec, Manifest, ManifestStore, this_process
 from .manifest import check as check_manifest
-from .store import ChunkStore, collection_names, delete_collection
+from .store import ChunkStore, collection_names, delete_collection, settle, unsettle
 from ..core.types import Article, Chunk, Corpus, IndexReport, Progress, no_progress
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,7 @@ class Indexer:
 
         self._clear_leftovers(current, keep=target if not rebuild else None)
         store = ChunkStore(self._client, target)
+        unsettle(self._client, target)
         if not rebuild:
             dropped = store.delete_uncommitted(current.generation)
             if dropped:
@@ -161,6 +162,8 @@ class Indexer:
         self._manifests.write(new)  # the commit point
         progress("committed", 1, 1)
         self._clean_after_commit(current, new, plan, rebuild, superseded)
+        progress("settling", 0, 0)
+        settle(self._client, new.collection)  # every process that opens it then searches the same graph
         log.info("reindex done: %s", report.summary())
         return report, new
 

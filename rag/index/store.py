@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +27,21 @@ from ..core.sentences import Unit
 from ..core.types import Chunk, Filters, day_number
 
 log = logging.getLogger(__name__)
+
+# Written by a fresh process when a collection settles (see settle).
+_SETTLE = """
+import sys
+import chromadb
+import numpy as np
+path, name, record, dimension = sys.argv[1:]
+client = chromadb.PersistentClient(path=path, settings=chromadb.Settings(anonymized_telemetry=False))
+collection = client.get_collection(name)
+collection.add(ids=[record], embeddings=[np.full(int(dimension), 1.0, dtype=np.float32)])
+collection.delete(ids=[record])
+"""
+SETTLE_ID = "~settle"  # the record written and removed at once
+SETTLING = 2  # both thresholds while a collection settles
+CHROMA_THRESHOLDS = {"batch_size": 100, "sync_threshold": 1000}  # Chroma's defaults, as collections are made
 
 
 def chunk_metadata(chunk: Chunk, generation: int) -> dict:
@@ -264,6 +281,50 @@ class ChunkStore:
     @property
     def name(self) -> str:
         return self._collection.name
+
+
+def settle(client: chromadb.api.ClientAPI, name: str) -> None:
+    """Have the embedded Chroma save collection ``name``'s search graph with every record in it, so
+    that every process that opens the collection searches the same graph.
+
+    Chroma saves its HNSW graph every ``sync_threshold`` (1000) records; a process that opens the
+    collection adds the records written since to the graph again, on several threads, so two
+    processes search slightly different graphs and the approximate search can return other
+    neighbours at low ranks (between two runs, other candidates for 7 of 3,044 training questions).
+    With the thresholds lowered for the moment, a fresh process (the one that loads the graph: a
+    process that has it loaded keeps its own thresholds) writes and removes one record, which makes
+    Chroma save the whole graph. A Chroma server keeps its graphs itself: nothing to do there.
+    """
+    config = client.get_settings()
+    if not config.is_persistent:
+        return
+    try:
+        collection = client.get_collection(name)
+        first = collection.peek(1).get("embeddings")
+        if first is None or not len(first):
+            return  # empty: no graph yet
+        collection.modify(configuration={"hnsw": {"batch_size": SETTLING, "sync_threshold": SETTLING}})
+        try:
+            done = subprocess.run([sys.executable, "-c", _SETTLE, str(config.persist_directory), name, SETTLE_ID,
+                                   str(len(first[0]))], capture_output=True, text=True, timeout=900)
+            if done.returncode:
+                raise RuntimeError((done.stderr.strip().splitlines() or ["no message"])[-1])
+        finally:
+            collection.modify(configuration={"hnsw": CHROMA_THRESHOLDS})
+    except Exception as exc:  # only the sameness of searches across processes depends on it
+        log.warning("the vector store's search graph was not saved whole (%s); searches after a restart "
+                    "may differ at low ranks", " ".join(str(exc).split())[:200])
+
+
+def unsettle(client: chromadb.api.ClientAPI, name: str) -> None:
+    """Chroma's own thresholds back on collection ``name`` if a settle was killed with them lowered
+    (Chroma would save its whole graph every second record written)."""
+    try:
+        hnsw = (client.get_collection(name).configuration_json or {}).get("hnsw") or {}
+        if hnsw.get("sync_threshold") == SETTLING:
+            client.get_collection(name).modify(configuration={"hnsw": CHROMA_THRESHOLDS})
+    except Exception as exc:
+        log.warning("could not check the vector store's thresholds (%s)", " ".join(str(exc).split())[:200])
 
 
 def collection_names(client: chromadb.api.ClientAPI, prefix: str) -> list[str]:

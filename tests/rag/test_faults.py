@@ -72,7 +72,7 @@ def probe(reindex: bool, r: int) -> None:
     if reindex:
         printed = io.StringIO()
         report = RagService(Settings.from_env()).reindex(progress=TerminalProgress(printed))
-        lines = [line for line in printed.getvalue().splitlines() if not line.startswith("committed")]
+        lines = [line for line in printed.getvalue().splitlines() if not line.startswith(("committed", "settling"))]
         out["report"] = {"lines": len(lines), "added": len(report.added), "updated": len(report.updated),
                          "removed": len(report.removed), "embedded": report.chunks_embedded}
         out["after"] = state()

@@ -260,7 +260,7 @@ def test_a_full_reindex_reports_what_it_rebuilt_and_its_progress_moves_from_the_
     articles, passages = len(ARTICLES), report.chunks_embedded
     assert report.full and report.summary().startswith(f"rebuilt {articles} articles, {passages} passages in ")
     stages = list(dict.fromkeys(stage for stage, _, _ in seen))
-    assert stages == ["reading", "chunking", "embedding", "lexical index", "duplicates", "committed"]
+    assert stages == ["reading", "chunking", "embedding", "lexical index", "duplicates", "committed", "settling"]
     files = [(done, total) for stage, done, total in seen if stage == "reading" and total]
     assert files[0] == (0, len(ARTICLES)) and files[-1] == (len(ARTICLES), len(ARTICLES))  # file by file
     assert [done for stage, done, _ in seen if stage == "chunking"] == list(range(articles + 1))

@@ -14,7 +14,8 @@ import pytest
 from rag.core.errors import StoreInconsistent
 from rag.core.settings import Settings
 from rag.core.types import UNDATED, Chunk, Filters, day_number
-from rag.index.store import (ChunkStore, StoreUnavailable, chunk_from, chunk_metadata, collection_names, open_client,
+from rag.index.store import (SETTLING, ChunkStore, StoreUnavailable, chunk_from, chunk_metadata, collection_names,
+                             open_client, settle, unsettle,
                              where_clause)
 
 MARCH_2 = date(2024, 3, 2).toordinal()
@@ -160,3 +161,46 @@ def test_a_failed_search_is_the_projects_own_error():
     with pytest.raises(StoreInconsistent, match="Error finding id") as failed:
         ChunkStore(Client(), "news").nearest([0.1, 0.2], 5)
     assert isinstance(failed.value.__cause__, chromadb.errors.InternalError)
+
+
+# --------------------------------------------------------------------------- one search graph for every process
+
+
+def _unsaved(data_dir) -> int:
+    """Records Chroma's saved search graph does not hold yet: a process opening the collection adds them
+    to the graph again, on several threads (read from Chroma's own bookkeeping, the only place it shows)."""
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(data_dir / "chroma" / "chroma.sqlite3")) as db:
+        saved = db.execute("SELECT m.seq_id FROM max_seq_id m JOIN segments s ON s.id = m.segment_id "
+                           "WHERE s.scope = 'VECTOR'").fetchone()
+        written = db.execute("SELECT MAX(seq_id) FROM embeddings_queue").fetchone()
+    return written[0] - (saved[0] if saved else 0)
+
+
+@pytest.mark.slow
+def test_a_settled_collection_has_its_whole_graph_saved_and_keeps_its_records_and_thresholds(tmp_path):
+    settings = Settings.from_env({"DATA_DIR": str(tmp_path / "data")})
+    client = open_client(settings)
+    s = ChunkStore(client, "news-g1")
+    vectors = np.random.default_rng(3).normal(size=(1900, 16)).astype(np.float32)
+    s.add([chunk(n) for n in range(1500)], vectors[:1500].tolist(), generation=1)  # saved after this write
+    s.add([chunk(n) for n in range(1500, 1900)], vectors[1500:].tolist(), generation=1)  # not: under 1,000
+    assert _unsaved(settings.data_dir) == 400
+    settle(client, "news-g1")
+    assert _unsaved(settings.data_dir) <= 1  # at most the removal of its own record, searched exactly
+    assert s.count() == 1900 and not s.get(["~settle"])
+    assert client.get_collection("news-g1").configuration_json["hnsw"]["sync_threshold"] == 1000
+    hit = s.nearest(vectors[7], 1)[0]
+    assert hit.chunk_id == chunk(7).id and hit.similarity == pytest.approx(1.0, abs=1e-5)
+
+
+def test_a_settle_killed_with_the_thresholds_lowered_is_undone_and_an_empty_one_is_left_alone(client):
+    s = ChunkStore(client, "news-g1")
+    settle(client, "news-g1")  # empty: nothing to save
+    client.get_collection("news-g1").modify(configuration={"hnsw": {"batch_size": SETTLING, "sync_threshold": SETTLING}})
+    unsettle(client, "news-g1")
+    assert client.get_collection("news-g1").configuration_json["hnsw"]["sync_threshold"] == 1000
+    s.add([chunk(1)], [[1.0, 0.0, 0.0]], generation=1)
+    assert [h.chunk_id for h in s.nearest([1.0, 0.0, 0.0], 1)] == ["a1:h1:0"]
