@@ -272,7 +272,7 @@ def type_table(row: dict) -> str:
 SUBCOMMANDS = ("throughput", "scale", "calibrate", "verify", "quotes")
 
 
-def main(argv: list[str] | None = None) -> int:
+def _main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in SUBCOMMANDS:
         import importlib
@@ -382,6 +382,21 @@ def print_details(r: dict) -> None:
     for m in r.get("misses", []):
         said = " ".join(m["text"].split())
         print(f"\nMISS {m['id']}: {m['question']}\n  gold: {m['gold']}\n  said: {said[:400]}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The benchmark's exit code: a one-line error for what the project reports (a reindex already
+    running on the bench index, an unreadable model), never a traceback."""
+    from ..core.errors import RagError
+
+    try:
+        return _main(argv)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

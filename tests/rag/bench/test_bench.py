@@ -147,3 +147,25 @@ def test_measures_count_short_answers_types_and_furniture():
     assert m["short_precision"] == 1.0 and m["listed_first_lines"] == 1
     assert m["furniture_share"] == 3 / 7  # "f", "h!" and "i"; a short line under a short answer is allowed
     assert m["by_type"]["date"] == {"questions": 2, "recall@5": 0.5, "accuracy": 0.5, "short_accuracy": 0.0}
+
+
+def test_a_bench_over_an_index_being_reindexed_stops_with_one_line(tmp_path, capsys):
+    import json
+
+    from rag.bench.__main__ import main
+    from rag.bench.index import ours_folder
+    from rag.core.settings import Settings
+    from rag.index.indexer import reindex_lock
+
+    articles, questions = tmp_path / "articles.jsonl", tmp_path / "questions.jsonl"
+    articles.write_text(json.dumps({"id": "a1", "url": "https://gazette.example/1", "title": "Tram line approved",
+                                    "published": "2024-03-02", "source": "gazette", "authors": [],
+                                    "text": "The council approved the tram line. It will cost 310 million euros."}) + "\n")
+    questions.write_text(json.dumps({"id": "q1", "asked": "2024-03-03", "question": "How much will the tram cost?",
+                                     "choices": [], "answer": "310 million euros", "evidence": "", "source": ""}) + "\n")
+    data = tmp_path / "bench-data"
+    with reindex_lock(data / ours_folder(Settings.from_env())):
+        code = main(["--articles", str(articles), "--questions", str(questions), "--data-dir", str(data)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and err[-1] == "error: a reindex is already running on this index; try again when it ends"
+    assert not any("Traceback" in line for line in err)
