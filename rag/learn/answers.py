@@ -42,7 +42,7 @@ BOLD_PRECISION = 0.8
 LIKELY_PRECISION = 0.6  # a candidate named as likely, not in bold, is right at least 60% of the time
 MAX_FALSE_REFUSALS = 0.10
 FOLDS = 5
-ROWS_VERSION = 3  # bumped when the rows' features change (3: no passage ages)
+ROWS_VERSION = 4  # bumped when what the rows read changes (3: no passage ages; 4: the names reader splits at roles)
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "answers"
 
 
@@ -282,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args) -> int:
     """Read (or load the cached rows of) the training questions, train, write and perhaps install the models."""
+    from ..answer.judge import CANDIDATE_FEATURES, QUESTION_FEATURES
     from ..cli import TerminalProgress
     from .command import open_training_index
 
@@ -290,7 +291,8 @@ def _run(args) -> int:
     service = open_training_index(args.data_dir, args.train / "articles.jsonl.gz", progress)
     # The training index is read in the fused order (open_training_index sets RERANKER=none), so the
     # rows do not depend on the ranking model.
-    key = hashlib.sha256(json.dumps([ROWS_VERSION, len(questions), str(args.train.resolve())]).encode()).hexdigest()[:16]
+    key = hashlib.sha256(json.dumps([ROWS_VERSION, CANDIDATE_FEATURES, QUESTION_FEATURES, len(questions),
+                                     str(args.train.resolve())]).encode()).hexdigest()[:16]
     args.out.mkdir(parents=True, exist_ok=True)
     cache = args.out / "rows.npz"
     rows = load(cache, key)
