@@ -52,6 +52,10 @@ _WH = re.compile(
     r"|(?P<wh>who|whom|whose|when|where))\b",
     re.IGNORECASE,
 )
+# A question opening with "why", or "how" not asking for a quantity ("How did the storm ..."), asks
+# for a reason or a way; a "who" or "which" later in it opens a clause.
+_ASKS_WHY_OR_HOW = re.compile(r"^\W*(why|how)\b(?!\s+(?:many|much|old|long|far|big|tall|high|large|often)\b)",
+                              re.IGNORECASE)
 _FUNCTION = frozenset(
     """
     a an the of to in on at by for from with as and or but is are was were be been being do does did has
@@ -179,6 +183,9 @@ def analyse(question: str) -> QuestionType:
             return QuestionType(NAME, focus, "what", person=_singular(focus[-1]) in _PERSON_NOUNS)
     if _WHO_IS.match(part):  # "Who is Tim Scott?" asks what the sentences say of him, not for a name
         return QuestionType(THING, (), "who")
+    reason = _ASKS_WHY_OR_HOW.match(part)
+    if reason:  # "Why is a donor who fathered 550 children being sued?": a reason, not the "who" after it
+        return QuestionType(THING, (), reason.group(1).lower())
     matches = list(_WH.finditer(part))
     if not matches:
         return QuestionType(THING)

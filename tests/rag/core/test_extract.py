@@ -20,6 +20,10 @@ from rag.core.extract import DATE, NAME, NUMBER, THING, Span, analyse, fits, pla
     # "Who is X?" about a person the question names asks what the sources say of them
     ("Who is Tim Scott?", THING, (), False, ""),
     ("Who is the new speaker of the House?", NAME, (), True, ""),
+    # "why" and "how" (not "how many") ask for a reason or a way; a "who" or "which" after them opens a clause
+    ("Why is a Dutch donor who fathered 550 children being sued?", THING, (), False, ""),
+    ("How did the company which makes the drug respond?", THING, (), False, ""),
+    ("How many people who live in Paris voted?", NUMBER, ("people",), False, ""),
     # "the name of X", "X's name", "X called": a name, of an X (not the owner, not a clause)
     ("What is the name of SpaceX's rocket, which exploded on its first flight?", NAME, ("rocket",), False, ""),
     ("What was the new Covid variant's name?", NAME, ("covid", "variant"), False, ""),
