@@ -75,6 +75,20 @@ AGE_WEIGHT = 0.2
 AGE_HALF_LIFE = 30.0
 
 
+def best_match(sentences: Sequence[Candidate]) -> float:
+    """How well the best scored sentence matches the question, without the credit for its age: whether
+    the corpus covers a question is judged on what the sentences say."""
+    return max((c.score - c.recency for c in sentences), default=0.0)
+
+
+def weak_evidence(best: float, factoid: bool, missing: bool, min_evidence: float) -> bool:
+    """The hand-set floor: the best sentence (:func:`best_match`) is under MIN_EVIDENCE (less
+    BROAD_QUESTION_MARGIN for a question that is not factoid), or under MISSING_NAME_EVIDENCE when
+    a name the question gives is in no passage."""
+    floor = min_evidence - (0.0 if factoid else BROAD_QUESTION_MARGIN)
+    return best < floor or (missing and best < MISSING_NAME_EVIDENCE)
+
+
 def figures(text: str) -> dict[str, set[str]]:
     """Figures in a sentence by the word that follows them (rag.core.mentions): {"people": {"42"}, "%": {"3.5"}}."""
     out: dict[str, set[str]] = {}
@@ -158,10 +172,7 @@ class ExtractiveAnswerer:
         sentences = [c for c in scored if c.kind == SENTENCE]
         mentioned, missing = split_names(question, passages)
         qtype = extract.analyse(question)
-        # Whether the corpus covers the question is judged on what the sentences say, not their age.
-        best = max((c.score - c.recency for c in sentences), default=0.0)
-        floor = self._min_evidence - (0.0 if qtype.factoid else BROAD_QUESTION_MARGIN)
-        weak = best < floor or bool(missing and best < MISSING_NAME_EVIDENCE)
+        weak = weak_evidence(best_match(sentences), qtype.factoid, bool(missing), self._min_evidence)
         # The judge learned from quiz questions, which ask for a name, a date, a figure or an X: a question
         # that asks what someone said or what happened is judged by the hand-set rules.
         if qtype.factoid and self._judge is not None and self._judge.available():
@@ -190,7 +201,7 @@ class ExtractiveAnswerer:
         learned refusal with REFUSAL=learned, else when the evidence is ``weak`` by the hand-set floor); the
         most probable candidate in bold when it is probable enough, named as likely (not in bold) when
         it is less so; otherwise the sentences that give the likeliest candidates (never a list of names)."""
-        shorts = short_answers(question, qtype, scored, self._embeddings, window) if qtype.factoid else []
+        shorts = short_answers(question, qtype, scored, self._embeddings, window)
         judged = self._judge.judge(question, qtype, shorts, sentences, passages, len(missing),
                                    len(mentioned) + len(missing), window)
         if not sentences or (judged.answers < self._judge.refuse if self._judge.refuses else weak):
@@ -205,8 +216,8 @@ class ExtractiveAnswerer:
         # Not sure enough to claim it: the sentence that gives the likeliest candidate leads, then the
         # sentences that match the question about as well as the best one does (not a list of names).
         leads = [c for c in (shorts[i].quotable() for i in order) if c is not None]
-        close = self._choose(sentences) if sentences else []
-        chosen, notice = self._with_rival(self._choose([*leads[:1], *close], ranked=False), sentences)
+        chosen, notice = self._with_rival(self._choose([*leads[:1], *self._choose(sentences)], ranked=False),
+                                          sentences)
         likely = ""  # probable enough to be named as likely (not claimed in bold), ahead of the sentence giving it
         if judged.probabilities[order[0]] >= self._judge.likely and chosen and chosen[0] is top.quotable():
             likely = full_name(top.text, [c for _, c, _ in top.occurrences()])

@@ -177,14 +177,17 @@ class AnswerJudge:
         self._lock = threading.Lock()
 
     def _load(self):
+        if self._models is not None or self.status:  # loaded, or known to be unusable: no lock on every question
+            return self._models
         with self._lock:
             if self._models is not None or self.status:
                 return self._models
             try:
-                self._models = load_models(self.folder)
-                description = self._models[2]
+                models = load_models(self.folder)
+                description = models[2]
                 self.bold, self.refuse = float(description["bold"]), float(description["refuse"])
                 self.likely = min(self.bold, float(description.get("likely", self.bold)))
+                self._models = models  # last: a question that sees the models sees their thresholds too
             except ConfigError as exc:
                 self.status = str(exc)
                 log.error("%s; answers use the hand-set rules", exc)

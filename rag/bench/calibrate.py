@@ -17,34 +17,20 @@ question set, never single questions:
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
-from ..answer.extractive import BROAD_QUESTION_MARGIN, MISSING_NAME_EVIDENCE, ExtractiveAnswerer
+from ..answer.extractive import MISSING_NAME_EVIDENCE, ExtractiveAnswerer, best_match, weak_evidence
 from ..answer.named import missing_names
 from ..answer.context import Numbered, PassageBook
 from ..core.text import split_sentences
 from ..core.types import Filters
 from ..answer.verify import Verifier
-from .data import contains_answer, load_questions
+from .data import SHIFT, before_its_story, contains_answer, load_questions, published_texts
 from .data import weeks as halves
 from .index import add_data_arguments, open_index
-
-SHIFT = timedelta(days=120)
-
-
-def _published_texts(articles: Path) -> list[tuple[date | None, str]]:
-    out = []
-    with gzip.open(articles, "rt", encoding="utf-8") if articles.suffix == ".gz" else articles.open() as fh:
-        for line in fh:
-            if line.strip():
-                d = json.loads(line)
-                out.append((date.fromisoformat(d["published"]) if d.get("published") else None, d["text"].lower()))
-    return out
-
 
 THRESHOLDS = [round(0.40 + 0.05 * i, 2) for i in range(9)]  # 0.40 .. 0.80
 LEARNED_THRESHOLDS = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]  # the answer judge's probability
@@ -69,9 +55,7 @@ def _learned(service, question: str, as_of: date) -> float:
         return 1.0
     qtype, shorts, sentences, passages, missing, names, span, latest = read(service, question, as_of)
     if not qtype.factoid:  # judged by the hand-set floor (rag.answer.extractive): 0 refused, 1 answered
-        best = max((c.score - c.recency for c in sentences), default=0.0)
-        return float(best >= service.settings.min_evidence - BROAD_QUESTION_MARGIN
-                     and not (missing and best < MISSING_NAME_EVIDENCE))
+        return float(not weak_evidence(best_match(sentences), False, bool(missing), service.settings.min_evidence))
     judged = judge.judge(question, qtype, shorts, sentences, passages, missing, names, span)
     return judged.answers if judged is not None else 1.0
 
@@ -81,7 +65,7 @@ def calibrate_refusal(service, questions, articles: Path, progress=lambda *a: No
     refusals) and of unanswerable ones refused, on alternate weeks (even, odd) and on all; and the
     same for the answer judge's probability (ANSWER_MODEL=builtin), on each half of the weeks."""
     answerer = ExtractiveAnswerer(service.embeddings, 0.0)
-    texts = _published_texts(articles)
+    texts = published_texts(articles)
     weeks = {d: i % 2 for i, d in enumerate(sorted({q.asked for q in questions}))}
     second = set(q.id for q in halves(questions, "second-half"))
     pos: list[tuple[int, float, bool, float, int]] = []  # (week parity, best sentence, a name missing, p, half)
@@ -92,8 +76,7 @@ def calibrate_refusal(service, questions, articles: Path, progress=lambda *a: No
         if any(contains_answer(p.chunk.text, q.answer) for p in passages):
             pos.append((weeks[q.asked], score, missing, _learned(service, q.question, q.asked), half))
         earlier = q.asked - SHIFT
-        if q.asked >= date(2023, 4, 1) and not any(
-                d and d <= earlier and q.answer.lower() in t for d, t in texts):
+        if q.asked >= date(2023, 4, 1) and before_its_story(q, texts):
             neg.append((weeks[q.asked], *_best_sentence_score(service, answerer, q, earlier)[:2],
                         _learned(service, q.question, earlier), half))
         progress("questions", i, len(questions))

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+
+# A question asked this long before it was asked, when no article published by then holds its answer,
+# is one the corpus cannot answer (the refusal's negatives, in calibration and in training).
+SHIFT = timedelta(days=120)
 
 
 @dataclass(frozen=True)
@@ -85,3 +90,21 @@ def weeks(questions: list[Question], which: str) -> list[Question]:
 def load_ids(path: Path) -> set[str]:
     """A JSON list of question ids (e.g. the answerable subset)."""
     return {str(x) for x in json.loads(path.read_text(encoding="utf-8"))}
+
+
+def published_texts(articles: Path) -> list[tuple[date | None, str]]:
+    """Each article's publication date (None when undated) and its text in lower case."""
+    out = []
+    with gzip.open(articles, "rt", encoding="utf-8") if articles.suffix == ".gz" else articles.open() as fh:
+        for line in fh:
+            if line.strip():
+                d = json.loads(line)
+                out.append((date.fromisoformat(d["published"]) if d.get("published") else None, d["text"].lower()))
+    return out
+
+
+def before_its_story(q: Question, texts: list[tuple[date | None, str]]) -> bool:
+    """Whether no article (of :func:`published_texts`) published SHIFT before ``q`` was asked holds its answer."""
+    earlier = q.asked - SHIFT
+    answer = q.answer.lower()
+    return not any(d and d <= earlier and answer in t for d, t in texts)

@@ -320,9 +320,9 @@ def unsettle(client: chromadb.api.ClientAPI, name: str) -> None:
     """Chroma's own thresholds back on collection ``name`` if a settle was killed with them lowered
     (Chroma would save its whole graph every second record written)."""
     try:
-        hnsw = (client.get_collection(name).configuration_json or {}).get("hnsw") or {}
-        if hnsw.get("sync_threshold") == SETTLING:
-            client.get_collection(name).modify(configuration={"hnsw": CHROMA_THRESHOLDS})
+        collection = client.get_collection(name)
+        if ((collection.configuration_json or {}).get("hnsw") or {}).get("sync_threshold") == SETTLING:
+            collection.modify(configuration={"hnsw": CHROMA_THRESHOLDS})
     except Exception as exc:
         log.warning("could not check the vector store's thresholds (%s)", " ".join(str(exc).split())[:200])
 

@@ -19,25 +19,23 @@ cached in ``--out`` (they hold no article text).
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
 import json
 import logging
 import shutil
 import sys
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 
-from ..bench.data import Question, contains_answer, load_questions
+from ..bench.data import SHIFT, Question, before_its_story, contains_answer, load_questions, published_texts
 from ..core import extract
 from ..core.types import Filters
 
 log = logging.getLogger(__name__)
 
-SHIFT = timedelta(days=120)  # as the bench's calibrate command asks the unanswerable questions
 BOLD_PRECISION = 0.8
 LIKELY_PRECISION = 0.6  # a candidate named as likely, not in bold, is right at least 60% of the time
 MAX_FALSE_REFUSALS = 0.10
@@ -76,6 +74,7 @@ def read(service, question: str, as_of: date):
     from ..answer.extractive import ExtractiveAnswerer
     from ..answer.named import split_names
     from ..answer.shorts import short_answers
+    from ..core.sentences import SENTENCE
 
     filters = Filters(as_of=as_of)
     passages, window = service.retrieve(question, filters, k=max(service.settings.top_k, 8))
@@ -86,7 +85,7 @@ def read(service, question: str, as_of: date):
     qtype = extract.analyse(question)
     shorts = short_answers(question, qtype, scored, service.embeddings, span) if qtype.factoid else []
     mentioned, missing = split_names(question, passages)
-    sentences = [c for c in scored if c.kind == "s"]
+    sentences = [c for c in scored if c.kind == SENTENCE]
     return qtype, shorts, sentences, passages, len(missing), len(mentioned) + len(missing), span, latest
 
 
@@ -101,27 +100,10 @@ def rows_of(service, q: Question, as_of: date, shifted: bool) -> Rows:
     return Rows(q.id, shifted, cand.reshape(-1, len(CANDIDATE_FEATURES)), right, qrow, answerable, q.asked)
 
 
-def _unanswerable_then(articles: Path, questions: list[Question]) -> set[str]:
-    """The questions no article published SHIFT before they were asked holds the answer of."""
-    dated = []
-    with gzip.open(articles, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                d = json.loads(line)
-                if d.get("published"):
-                    dated.append((date.fromisoformat(d["published"]), d["text"].lower()))
-    out = set()
-    for q in questions:
-        earlier = q.asked - SHIFT
-        answer = q.answer.lower()
-        if not any(p <= earlier and answer in t for p, t in dated):
-            out.add(q.id)
-    return out
-
-
 def collect(service, questions: list[Question], articles: Path, progress) -> list[Rows]:
     """Every question's rows as asked, and as asked SHIFT earlier when nothing then held its answer."""
-    early = _unanswerable_then(articles, questions)
+    texts = published_texts(articles)
+    early = {q.id for q in questions if before_its_story(q, texts)}
     out = []
     for i, q in enumerate(questions, start=1):
         out.append(rows_of(service, q, q.asked, False))
