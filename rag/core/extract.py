@@ -120,6 +120,25 @@ def asked_terms(question: str) -> set[str]:
     return set(terms([question_part(question)])[0]) or set(terms([question])[0])
 
 
+# The question word that opens the asking part, with a preposition before it and the word after it
+# ("In which city", "Who did", "How many people"): what :func:`restate` puts an answer in place of.
+_OPENING_ASK = re.compile(
+    r"^\W*(?:(?:in|on|at|for|by|from|since|to|of|with)\s+)?(?:who(?:m|se)?|what|which|where|when"
+    r"|how\s+(?:many|much|long|old|far)|how)\b(?:\s+\w+)?", re.IGNORECASE)
+
+
+def restate(question: str, answer: str) -> str:
+    """The asking part of a question with a candidate answer in place of its question word, as a
+    statement to hold against the sentence that gives the candidate ("Which automaker recalled 114,000
+    cars?" with "Volkswagen": "Volkswagen recalled 114,000 cars"). Rough on purpose: it is compared by
+    meaning, not read."""
+    part = question_part(question).strip()
+    m = _OPENING_ASK.match(part)
+    if not m:
+        return f"{answer}: {part}"
+    return f"{answer} {part[m.end():].strip()}".strip(" ?")
+
+
 _BE = r"what(?:['’]s|\s+(?:is|was|are|were|will\s+be))\s+"
 # "What is the name of X?", "What was X's name?", "What is X called?": a name, of an X.
 _NAME_OF = re.compile(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.core.extract import DATE, NAME, NUMBER, THING, Span, analyse, fits, places, spans
+from rag.core.extract import DATE, NAME, NUMBER, THING, Span, analyse, fits, places, restate, spans
 
 
 @pytest.mark.parametrize("question,kind,focus,person,preposition", [
@@ -133,3 +133,18 @@ def test_spans_of_the_kinds_a_question_takes_are_the_spans_that_fit_it(question)
         every = [x for x in spans(s, qtype.focus) if fits(x, qtype)]
         only = [x for x in spans(s, qtype.focus, kinds_for(qtype)) if fits(x, qtype)]
         assert only == every, (question, s)
+
+
+@pytest.mark.parametrize("question, answer, expected", [
+    ("Which automaker recalled more than 114,000 cars this week?", "Volkswagen",
+     "Volkswagen recalled more than 114,000 cars this week"),
+    ("In which city did the summit open?", "Geneva", "Geneva did the summit open"),
+    ("How many jobs will the factory create?", "1,200", "1,200 will the factory create"),
+    # The asking part of a question that opens with what happened:
+    ("Jack Schlossberg is running for Congress. Who was his grandfather?", "John F. Kennedy",
+     "John F. Kennedy his grandfather"),
+    # No question word to replace: the answer stands before the question.
+    ("The FDA approved the drug for whom?", "children", "children: The FDA approved the drug for whom?"),
+])
+def test_a_question_restated_with_a_candidate_as_its_answer(question, answer, expected):
+    assert restate(question, answer) == expected
