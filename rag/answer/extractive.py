@@ -203,7 +203,7 @@ class ExtractiveAnswerer:
         it is less so; otherwise the sentences that give the likeliest candidates (never a list of names)."""
         shorts = short_answers(question, qtype, scored, self._embeddings, window)
         judged = self._judge.judge(question, qtype, shorts, sentences, passages, len(missing),
-                                   len(mentioned) + len(missing), window)
+                                   len(mentioned) + len(missing), window, self._embeddings)
         if not sentences or (judged.answers < self._judge.refuse if self._judge.refuses else weak):
             return naming_refusal(question, qtype, scored, passages, missing, self._embeddings, window) or \
                 refusal(question, not_covered(passages, missing=missing))

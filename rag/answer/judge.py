@@ -6,11 +6,13 @@ read what the pipeline already knows:
 - the **candidate model** scores each short answer the passages offer (rag.answer.shorts) from its
   hand-set score and rank, how many articles and outlets give it, how well its best sentence
   matches the question and how close it stands to the question's words there, whether the
-  headline names it, what kind it is against what the question asks for, the rank of its passage:
-  the probability that it is the answer;
+  headline names it, what kind it is against what the question asks for, the rank of its passage,
+  how far behind the best candidate it is on each of those, and how it reads in its sentence by
+  meaning (the question against the sentence with the question word in its place, the question
+  restated with it as the answer against the sentence): the probability that it is the answer;
 - the **refusal model** judges the question from the best sentence's match, the ranking stage's
-  view of the passages, the names of the question no passage mentions and the best candidate's
-  probability: the probability that the passages answer it at all.
+  view of the passages, the names, words and figures of the question no passage gives and the best
+  candidate's probability: the probability that the passages answer it at all.
 
 The same functions make the rows in training and in use; the models (LightGBM, a few hundred
 kilobytes) and the thresholds chosen on the training weeks are in ``rag/models/answers``.
@@ -21,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,8 +31,9 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from langchain_core.embeddings import Embeddings
 
-from ..core import extract
+from ..core import extract, mentions
 from ..core.errors import ConfigError
 from ..core.sentences import SENTENCE
 from ..core.terms import terms
@@ -61,7 +65,26 @@ CANDIDATE_FEATURES = (
     "span_number", "span_date", "span_name", "span_thing",  # what it is
     "asks_number", "asks_date", "asks_name", "asks_thing",  # what the question asks for
     "candidates",  # log(1 + candidates in all)
+    # Where it stands and what surrounds it:
+    "left_overlap",  # share of the question's words among the NEAR_WORDS words before it in its best sentence
+    "right_overlap",  # ... and after it
+    "near_overlap",  # the two together
+    "mentions",  # log(1 + times the passages mention it)
+    "in_top_passages",  # one of the TOP_PASSAGES best passages mentions it
+    "in_best_sentence",  # the sentence that matches the question best mentions it
+    "ordinal",  # log(1 + the place in its article of the passage of its best occurrence)
+    "prose_articles",  # log(1 + articles that give it in a sentence of prose)
+    # How far behind the best of the judged candidates it is (0 for the best):
+    "backing_behind", "support_behind", "articles_behind", "outlets_behind", "near_overlap_behind",
+    "mentions_behind",
+    # By meaning (the embedding model), so that a candidate is read in its sentence, not only counted:
+    "masked_similarity",  # the question against its context with the question word in its place
+    "restated_similarity",  # the question restated with it as the answer (extract.restate) against its sentence
+    "masked_behind", "restated_behind",
 )
+NEAR_WORDS = 6
+CONTEXT_WORDS = 10  # of each side of a candidate, for masked_similarity
+TOP_PASSAGES = 3
 
 QUESTION_FEATURES = (
     "best_sentence",  # the best quotable sentence's score, without recency
@@ -78,6 +101,14 @@ QUESTION_FEATURES = (
     "asks_number", "asks_date", "asks_name", "asks_thing",
     "has_window",  # the question names a time ("this week")
     "in_window_share",  # share of the passages dated in that window
+    # How much of the question the passages tell: a story that is not in the corpus leaves its own words
+    # and figures out, while an older story on the same subject gives the rest.
+    "terms",  # log(1 + the question's search terms)
+    "terms_missing",  # share of them that no passage (headline or text) has
+    "top_coverage",  # share of them in the best passage
+    "best_coverage",  # the best share among the TOP_PASSAGES best passages
+    "numbers",  # figures the question gives
+    "numbers_missing",  # ... that no passage gives
 )
 
 
@@ -94,12 +125,15 @@ def _kind(kind: str) -> list[float]:
 
 
 def candidate_rows(question: str, qtype: extract.QuestionType, shorts: Sequence[Short],
-                   window: tuple[date | None, date] | None) -> np.ndarray:
+                   window: tuple[date | None, date] | None, passages: Sequence[Passage],
+                   sentences: Sequence[Candidate], embeddings: Embeddings) -> np.ndarray:
     """One row of CANDIDATE_FEATURES for each of the first CANDIDATES_JUDGED candidates.
 
     No feature says how old a passage is: quiz questions are asked the week of their story, and a
     model that learned that would refuse or doubt a member asking about last year's article."""
     judged = list(shorts[:CANDIDATES_JUDGED])
+    if not judged:
+        return np.zeros((0, len(CANDIDATE_FEATURES)), dtype=np.float32)
     rows = []
     scores = [s.score for s in shorts]
     top = max(scores[0], 1e-9) if scores else 1.0
@@ -108,20 +142,62 @@ def candidate_rows(question: str, qtype: extract.QuestionType, shorts: Sequence[
     for i, s in enumerate(judged):
         occurrences = s.occurrences()
         support, best, span = occurrences[0]
-        passages = [c.passage for _, c, _ in occurrences]
-        outlets = {p.chunk.source for p in passages} | {o for p in passages for o in p.outlets}
+        own = [c.passage for _, c, _ in occurrences]  # the passages that give it
+        outlets = {p.chunk.source for p in own} | {o for p in own for o in p.outlets}
         nxt = scores[i + 1] if i + 1 < len(scores) else 0.0
-        head = any(f" {s.key} " in f" {extract.key(p.chunk.title)} " for p in passages)
+        head = any(f" {s.key} " in f" {extract.key(p.chunk.title)} " for p in own)
         near = distance(best.text, span, term_positions(best.text, qterms))
         rows.append([
             math.log1p(s.score), s.score / top, s.score / max(nxt, 1e-3), math.log1p(i),
             math.log1p(len(s.best)), math.log1p(len(outlets)), backing(s), support, math.log1p(near),
-            float(head), float(any(in_window(p, window) for p in passages)), math.log1p(len(s.key.split())),
+            float(head), float(any(in_window(p, window) for p in own)), math.log1p(len(s.key.split())),
             math.log1p(best.rank), float(best.kind not in (SENTENCE, QUESTION)),
             float(best.kind == QUESTION), float(qtype.person and extract.person_like(s.text)), s.weight - 1.0,
             *_kind(span.kind), *asks, math.log1p(len(shorts)),
+            *_surroundings(s, qterms, passages, sentences),
         ])
-    return np.asarray(rows, dtype=np.float32).reshape(len(rows), len(CANDIDATE_FEATURES))
+    x = np.asarray(rows, dtype=np.float32)
+    behind = [CANDIDATE_FEATURES.index(n) for n in ("backing", "support", "articles", "outlets", "near_overlap",
+                                                    "mentions")]
+    meaning = _meaning(question, qtype, judged, embeddings)
+    x = np.hstack([x, x[:, behind] - x[:, behind].max(axis=0), meaning, meaning - meaning.max(axis=0)])
+    return x.astype(np.float32)
+
+
+def _surroundings(short: Short, qterms: set[str], passages: Sequence[Passage],
+                  sentences: Sequence[Candidate]) -> list[float]:
+    """The candidate features from "left_overlap" to "prose_articles" of one candidate."""
+    _support, best, span = short.occurrences()[0]
+    words = list(re.finditer(r"\w[\w'’-]*", best.text))
+    stems = terms([m.group(0) for m in words]) if words else []
+    inside = [i for i, m in enumerate(words) if m.start() >= span.start and m.end() <= span.end + 1]
+    left = right = 0.0
+    if inside and qterms:
+        before = {st[0] for st in stems[max(0, inside[0] - NEAR_WORDS):inside[0]] if st}
+        after = {st[0] for st in stems[inside[-1] + 1:inside[-1] + 1 + NEAR_WORDS] if st}
+        left, right = len(before & qterms) / len(qterms), len(after & qterms) / len(qterms)
+    padded = f" {short.key} "
+    count = sum(extract.key(p.chunk.text).count(short.key) for p in passages)
+    top = any(padded in f" {extract.key(p.chunk.text)} " for p in passages[:TOP_PASSAGES])
+    in_best = bool(sentences) and padded in f" {extract.key(sentences[0].text)} "
+    return [left, right, left + right, math.log1p(count), float(top), float(in_best),
+            math.log1p(best.passage.chunk.ordinal), math.log1p(len(short.prose))]
+
+
+def _meaning(question: str, qtype: extract.QuestionType, judged: Sequence[Short], embeddings: Embeddings) -> np.ndarray:
+    """(masked_similarity, restated_similarity) of each judged candidate: one batch of the embedding model."""
+    wh = (qtype.wh or "what").lower()
+    texts = [question]
+    for s in judged:
+        _support, best, span = s.occurrences()[0]
+        left = best.text[:span.start].split()[-CONTEXT_WORDS:]
+        right = best.text[span.end:].split()[:CONTEXT_WORDS]
+        texts += [" ".join([*left, wh, *right]), extract.restate(question, s.text)]
+    vectors = np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
+    masked = vectors[1::2] @ vectors[0]
+    restated = np.asarray([float(best.vector @ v) if best.vector is not None else 0.0
+                           for best, v in zip((s.occurrences()[0][1] for s in judged), vectors[2::2])])
+    return np.stack([masked, restated], axis=1)
 
 
 def question_row(question: str, qtype: extract.QuestionType, sentences: Sequence[Candidate],
@@ -142,8 +218,21 @@ def question_row(question: str, qtype: extract.QuestionType, sentences: Sequence
         (probs[0] - probs[1]) if len(probs) > 1 else (probs[0] if probs else 0.0),
         math.log1p(candidates), float(qtype.factoid), *(_kind(qtype.kind) if qtype.factoid else [0.0] * 4),
         float(window is not None), len(dated) / len(passages) if passages else 0.0,
+        *_coverage(question, passages),
     ]
     return np.asarray([row], dtype=np.float32)
+
+
+def _coverage(question: str, passages: Sequence[Passage]) -> list[float]:
+    """The values of the question features from "terms" to "numbers_missing"."""
+    asked = set(terms([question])[0])
+    told = [set(terms([f"{p.chunk.title} {p.chunk.text}"])[0]) for p in passages]
+    share = [len(asked & t) / len(asked) if asked else 0.0 for t in told]
+    missing = len(asked - set().union(*told)) / len(asked) if asked else 0.0
+    figures = {n.value for n in mentions.numbers(question) if n.value is not None}
+    given = {n.value for p in passages for n in mentions.numbers(p.chunk.text)}
+    return [math.log1p(len(asked)), missing, share[0] if share else 0.0, max(share[:TOP_PASSAGES], default=0.0),
+            float(len(figures)), float(len(figures - given))]
 
 
 def with_probabilities(row: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
@@ -211,11 +300,12 @@ class AnswerJudge:
 
     def judge(self, question: str, qtype: extract.QuestionType, shorts: Sequence[Short],
               sentences: Sequence[Candidate], passages: Sequence[Passage], missing: int, names: int,
-              window: tuple[date | None, date] | None) -> Judged | None:
+              window: tuple[date | None, date] | None, embeddings: Embeddings) -> Judged | None:
         """The candidates' probabilities and the question's, or None when the models are unavailable."""
         if not self.available():
             return None
-        probabilities = self.candidates(candidate_rows(question, qtype, shorts, window))
+        probabilities = self.candidates(candidate_rows(question, qtype, shorts, window, passages, sentences,
+                                                       embeddings))
         row = question_row(question, qtype, sentences, passages, missing, names, (), len(shorts), window)
         return Judged(tuple(float(p) for p in probabilities), self.answers(with_probabilities(row, probabilities)))
 

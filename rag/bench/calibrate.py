@@ -56,7 +56,7 @@ def _learned(service, question: str, as_of: date) -> float:
     qtype, shorts, sentences, passages, missing, names, span, latest = read(service, question, as_of)
     if not qtype.factoid:  # judged by the hand-set floor (rag.answer.extractive): 0 refused, 1 answered
         return float(not weak_evidence(best_match(sentences), False, bool(missing), service.settings.min_evidence))
-    judged = judge.judge(question, qtype, shorts, sentences, passages, missing, names, span)
+    judged = judge.judge(question, qtype, shorts, sentences, passages, missing, names, span, service.embeddings)
     return judged.answers if judged is not None else 1.0
 
 

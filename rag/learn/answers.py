@@ -40,7 +40,8 @@ BOLD_PRECISION = 0.8
 LIKELY_PRECISION = 0.6  # a candidate named as likely, not in bold, is right at least 60% of the time
 MAX_FALSE_REFUSALS = 0.10
 FOLDS = 5
-ROWS_VERSION = 4  # bumped when what the rows read changes (3: no passage ages; 4: the names reader splits at roles)
+ROWS_VERSION = 5  # bumped when what the rows read changes (3: no passage ages; 4: the names reader splits at roles;
+# 5: candidates read in their sentences)
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "answers"
 
 
@@ -93,7 +94,7 @@ def rows_of(service, q: Question, as_of: date, shifted: bool) -> Rows:
     from ..answer.judge import CANDIDATE_FEATURES, candidate_rows, question_row
 
     qtype, shorts, sentences, passages, missing, names, span, _ = read(service, q.question, as_of)
-    cand = candidate_rows(q.question, qtype, shorts, span)
+    cand = candidate_rows(q.question, qtype, shorts, span, passages, sentences, service.embeddings)
     right = np.asarray([is_answer(s.text, q.answer) for s in shorts[:len(cand)]], dtype=np.float32)
     qrow = question_row(q.question, qtype, sentences, passages, missing, names, (), len(shorts), span)[0]
     answerable = any(contains_answer(p.chunk.text, q.answer) for p in passages)

@@ -137,3 +137,28 @@ def test_the_question_row_takes_the_candidates_best_probability_and_its_lead():
     assert filled[QUESTION_FEATURES.index("best_probability")] == pytest.approx(0.7)
     assert filled[QUESTION_FEATURES.index("probability_gap")] == pytest.approx(0.3)
     assert with_probabilities(row, np.array([]))[QUESTION_FEATURES.index("best_probability")] == 0.0
+
+
+def test_candidates_are_read_in_their_sentences(indexed, embeddings):
+    """The candidate who scored reads closest to the question by meaning, and the others read behind it."""
+    from rag.answer.judge import candidate_rows
+    from rag.learn.answers import read
+
+    question = "Who scored the winning goal in the cup final?"
+    qtype, shorts, sentences, passages, _missing, _names, span, _ = read(indexed, question, AS_OF.as_of)
+    rows = candidate_rows(question, qtype, shorts, span, passages, sentences, embeddings)
+    assert rows.shape == (min(len(shorts), 10), len(CANDIDATE_FEATURES)) and len(rows) > 1
+    col = {n: rows[:, i] for i, n in enumerate(CANDIDATE_FEATURES)}
+    scorer = next(i for i, s in enumerate(shorts) if "Brekke" in s.text)
+    for name in ("masked_similarity", "restated_similarity"):
+        assert int(np.argmax(col[name])) == scorer
+        assert col[name.replace("similarity", "behind")][scorer] == 0.0
+        assert (np.delete(col[name.replace("similarity", "behind")], scorer) < 0).all()
+    assert col["in_best_sentence"][scorer] == 1.0 and col["near_overlap"][scorer] > 0
+    assert col["in_top_passages"][scorer] == 1.0 and col["mentions"][scorer] > 0
+    # Mentions are counted in the passages the question found, not in those that give the candidate:
+    # without the passages that name the scorer, nothing mentions him.
+    others = [p for p in passages if "brekke" not in p.chunk.text.lower()]
+    without = candidate_rows(question, qtype, shorts, span, others, sentences, embeddings)
+    assert without[scorer, CANDIDATE_FEATURES.index("in_top_passages")] == 0.0
+    assert without[scorer, CANDIDATE_FEATURES.index("mentions")] == 0.0
