@@ -28,7 +28,7 @@ from ..search.features import NAMES, Context, features
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 6  # bump when what is collected or how features are computed changes
+CACHE_VERSION = 7  # bump when what is collected or how features are computed changes (7: features kept whole)
 
 
 @dataclass
@@ -54,7 +54,10 @@ class Candidates:
         return {"id": self.id, "question": self.question, "asked": self.asked.isoformat(), "answer": self.answer,
                 "latest": self.latest.isoformat() if self.latest else None,
                 "window": [d.isoformat() if d else None for d in self.window] if self.window else None,
-                "ids": self.ids, "texts": self.texts, "features": self.features.round(6).tolist(),
+                "ids": self.ids, "texts": self.texts,
+                # Whole (float32 values round-trip exactly through JSON): a run resumed from the cache must
+                # train on what a run that collected them did, or the two write different models.
+                "features": self.features.astype(np.float32).tolist(),
                 "labels": self.labels.astype(int).tolist()}
 
     @classmethod

@@ -74,12 +74,31 @@ def test_training_writes_a_model_the_builtin_stage_loads_and_a_second_run_resume
     ranked = ranker.rerank(Context("Where will Lumetra build?", START), [Passage(chunk, 0.1, 0.5, 2.0)] * 3)
     assert len(ranked) == 3 and ranker.status == ""
 
-    # Everything is cached: a second run resumes from the finished checkpoint and the candidates.
+    # Everything is cached: a second run resumes from the finished checkpoint and the candidates, and
+    # writes the same ranking model as the run that collected them.
     before = (out / "candidates-train.jsonl.gz").stat().st_mtime_ns
+    first = (model / "ranker.txt").read_bytes()
     capsys.readouterr()
     assert main(argv) == 0
     assert (out / "candidates-train.jsonl.gz").stat().st_mtime_ns == before
     assert "model written to" in capsys.readouterr().out
+    assert (model / "ranker.txt").read_bytes() == first
+
+
+def test_cached_candidates_keep_their_features_whole(tmp_path):
+    """A run resumed from the cache trains on the very numbers a run that collected them did: rounded
+    features (six decimals) once made the two write different ranking models."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    items = [cands.Candidates(f"q{i}", "Where will Lumetra build?", START, "Port Aldine", START, None,
+                              ["c1", "c2"], ["a", "b"], rng.normal(size=(2, len(NAMES))).astype(np.float32),
+                              np.asarray([1.0, 0.0], dtype=np.float32)) for i in range(3)]
+    path = tmp_path / "candidates.jsonl.gz"
+    cands.save(path, items, {"depth": 2})
+    loaded = cands.load(path, {"depth": 2})
+    assert loaded is not None and len(loaded) == 3
+    assert all(np.array_equal(a.features, b.features) for a, b in zip(items, loaded))
 
 
 def test_a_missing_data_file_is_one_line(tmp_path, capsys):
