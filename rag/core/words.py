@@ -68,8 +68,7 @@ TITLES = frozenset("""
     lieutenant sergeant colonel major attorney deputy first mt jr
 """.split())
 SUFFIXES = frozenset({"jr", "sr"})  # "Richard Trumka Jr." is "Richard Trumka"
-# Capitalised words that open sentences, or are common enough not to be a name on their own; and the
-# honorifics that stand before a title ("His Holiness Pope Francis", "Her Majesty Queen Elizabeth").
+# Capitalised words that open sentences, or are common enough not to be a name on their own.
 NOT_NAMES = frozenset(
     """
     the a an in on at for with by from to of and but or so as if when while after before since until
@@ -85,7 +84,6 @@ NOT_NAMES = frozenset(
     some several few much many most every each another what's here's there's it's that's
     none nobody nothing everyone everybody someone somebody anyone following
     did does do is are was were has have had will would can could should shall may might must
-    holiness majesty highness excellency eminence
     """.split())
 
 # Outlets and picture agencies: names, but in a story they credit it or a photo, and answer nothing.
