@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from ..core.errors import ConfigError
 from ..core.sentences import SENTENCE
 from ..core.terms import terms
 from ..core.types import Passage
-from .shorts import QUESTION, Candidate, Short, backing, distance, in_window, term_positions
+from .shorts import QUESTION, Candidate, Short, backing, distance, in_window, stemmed_words, term_positions
 
 log = logging.getLogger(__name__)
 
@@ -139,14 +138,20 @@ def candidate_rows(question: str, qtype: extract.QuestionType, shorts: Sequence[
     top = max(scores[0], 1e-9) if scores else 1.0
     asks = _kind(qtype.kind) if qtype.factoid else [0.0] * 4
     qterms = extract.asked_terms(question)
+    # The passages and the best sentence as candidates are compared (extract.key), read once per question.
+    keyed = [f" {extract.key(p.chunk.text)} " for p in passages]
+    best_sentence = f" {extract.key(sentences[0].text)} " if sentences else ""
+    firsts = []  # (text, best occurrence's sentence, its span) of each judged candidate
     for i, s in enumerate(judged):
         occurrences = s.occurrences()
         support, best, span = occurrences[0]
+        firsts.append((s.text, best, span))
         own = [c.passage for _, c, _ in occurrences]  # the passages that give it
         outlets = {p.chunk.source for p in own} | {o for p in own for o in p.outlets}
         nxt = scores[i + 1] if i + 1 < len(scores) else 0.0
         head = any(f" {s.key} " in f" {extract.key(p.chunk.title)} " for p in own)
-        near = distance(best.text, span, term_positions(best.text, qterms))
+        words = stemmed_words(best.text)
+        near = distance(best.text, span, term_positions(best.text, qterms, words))
         rows.append([
             math.log1p(s.score), s.score / top, s.score / max(nxt, 1e-3), math.log1p(i),
             math.log1p(len(s.best)), math.log1p(len(outlets)), backing(s), support, math.log1p(near),
@@ -154,49 +159,48 @@ def candidate_rows(question: str, qtype: extract.QuestionType, shorts: Sequence[
             math.log1p(best.rank), float(best.kind not in (SENTENCE, QUESTION)),
             float(best.kind == QUESTION), float(qtype.person and extract.person_like(s.text)), s.weight - 1.0,
             *_kind(span.kind), *asks, math.log1p(len(shorts)),
-            *_surroundings(s, qterms, passages, sentences),
+            *_surroundings(s, best, span, words, qterms, keyed, best_sentence),
         ])
     x = np.asarray(rows, dtype=np.float32)
     behind = [CANDIDATE_FEATURES.index(n) for n in ("backing", "support", "articles", "outlets", "near_overlap",
                                                     "mentions")]
-    meaning = _meaning(question, qtype, judged, embeddings)
+    meaning = _meaning(question, qtype, firsts, embeddings)
     x = np.hstack([x, x[:, behind] - x[:, behind].max(axis=0), meaning, meaning - meaning.max(axis=0)])
     return x.astype(np.float32)
 
 
-def _surroundings(short: Short, qterms: set[str], passages: Sequence[Passage],
-                  sentences: Sequence[Candidate]) -> list[float]:
-    """The candidate features from "left_overlap" to "prose_articles" of one candidate."""
-    _support, best, span = short.occurrences()[0]
-    words = list(re.finditer(r"\w[\w'’-]*", best.text))
-    stems = terms([m.group(0) for m in words]) if words else []
-    inside = [i for i, m in enumerate(words) if m.start() >= span.start and m.end() <= span.end + 1]
+def _surroundings(short: Short, best: Candidate, span: extract.Span, words: list, qterms: set[str],
+                  keyed: Sequence[str], best_sentence: str) -> list[float]:
+    """The candidate features from "left_overlap" to "prose_articles" of one candidate, given its best
+    occurrence (``best``, ``span``, the sentence's :func:`stemmed_words`), the passages' texts and the best
+    sentence as candidates are compared (padded with a space)."""
+    inside = [i for i, (m, _) in enumerate(words) if m.start() >= span.start and m.end() <= span.end + 1]
     left = right = 0.0
     if inside and qterms:
-        before = {st[0] for st in stems[max(0, inside[0] - NEAR_WORDS):inside[0]] if st}
-        after = {st[0] for st in stems[inside[-1] + 1:inside[-1] + 1 + NEAR_WORDS] if st}
+        before = {st for _, st in words[max(0, inside[0] - NEAR_WORDS):inside[0]] if st}
+        after = {st for _, st in words[inside[-1] + 1:inside[-1] + 1 + NEAR_WORDS] if st}
         left, right = len(before & qterms) / len(qterms), len(after & qterms) / len(qterms)
     padded = f" {short.key} "
-    count = sum(extract.key(p.chunk.text).count(short.key) for p in passages)
-    top = any(padded in f" {extract.key(p.chunk.text)} " for p in passages[:TOP_PASSAGES])
-    in_best = bool(sentences) and padded in f" {extract.key(sentences[0].text)} "
-    return [left, right, left + right, math.log1p(count), float(top), float(in_best),
+    count = sum(text.count(short.key) for text in keyed)
+    top = any(padded in text for text in keyed[:TOP_PASSAGES])
+    return [left, right, left + right, math.log1p(count), float(top), float(padded in best_sentence),
             math.log1p(best.passage.chunk.ordinal), math.log1p(len(short.prose))]
 
 
-def _meaning(question: str, qtype: extract.QuestionType, judged: Sequence[Short], embeddings: Embeddings) -> np.ndarray:
-    """(masked_similarity, restated_similarity) of each judged candidate: one batch of the embedding model."""
+def _meaning(question: str, qtype: extract.QuestionType, firsts: Sequence[tuple[str, Candidate, extract.Span]],
+             embeddings: Embeddings) -> np.ndarray:
+    """(masked_similarity, restated_similarity) of each judged candidate, given as (its text, the sentence
+    of its best occurrence, its span there): one batch of the embedding model."""
     wh = (qtype.wh or "what").lower()
-    texts = [question]
-    for s in judged:
-        _support, best, span = s.occurrences()[0]
+    batch = [question]
+    for text, best, span in firsts:
         left = best.text[:span.start].split()[-CONTEXT_WORDS:]
         right = best.text[span.end:].split()[:CONTEXT_WORDS]
-        texts += [" ".join([*left, wh, *right]), extract.restate(question, s.text)]
-    vectors = np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
+        batch += [" ".join([*left, wh, *right]), extract.restate(question, text)]
+    vectors = np.asarray(embeddings.embed_documents(batch), dtype=np.float32)
     masked = vectors[1::2] @ vectors[0]
     restated = np.asarray([float(best.vector @ v) if best.vector is not None else 0.0
-                           for best, v in zip((s.occurrences()[0][1] for s in judged), vectors[2::2])])
+                           for (_, best, _), v in zip(firsts, vectors[2::2])])
     return np.stack([masked, restated], axis=1)
 
 

@@ -201,11 +201,18 @@ def _words(text: str) -> set[str]:
     return words | {_stem(w) for w in words}
 
 
-def term_positions(sentence: str, qterms: set[str]) -> list[int]:
-    """Character offsets of the sentence's words that are (stemmed) question terms."""
+def stemmed_words(sentence: str) -> list[tuple[re.Match, str]]:
+    """The sentence's words with their search term (stemmed, as the lexical index has it; "" for a
+    word that is no term)."""
     words = list(re.finditer(r"\w[\w'’-]*", sentence))
     stems = terms([m.group(0) for m in words]) if words else []
-    return [m.start() for m, st in zip(words, stems) if st and st[0] in qterms]
+    return [(m, st[0] if st else "") for m, st in zip(words, stems)]
+
+
+def term_positions(sentence: str, qterms: set[str], words: list[tuple[re.Match, str]] | None = None) -> list[int]:
+    """Character offsets of the sentence's words that are (stemmed) question terms (``words``: its
+    :func:`stemmed_words`, when already read)."""
+    return [m.start() for m, st in (stemmed_words(sentence) if words is None else words) if st and st in qterms]
 
 
 def distance(sentence: str, span: extract.Span, positions: list[int]) -> float:
