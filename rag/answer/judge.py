@@ -1,6 +1,6 @@
 """Learned judgement of extractive answers: which candidate answers the question, and whether any does.
 
-Two small models trained on 133 weeks of news and quiz questions (``python -m rag.learn answers``)
+Three small models trained on 133 weeks of news and quiz questions (``python -m rag.learn answers``)
 read what the pipeline already knows:
 
 - the **candidate model** scores each short answer the passages offer (rag.answer.shorts) from its
@@ -12,7 +12,11 @@ read what the pipeline already knows:
   restated with it as the answer against the sentence): the probability that it is the answer;
 - the **refusal model** judges the question from the best sentence's match, the ranking stage's
   view of the passages, the names, words and figures of the question no passage gives and the best
-  candidate's probability: the probability that the passages answer it at all.
+  candidate's probability: the probability that the passages answer it at all;
+- the **sentence model** scores the best sentences by their hand-set score and its parts, their
+  article's headline and place, the candidates of the kind asked for they hold and the candidate
+  model's probabilities of the judged ones they give: the probability that a sentence gives the
+  answer, by which the answer chooses what to quote when it names no answer in bold.
 
 The same functions make the rows in training and in use; the models (LightGBM, a few hundred
 kilobytes) and the thresholds chosen on the training weeks are in ``rag/models/answers``.
@@ -110,6 +114,32 @@ QUESTION_FEATURES = (
     "numbers_missing",  # ... that no passage gives
 )
 
+SENTENCES_JUDGED = 20  # the hand-set order's best sentences the sentence model scores
+
+SENTENCE_FEATURES = (
+    "score",  # the hand-set score (rag.answer.extractive: similarity, word overlap, rank, recency)
+    "score_share",  # ... over the best sentence's
+    "rank",  # log(1 + its place in the hand-set order)
+    "overlap",  # the share of the question's terms it has
+    "title_overlap",  # ... its article's headline has
+    "recency",  # the part of its score that is its article's age
+    "passage_rank",  # log(1 + the rank of its passage)
+    "ordinal",  # log(1 + the place of its passage in its article)
+    "place",  # where it starts in its passage (0 to 1)
+    "chars",  # log(1 + its length)
+    "in_window",  # its article is dated inside the question's date window
+    "article_sentences",  # log(1 + the judged sentences of the same article)
+    "fitting",  # log(1 + the candidates of the kind asked for it holds, judged or not)
+    "factoid", "asks_number", "asks_date", "asks_name", "asks_thing",
+    # From the judged candidates it gives, by the candidate model's probabilities:
+    "candidates_held",  # how many
+    "best_held",  # the best probability among them (0 for none)
+    "held_sum",  # their sum
+    "holds_likeliest",  # it gives the likeliest candidate
+    "best_held_share",  # the best probability among them over the likeliest candidate's
+)
+SENTENCE_BASE = SENTENCE_FEATURES.index("candidates_held")  # the features read before the candidates are judged
+
 
 @dataclass(frozen=True)
 class Judged:
@@ -117,6 +147,7 @@ class Judged:
 
     probabilities: tuple[float, ...]  # of the judged candidates, in the hand-set order
     answers: float  # the probability that the passages answer the question
+    sentences: tuple[float, ...] = ()  # that each of the first SENTENCES_JUDGED sentences gives the answer
 
 
 def _kind(kind: str) -> list[float]:
@@ -239,6 +270,51 @@ def _coverage(question: str, passages: Sequence[Passage]) -> list[float]:
             float(len(figures)), float(len(figures - given))]
 
 
+def sentence_base(question: str, qtype: extract.QuestionType, sentences: Sequence[Candidate],
+                  shorts: Sequence[Short], window: tuple[date | None, date] | None) -> tuple[np.ndarray, np.ndarray]:
+    """The features of the first SENTENCES_JUDGED sentences read before the candidates are judged (up to
+    "candidates_held"), and which of the judged candidates each gives ((n, CANDIDATES_JUDGED), 0 or 1)."""
+    judged = sentences[:SENTENCES_JUDGED]
+    base = np.zeros((len(judged), SENTENCE_BASE), dtype=np.float32)
+    holds = np.zeros((len(judged), CANDIDATES_JUDGED), dtype=np.float32)
+    if not judged:
+        return base, holds
+    asked = set(terms([question])[0])
+    told = terms([c.text for c in judged] + [c.passage.chunk.title for c in judged])
+    keys = [f" {s.key} " for s in shorts[:CANDIDATES_JUDGED]]
+    kinds = extract.kinds_for(qtype)
+    per_article: dict[str, int] = {}
+    for c in judged:
+        per_article[c.passage.chunk.article_id] = per_article.get(c.passage.chunk.article_id, 0) + 1
+    top = max(judged[0].score, 1e-6)
+    asks = _kind(qtype.kind) if qtype.factoid else [0.0] * 4
+    for i, c in enumerate(judged):
+        chunk = c.passage.chunk
+        fitting = sum(extract.fits(sp, qtype) for sp in extract.spans(c.text, qtype.focus, kinds)) if qtype.factoid else 0
+        share = [len(asked & set(t)) / len(asked) if asked else 0.0 for t in (told[i], told[len(judged) + i])]
+        base[i] = [c.score, c.score / top, math.log1p(i), *share, c.recency, math.log1p(c.rank),
+                   math.log1p(chunk.ordinal), c.start / max(1, len(chunk.text)), math.log1p(len(c.text)),
+                   float(in_window(c.passage, window)), math.log1p(per_article[chunk.article_id]),
+                   math.log1p(fitting), float(qtype.factoid), *asks]
+        keyed = f" {extract.key(c.text)} "
+        holds[i, :len(keys)] = [k in keyed for k in keys]
+    return base, holds
+
+
+def sentence_rows(base: np.ndarray, holds: np.ndarray, probabilities: Sequence[float]) -> np.ndarray:
+    """Rows of SENTENCE_FEATURES: :func:`sentence_base`'s with what the judged candidates each sentence
+    gives bring, by their ``probabilities`` (of the candidate model, in the hand-set order)."""
+    p = np.zeros(CANDIDATES_JUDGED, dtype=np.float32)
+    given = np.asarray(probabilities, dtype=np.float32)[:CANDIDATES_JUDGED]
+    p[:len(given)] = given
+    held = holds * p
+    best = held.max(axis=1) if len(holds) else np.zeros(0, dtype=np.float32)
+    likeliest = holds[:, int(p.argmax())] if len(given) else np.zeros(len(holds), dtype=np.float32)
+    extra = np.stack([holds.sum(axis=1), best, held.sum(axis=1), likeliest, best / max(float(p.max()), 1e-6)],
+                     axis=1) if len(holds) else np.zeros((0, 5), dtype=np.float32)
+    return np.hstack([base, extra]).astype(np.float32)
+
+
 def with_probabilities(row: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
     """A question row (of :func:`question_row`, made before the candidates were judged) with their best
     probability and its gap to the second filled in."""
@@ -250,7 +326,7 @@ def with_probabilities(row: np.ndarray, probabilities: np.ndarray) -> np.ndarray
 
 
 class AnswerJudge:
-    """The two models of ``rag/models/answers`` (or another folder), loaded on first use.
+    """The three models of ``rag/models/answers`` (or another folder), loaded on first use.
 
     ``bold`` is the candidate probability from which an answer opens with the candidate in bold,
     ``likely`` the one from which it opens naming the candidate as likely (not in bold),
@@ -298,6 +374,12 @@ class AnswerJudge:
             return np.zeros(len(rows), dtype=np.float32)
         return np.asarray(models[0].predict(rows, num_threads=1), dtype=np.float32)
 
+    def sentences(self, rows: np.ndarray) -> np.ndarray:
+        models = self._load()
+        if models is None or not len(rows):
+            return np.zeros(len(rows), dtype=np.float32)
+        return np.asarray(models[3].predict(rows, num_threads=1), dtype=np.float32)
+
     def answers(self, row: np.ndarray) -> float:
         models = self._load()
         return float(models[1].predict(row.reshape(1, -1), num_threads=1)[0]) if models is not None else 1.0
@@ -311,11 +393,15 @@ class AnswerJudge:
         probabilities = self.candidates(candidate_rows(question, qtype, shorts, window, passages, sentences,
                                                        embeddings))
         row = question_row(question, qtype, sentences, passages, missing, names, (), len(shorts), window)
-        return Judged(tuple(float(p) for p in probabilities), self.answers(with_probabilities(row, probabilities)))
+        base, holds = sentence_base(question, qtype, sentences, shorts, window)
+        quoted = self.sentences(sentence_rows(base, holds, probabilities))
+        return Judged(tuple(float(p) for p in probabilities), self.answers(with_probabilities(row, probabilities)),
+                      tuple(float(p) for p in quoted))
 
 
 def load_models(folder: Path):
-    """(candidate booster, refusal booster, description) of an answer model folder; ConfigError naming a bad file."""
+    """(candidate booster, refusal booster, description, sentence booster) of an answer model folder;
+    ConfigError naming a bad file."""
     import hashlib
 
     import lightgbm
@@ -328,11 +414,12 @@ def load_models(folder: Path):
     except (OSError, ValueError) as exc:
         raise ConfigError(f"the answer model's {path} is unreadable ({exc})") from None
     if (tuple(description.get("candidate_features", ())) != CANDIDATE_FEATURES
-            or tuple(description.get("question_features", ())) != QUESTION_FEATURES):
+            or tuple(description.get("question_features", ())) != QUESTION_FEATURES
+            or tuple(description.get("sentence_features", ())) != SENTENCE_FEATURES):
         raise ConfigError(f"the answer model in {folder} was trained on other features; retrain it with "
                           "`python -m rag.learn answers`")
     boosters = []
-    for part in ("candidates", "refusal"):
+    for part in ("candidates", "refusal", "sentences"):
         spec = description.get(part) or {}
         file = folder / spec.get("file", f"{part}.txt")
         if not file.is_file():
@@ -343,4 +430,4 @@ def load_models(folder: Path):
             boosters.append(lightgbm.Booster(model_file=str(file)))
         except Exception as exc:
             raise ConfigError(f"the answer model's {file} is unreadable ({exc})") from None
-    return boosters[0], boosters[1], description
+    return boosters[0], boosters[1], description, boosters[2]

@@ -9,8 +9,9 @@ sentences and candidates), as of the day it was
 asked; and, for the refusal, also as of SHIFT earlier when no article published by then held its
 answer (a question asked before its story existed). A candidate is right when it is the quiz's
 answer (compared as rag.core.extract.key compares candidates); a question is answerable when one
-of its passages holds the answer. The candidate model's probabilities that the refusal model
-learns from are out of fold (each fold's questions scored by a model trained on the others).
+of its passages holds the answer; a sentence gives the answer when it holds the quiz's answer
+(the bench's rule). The candidate model's probabilities that the refusal and sentence models
+learn from are out of fold (each fold's questions scored by a model trained on the others).
 Thresholds are chosen on the training weeks: the bold answer's for a precision of BOLD_PRECISION,
 the likely (named, not in bold) answer's for LIKELY_PRECISION, the refusal's for at most MAX_FALSE_REFUSALS of answerable questions refused. The rows are
 cached in ``--out`` (they hold no article text).
@@ -40,8 +41,8 @@ BOLD_PRECISION = 0.8
 LIKELY_PRECISION = 0.6  # a candidate named as likely, not in bold, is right at least 60% of the time
 MAX_FALSE_REFUSALS = 0.10
 FOLDS = 5
-ROWS_VERSION = 5  # bumped when what the rows read changes (3: no passage ages; 4: the names reader splits at roles;
-# 5: candidates read in their sentences)
+ROWS_VERSION = 6  # bumped when what the rows read changes (3: no passage ages; 4: the names reader splits at roles;
+# 5: candidates read in their sentences; 6: the sentences' rows)
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "answers"
 
 
@@ -68,6 +69,9 @@ class Rows:
     question: np.ndarray  # (len(QUESTION_FEATURES),) with best_probability and probability_gap unset
     answerable: bool  # a passage holds the answer
     asked: date
+    sentences: np.ndarray  # (s, SENTENCE_BASE): the first sentences' features read before the candidates are judged
+    holds: np.ndarray  # (s, CANDIDATES_JUDGED): which judged candidates each sentence gives
+    quotes: np.ndarray  # (s,) 1 where the sentence holds the answer
 
 
 def read(service, question: str, as_of: date):
@@ -91,14 +95,19 @@ def read(service, question: str, as_of: date):
 
 
 def rows_of(service, q: Question, as_of: date, shifted: bool) -> Rows:
-    from ..answer.judge import CANDIDATE_FEATURES, candidate_rows, question_row
+    from ..answer.judge import CANDIDATE_FEATURES, SENTENCES_JUDGED, candidate_rows, question_row, sentence_base
 
     qtype, shorts, sentences, passages, missing, names, span, _ = read(service, q.question, as_of)
     cand = candidate_rows(q.question, qtype, shorts, span, passages, sentences, service.embeddings)
     right = np.asarray([is_answer(s.text, q.answer) for s in shorts[:len(cand)]], dtype=np.float32)
     qrow = question_row(q.question, qtype, sentences, passages, missing, names, (), len(shorts), span)[0]
     answerable = any(contains_answer(p.chunk.text, q.answer) for p in passages)
-    return Rows(q.id, shifted, cand.reshape(-1, len(CANDIDATE_FEATURES)), right, qrow, answerable, q.asked)
+    # The sentences are learned from as asked only: asked before its story, no sentence gives the answer.
+    base, holds = sentence_base(q.question, qtype, [] if shifted else sentences, shorts, span)
+    quotes = np.asarray([contains_answer(c.text, q.answer) for c in ([] if shifted else sentences[:SENTENCES_JUDGED])],
+                        dtype=np.float32)
+    return Rows(q.id, shifted, cand.reshape(-1, len(CANDIDATE_FEATURES)), right, qrow, answerable, q.asked,
+                base, holds, quotes)
 
 
 def collect(service, questions: list[Question], articles: Path, progress) -> list[Rows]:
@@ -121,7 +130,11 @@ def save(path: Path, rows: list[Rows], key: str) -> None:
               "lengths": np.asarray([len(r.right) for r in rows]),
               "candidates": np.concatenate([r.candidates for r in rows]) if rows else np.zeros((0, 0)),
               "right": np.concatenate([r.right for r in rows]) if rows else np.zeros(0),
-              "questions": np.stack([r.question for r in rows]) if rows else np.zeros((0, 0))}
+              "questions": np.stack([r.question for r in rows]) if rows else np.zeros((0, 0)),
+              "sentence_lengths": np.asarray([len(r.quotes) for r in rows]),
+              "sentences": np.concatenate([r.sentences for r in rows]) if rows else np.zeros((0, 0)),
+              "holds": np.concatenate([r.holds for r in rows]) if rows else np.zeros((0, 0)),
+              "quotes": np.concatenate([r.quotes for r in rows]) if rows else np.zeros(0)}
     tmp = path.with_suffix(".part.npz")
     np.savez(tmp, **arrays)
     tmp.replace(path)
@@ -135,9 +148,11 @@ def load(path: Path, key: str) -> list[Rows] | None:
         return None
     cuts = np.cumsum(d["lengths"])[:-1]
     cands, right = np.split(d["candidates"], cuts), np.split(d["right"], cuts)
-    return [Rows(str(i), bool(s), c, r, q, bool(a), date.fromordinal(int(o)))
-            for i, s, c, r, q, a, o in zip(d["ids"], d["shifted"], cands, right, d["questions"], d["answerable"],
-                                           d["asked"])]
+    cuts = np.cumsum(d["sentence_lengths"])[:-1]
+    sents, holds, quotes = (np.split(d[name], cuts) for name in ("sentences", "holds", "quotes"))
+    return [Rows(str(i), bool(s), c, r, q, bool(a), date.fromordinal(int(o)), b, h, y)
+            for i, s, c, r, q, a, o, b, h, y in zip(d["ids"], d["shifted"], cands, right, d["questions"],
+                                                    d["answerable"], d["asked"], sents, holds, quotes)]
 
 
 def _booster(x: np.ndarray, y: np.ndarray, names, seed: int, trees: int = 300):
@@ -196,9 +211,39 @@ def refusal_threshold(rows: list[Rows], answers: np.ndarray, max_false: float = 
                     "asked_early_refused": float(np.mean(early < chosen)) if len(early) else 0.0}
 
 
-def train(rows: list[Rows], seed: int) -> tuple[object, object, dict]:
-    """The two boosters and the description (thresholds and their figures on the training weeks)."""
-    from ..answer.judge import CANDIDATE_FEATURES, QUESTION_FEATURES, with_probabilities
+def quoting(rows: list[Rows], probs: list[np.ndarray], seed: int):
+    """The sentence model (trained on every question's sentences, with the candidates' out-of-fold
+    probabilities) and its figures out of fold: of the questions one of whose judged sentences gives the
+    answer, the share whose first sentence does, and whose first three do, in its order and in the hand-set one."""
+    from ..answer.judge import SENTENCE_FEATURES, sentence_rows
+
+    kept = [(r, sentence_rows(r.sentences, r.holds, p)) for r, p in zip(rows, probs) if not r.shifted and len(r.quotes)]
+    fold = folds_of([r for r, _ in kept])
+    scores = [np.zeros(len(r.quotes), dtype=np.float32) for r, _ in kept]
+    for k in range(FOLDS):
+        train = [(r, x) for (r, x), f in zip(kept, fold) if f != k]
+        booster = _booster(np.vstack([x for _, x in train]), np.concatenate([r.quotes for r, _ in train]),
+                           SENTENCE_FEATURES, seed)
+        for i, ((r, x), f) in enumerate(zip(kept, fold)):
+            if f == k:
+                scores[i] = booster.predict(x, num_threads=2).astype(np.float32)
+    held = [(r.quotes, s) for (r, _), s in zip(kept, scores) if r.quotes.any()]
+    learned = [q[np.argsort(-s, kind="stable")] for q, s in held]
+    n = max(1, len(held))
+    figures = {"sentence_questions": len(held),
+               "first_sentence": sum(q[0] > 0 for q in learned) / n,
+               "first_sentence_hand": sum(q[0] > 0 for q, _ in held) / n,
+               "three_sentences": sum(q[:3].any() for q in learned) / n,
+               "three_sentences_hand": sum(q[:3].any() for q, _ in held) / n}
+    model = _booster(np.vstack([x for _, x in kept]), np.concatenate([r.quotes for r, _ in kept]),
+                     SENTENCE_FEATURES, seed)
+    return model, figures
+
+
+def train(rows: list[Rows], seed: int) -> tuple[object, object, dict, object]:
+    """The three boosters (candidates, refusal, sentences) and the description (thresholds and their
+    figures on the training weeks)."""
+    from ..answer.judge import CANDIDATE_FEATURES, QUESTION_FEATURES, SENTENCE_FEATURES, with_probabilities
 
     # Answering asks the judge only of questions that ask for a name, a date, a figure or an X
     # (rag.answer.extractive): the others are left to the hand-set evidence floor.
@@ -219,19 +264,21 @@ def train(rows: list[Rows], seed: int) -> tuple[object, object, dict]:
     candidates = _booster(np.vstack([r.candidates for r in with_cands]), np.concatenate([r.right for r in with_cands]),
                           CANDIDATE_FEATURES, seed)
     refusal = _booster(qx, qy, QUESTION_FEATURES, seed)
+    sentences, sentence_figures = quoting(rows, probs, seed)
     description = {"format": 1, "candidate_features": list(CANDIDATE_FEATURES),
-                   "question_features": list(QUESTION_FEATURES), "bold": round(bold, 6), "likely": round(likely, 6),
+                   "question_features": list(QUESTION_FEATURES), "sentence_features": list(SENTENCE_FEATURES),
+                   "bold": round(bold, 6), "likely": round(likely, 6),
                    "refuse": round(refuse, 6),
                    "training_weeks": {**bold_figures, "likely_given": likely_figures["bold_given"],
                                       "likely_precision": likely_figures["bold_precision"], **refusal_figures, "questions": sum(not r.shifted for r in rows),
-                                      "asked_early": sum(r.shifted for r in rows)},
+                                      "asked_early": sum(r.shifted for r in rows), **sentence_figures},
                    "seed": seed}
-    return candidates, refusal, description
+    return candidates, refusal, description, sentences
 
 
-def write(folder: Path, candidates, refusal, description: dict) -> None:
+def write(folder: Path, candidates, refusal, description: dict, sentences) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    for name, booster in (("candidates", candidates), ("refusal", refusal)):
+    for name, booster in (("candidates", candidates), ("refusal", refusal), ("sentences", sentences)):
         path = folder / f"{name}.txt"
         booster.save_model(str(path))
         description[name] = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
@@ -282,8 +329,8 @@ def _run(args) -> int:
     if rows is None:
         rows = collect(service, questions, args.train / "articles.jsonl.gz", progress)
         save(cache, rows, key)
-    candidates, refusal, description = train(rows, args.seed)
-    write(args.out / "model", candidates, refusal, description)
+    candidates, refusal, description, sentences = train(rows, args.seed)
+    write(args.out / "model", candidates, refusal, description, sentences)
     figures = description["training_weeks"]
     print(f"answer models written to {args.out / 'model'}: bold from p >= {description['bold']:.3f} "
           f"(given for {100 * figures['bold_given']:.1f}% of the training questions, right "
@@ -291,10 +338,13 @@ def _run(args) -> int:
           f"(given for {100 * figures['likely_given']:.1f}%, right {100 * figures['likely_precision']:.1f}%), "
           f"refusal under p = {description['refuse']:.3f} "
           f"({100 * figures['false_refusals']:.1f}% of answerable questions refused, "
-          f"{100 * figures['asked_early_refused']:.1f}% of questions asked before their story)")
+          f"{100 * figures['asked_early_refused']:.1f}% of questions asked before their story); "
+          f"the first quoted sentence gives the answer for {100 * figures['first_sentence']:.1f}% of the questions "
+          f"a judged sentence answers (hand-set order: {100 * figures['first_sentence_hand']:.1f}%), the first "
+          f"three for {100 * figures['three_sentences']:.1f}% ({100 * figures['three_sentences_hand']:.1f}%)")
     if args.install:
         MODEL_DIR.mkdir(parents=True, exist_ok=True)
-        for name in ("model.json", "candidates.txt", "refusal.txt"):
+        for name in ("model.json", "candidates.txt", "refusal.txt", "sentences.txt"):
             shutil.copy2(args.out / "model" / name, MODEL_DIR / name)
         print(f"installed in {MODEL_DIR}")
     return 0

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.answer.judge import CANDIDATE_FEATURES, QUESTION_FEATURES, AnswerJudge, with_probabilities
+from rag.answer.judge import (CANDIDATE_FEATURES, QUESTION_FEATURES, SENTENCE_FEATURES, SENTENCES_JUDGED, AnswerJudge,
+                               sentence_base, sentence_rows, with_probabilities)
 from rag.core.types import Filters
 from rag.service import RagService
 
@@ -19,22 +20,28 @@ SHIPPED = Path(__file__).resolve().parents[3] / "rag" / "models" / "answers"
 AS_OF = Filters(as_of=__import__("datetime").date(2024, 3, 25))
 
 
-def models(folder: Path, bold: float, refuse: float, likely: float | None = None) -> Path:
-    """Real (small) candidate and refusal models with the thresholds given, as `python -m rag.learn answers` writes them."""
+def models(folder: Path, bold: float, refuse: float, likely: float | None = None, quote: str = "rank",
+           sign: float = 1.0) -> Path:
+    """Real (small) candidate, refusal and sentence models with the thresholds given, as `python -m rag.learn
+    answers` writes them; each model's probability grows with its first feature, the sentence model's with
+    its feature ``quote`` times ``sign``."""
     import lightgbm as lgb
 
     from rag.learn.answers import write
 
     rng = np.random.default_rng(3)
     boosters = []
-    for names in (CANDIDATE_FEATURES, QUESTION_FEATURES):
+    for names, column, direction in ((CANDIDATE_FEATURES, 0, 1.0), (QUESTION_FEATURES, 0, 1.0),
+                                     (SENTENCE_FEATURES, SENTENCE_FEATURES.index(quote), sign)):
         x = rng.normal(size=(200, len(names)))
-        y = (x[:, 0] > 0).astype(float)
+        y = (direction * x[:, column] > 0).astype(float)
         boosters.append(lgb.train({"objective": "binary", "verbosity": -1, "min_data_in_leaf": 5, "num_threads": 1},
                                   lgb.Dataset(x, y), num_boost_round=5))
     write(folder, boosters[0], boosters[1], {"format": 1, "candidate_features": list(CANDIDATE_FEATURES),
-                                              "question_features": list(QUESTION_FEATURES), "bold": bold,
-                                              "refuse": refuse, **({} if likely is None else {"likely": likely})})
+                                              "question_features": list(QUESTION_FEATURES),
+                                              "sentence_features": list(SENTENCE_FEATURES), "bold": bold,
+                                              "refuse": refuse, **({} if likely is None else {"likely": likely})},
+          boosters[2])
     return folder
 
 
@@ -103,6 +110,7 @@ def test_a_single_article_that_answers_is_not_refused_by_default(indexed, embedd
 
 @pytest.mark.parametrize("damage, named", [
     (lambda d: (d / "refusal.txt").unlink(), "refusal.txt is missing"),
+    (lambda d: (d / "sentences.txt").unlink(), "sentences.txt is missing"),
     (lambda d: (d / "candidates.txt").write_text("tree\n"), "candidates.txt does not match the checksum"),
     (lambda d: (d / "model.json").write_text("{"), "model.json is unreadable"),
 ])
@@ -162,3 +170,64 @@ def test_candidates_are_read_in_their_sentences(indexed, embeddings):
     without = candidate_rows(question, qtype, shorts, span, others, sentences, embeddings)
     assert without[scorer, CANDIDATE_FEATURES.index("in_top_passages")] == 0.0
     assert without[scorer, CANDIDATE_FEATURES.index("mentions")] == 0.0
+
+
+def test_without_a_probable_candidate_the_sentences_likeliest_to_answer_are_quoted(indexed, embeddings, tmp_path):
+    """No candidate named: the answer quotes the sentences in the sentence model's order. A model that
+    prefers the first of the hand-set order leads with the hand-set best sentence; one that prefers the
+    last ones does not."""
+    from rag.learn.answers import read
+
+    question = "Who scored the winning goal in the cup final?"
+    sentences = read(indexed, question, AS_OF.as_of)[2]
+    assert len(sentences) > 2
+    first = {}
+    for sign in (1.0, -1.0):
+        service = judged(indexed, embeddings, models(tmp_path / f"m{sign}", bold=1.01, refuse=0.0, sign=sign))
+        answer = service.ask(question, AS_OF)
+        assert not answer.refused and not answer.short and not answer.text.startswith(("**", "Likely"))
+        first[sign] = answer.citations[0].quote
+    assert first[-1.0] == sentences[0].text
+    assert first[1.0] != sentences[0].text and first[1.0] in [c.text for c in sentences[:SENTENCES_JUDGED]]
+
+
+def test_sentences_are_read_with_the_candidates_they_give(indexed, embeddings):
+    """The sentence rows: what each judged sentence gives of the judged candidates, by their probabilities."""
+    from rag.learn.answers import read
+
+    question = "Who scored the winning goal in the cup final?"
+    qtype, shorts, sentences, _passages, _missing, _names, span, _ = read(indexed, question, AS_OF.as_of)
+    base, holds = sentence_base(question, qtype, sentences, shorts, span)
+    assert base.shape == (min(len(sentences), SENTENCES_JUDGED), SENTENCE_FEATURES.index("candidates_held"))
+    scorer = next(i for i, s in enumerate(shorts) if "Brekke" in s.text)
+    giving = [i for i, c in enumerate(sentences[:len(base)]) if "Brekke" in c.text]
+    assert giving and all(holds[i, scorer] == 1.0 for i in giving)
+    assert all(holds[i, scorer] == 0.0 for i in range(len(base)) if i not in giving)
+    probabilities = np.full(len(shorts[:10]), 0.1, dtype=np.float32)
+    probabilities[scorer] = 0.9
+    rows = sentence_rows(base, holds, probabilities)
+    col = {n: rows[:, i] for i, n in enumerate(SENTENCE_FEATURES)}
+    assert all(col["holds_likeliest"][i] == 1.0 and col["best_held"][i] == pytest.approx(0.9) for i in giving)
+    assert all(col["best_held"][i] < 0.9 for i in range(len(base)) if i not in giving)
+    assert col["factoid"].all() and (col["asks_name"] == 1.0).all()
+
+
+def test_only_sentences_the_judge_finds_likely_are_quoted_out_of_the_hand_set_order(indexed):
+    """A sentence the judge finds at least QUOTE_PROBABILITY likely to answer is quoted first, wherever the
+    hand-set order puts it; the others only as the hand-set rules quote them (within KEEP_RATIO of the best
+    sentence), so a small corpus's uniformly low probabilities do not bring in an unrelated article."""
+    from rag.answer.extractive import KEEP_RATIO, QUOTE_PROBABILITY, by_judgement
+    from rag.learn.answers import read
+
+    sentences = read(indexed, "How much will the new tram line cost?", AS_OF.as_of)[2]
+    judged = sentences[:SENTENCES_JUDGED]
+    far = max(range(len(judged)), key=lambda i: -judged[i].score)  # the hand-set order's last judged sentence
+    assert judged[far].score < KEEP_RATIO * judged[0].score
+    kept = [c for c in sentences if c.score >= KEEP_RATIO * sentences[0].score]
+    low = [QUOTE_PROBABILITY / 4] * len(judged)
+    low[far] = QUOTE_PROBABILITY / 2  # the likeliest, but unlikely: left out
+    assert by_judgement(sentences, low) == kept
+    high = list(low)
+    high[far] = QUOTE_PROBABILITY
+    assert by_judgement(sentences, high) == [judged[far], *kept]
+    assert by_judgement(sentences, []) == kept
