@@ -130,6 +130,10 @@ SENTENCE_FEATURES = (
     "in_window",  # its article is dated inside the question's date window
     "article_sentences",  # log(1 + the judged sentences of the same article)
     "fitting",  # log(1 + the candidates of the kind asked for it holds, judged or not)
+    # Its neighbours, the sentences just before and after it in its passage:
+    "neighbour_overlap",  # the best share of the question's terms they have
+    "neighbour_rank",  # log(1 + the best place of theirs in the hand-set order)
+    "next_to_best",  # one of them is the hand-set order's best sentence
     "factoid", "asks_number", "asks_date", "asks_name", "asks_thing",
     # From the judged candidates it gives, by the candidate model's probabilities:
     "candidates_held",  # how many
@@ -286,6 +290,9 @@ def sentence_base(question: str, qtype: extract.QuestionType, sentences: Sequenc
     per_article: dict[str, int] = {}
     for c in judged:
         per_article[c.passage.chunk.article_id] = per_article.get(c.passage.chunk.article_id, 0) + 1
+    neighbours = _neighbours(sentences, len(judged))
+    near = sorted({j for pair in neighbours for j in pair})
+    near_told = dict(zip(near, terms([sentences[j].text for j in near])))
     top = max(judged[0].score, 1e-6)
     asks = _kind(qtype.kind) if qtype.factoid else [0.0] * 4
     for i, c in enumerate(judged):
@@ -295,10 +302,32 @@ def sentence_base(question: str, qtype: extract.QuestionType, sentences: Sequenc
         base[i] = [c.score, c.score / top, math.log1p(i), *share, c.recency, math.log1p(c.rank),
                    math.log1p(chunk.ordinal), c.start / max(1, len(chunk.text)), math.log1p(len(c.text)),
                    float(in_window(c.passage, window)), math.log1p(per_article[chunk.article_id]),
-                   math.log1p(fitting), float(qtype.factoid), *asks]
+                   math.log1p(fitting),
+                   max((len(asked & set(near_told[j])) / len(asked) if asked else 0.0 for j in neighbours[i]),
+                       default=0.0),
+                   math.log1p(min(neighbours[i], default=len(sentences))), float(0 in neighbours[i]),
+                   float(qtype.factoid), *asks]
         keyed = f" {extract.key(c.text)} "
         holds[i, :len(keys)] = [k in keyed for k in keys]
     return base, holds
+
+
+def _neighbours(sentences: Sequence[Candidate], first: int) -> list[tuple[int, ...]]:
+    """For each of the ``first`` sentences, the places in ``sentences`` of the sentences just before and
+    after it in its passage (of those ``sentences`` holds)."""
+    by_chunk: dict[str, list[int]] = {}
+    for j, c in enumerate(sentences):
+        by_chunk.setdefault(c.passage.chunk.id, []).append(j)
+    place: dict[int, tuple[list[int], int]] = {}
+    for row in by_chunk.values():
+        row.sort(key=lambda j: sentences[j].start)
+        for k, j in enumerate(row):
+            place[j] = (row, k)
+    out = []
+    for i in range(min(first, len(sentences))):
+        row, k = place[i]
+        out.append(tuple(row[max(0, k - 1):k] + row[k + 1:k + 2]))
+    return out
 
 
 def sentence_rows(base: np.ndarray, holds: np.ndarray, probabilities: Sequence[float]) -> np.ndarray:

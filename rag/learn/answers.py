@@ -41,8 +41,8 @@ BOLD_PRECISION = 0.8
 LIKELY_PRECISION = 0.6  # a candidate named as likely, not in bold, is right at least 60% of the time
 MAX_FALSE_REFUSALS = 0.10
 FOLDS = 5
-ROWS_VERSION = 6  # bumped when what the rows read changes (3: no passage ages; 4: the names reader splits at roles;
-# 5: candidates read in their sentences; 6: the sentences' rows)
+ROWS_VERSION = 7  # bumped when what the rows read changes (3: no passage ages; 4: the names reader splits at roles;
+# 5: candidates read in their sentences; 6: the sentences' rows; 7: their neighbours)
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "answers"
 
 

@@ -210,6 +210,11 @@ def test_sentences_are_read_with_the_candidates_they_give(indexed, embeddings):
     assert all(col["holds_likeliest"][i] == 1.0 and col["best_held"][i] == pytest.approx(0.9) for i in giving)
     assert all(col["best_held"][i] < 0.9 for i in range(len(base)) if i not in giving)
     assert col["factoid"].all() and (col["asks_name"] == 1.0).all()
+    # Neighbours: the sentences next to the best one in its passage say so, and no sentence of another passage does.
+    beside = [i for i in range(len(base)) if col["next_to_best"][i] == 1.0]
+    assert beside and 0 not in beside
+    assert all(sentences[i].passage.chunk.id == sentences[0].passage.chunk.id for i in beside)
+    assert all(col["neighbour_rank"][i] == 0.0 for i in beside)  # the best sentence's place is 0
 
 
 def test_only_sentences_the_judge_finds_likely_are_quoted_out_of_the_hand_set_order(indexed):
