@@ -141,7 +141,10 @@ def format_timeline(timeline: Timeline) -> str:
 class TerminalProgress:
     """Progress on one rewritten line on a terminal; elsewhere a line per tenth, or every 30 s."""
 
-    def __init__(self, stream=sys.stderr) -> None:
+    def __init__(self, stream=None) -> None:
+        # Standard error as it is when the progress starts (not when this module was imported: a caller may
+        # have replaced it since, as a test's capture does).
+        stream = sys.stderr if stream is None else stream
         self._stream = stream
         self._tty = stream.isatty()
         self._last: tuple[str, int] = ("", -1)
