@@ -14,8 +14,8 @@ read what the pipeline already knows:
   view of the passages, the names, words and figures of the question no passage gives and the best
   candidate's probability: the probability that the passages answer it at all;
 - the **sentence model** scores the best sentences by their hand-set score and its parts, their
-  article's headline and place, the candidates of the kind asked for they hold and the candidate
-  model's probabilities of the judged ones they give: the probability that a sentence gives the
+  article's headline and place, their neighbours in the passage, the candidates of the kind asked for
+  they hold and the candidate model's probabilities of the judged ones they give: the probability that a sentence gives the
   answer, by which the answer chooses what to quote when it names no answer in bold.
 
 The same functions make the rows in training and in use; the models (LightGBM, a few hundred
@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -382,7 +383,7 @@ class AnswerJudge:
                 return self._models
             try:
                 models = load_models(self.folder)
-                description = models[2]
+                description = models.description
                 self.bold, self.refuse = float(description["bold"]), float(description["refuse"])
                 self.likely = min(self.bold, float(description.get("likely", self.bold)))
                 self._models = models  # last: a question that sees the models sees their thresholds too
@@ -401,17 +402,17 @@ class AnswerJudge:
         models = self._load()
         if models is None or not len(rows):
             return np.zeros(len(rows), dtype=np.float32)
-        return np.asarray(models[0].predict(rows, num_threads=1), dtype=np.float32)
+        return np.asarray(models.candidates.predict(rows, num_threads=1), dtype=np.float32)
 
     def sentences(self, rows: np.ndarray) -> np.ndarray:
         models = self._load()
         if models is None or not len(rows):
             return np.zeros(len(rows), dtype=np.float32)
-        return np.asarray(models[3].predict(rows, num_threads=1), dtype=np.float32)
+        return np.asarray(models.sentences.predict(rows, num_threads=1), dtype=np.float32)
 
     def answers(self, row: np.ndarray) -> float:
         models = self._load()
-        return float(models[1].predict(row.reshape(1, -1), num_threads=1)[0]) if models is not None else 1.0
+        return float(models.refusal.predict(row.reshape(1, -1), num_threads=1)[0]) if models is not None else 1.0
 
     def judge(self, question: str, qtype: extract.QuestionType, shorts: Sequence[Short],
               sentences: Sequence[Candidate], passages: Sequence[Passage], missing: int, names: int,
@@ -428,9 +429,17 @@ class AnswerJudge:
                       tuple(float(p) for p in quoted))
 
 
-def load_models(folder: Path):
-    """(candidate booster, refusal booster, description, sentence booster) of an answer model folder;
-    ConfigError naming a bad file."""
+class Models(NamedTuple):
+    """The boosters of an answer model folder and its description (model.json)."""
+
+    candidates: object
+    refusal: object
+    sentences: object
+    description: dict
+
+
+def load_models(folder: Path) -> Models:
+    """The models of an answer model folder; ConfigError naming a bad file."""
     import hashlib
 
     import lightgbm
@@ -459,4 +468,4 @@ def load_models(folder: Path):
             boosters.append(lightgbm.Booster(model_file=str(file)))
         except Exception as exc:
             raise ConfigError(f"the answer model's {file} is unreadable ({exc})") from None
-    return boosters[0], boosters[1], description, boosters[2]
+    return Models(*boosters, description)
