@@ -215,14 +215,14 @@ class Settings(BaseSettings):
         "built-in ranking reorders as many as it was trained for, recorded in its model.json)."))
     answer_model: Annotated[Literal["builtin", "none"], AnyCase] = Field("builtin", description=(
         "What judges the candidates of extractive answers: builtin (default) the models learned from 133 weeks\n"
-        "of news (rag/models/answers: which candidate answers, when to claim it in bold or name it as likely;\n"
-        "the first line never lists names), or none, the hand-set weights."))
+        "of news (rag/models/answers: which candidate answers, when to claim it in bold or name it as likely,\n"
+        "which sentences to quote; the first line never lists names), or none, the hand-set weights."))
     refusal: Annotated[Literal["evidence", "learned"], AnyCase] = Field("evidence", description=(
         "What refuses a question of fact the passages do not answer: evidence (default), the best sentence's\n"
         "score under MIN_EVIDENCE; or learned, the answer judge's refusal model (ANSWER_MODEL=builtin), which\n"
         "refuses more of what the corpus cannot answer, and more answerable questions too (docs/models.md)."))
     answer_model_dir: Path | None = Field(None, description=(
-        "The answer models' folder (model.json, candidates.txt, refusal.txt, as `python -m rag.learn answers\n"
+        "The answer models' folder (model.json, candidates.txt, refusal.txt, sentences.txt, as `python -m rag.learn answers\n"
         "--install` writes them). Empty: rag/models/answers, shipped."))
     reranker_dir: Path | None = Field(None, description=(
         "The built-in ranking's model folder (model.json, ranker.txt, crossencoder.safetensors, as\n"
