@@ -341,7 +341,7 @@ class ExtractiveAnswerer:
             recency = 0.0
             if latest is not None and published is not None:
                 recency = AGE_WEIGHT * 0.5 ** (max(0, (latest - published).days) / AGE_HALF_LIFE)
-            scored.append(replace(c, score=score + recency, vector=svecs[i], recency=recency))
+            scored.append(replace(c, score=score + recency, vector=svecs[i], recency=recency, overlap=overlap))
         return sorted(scored, key=lambda c: -c.score)
 
     def _choose(self, scored: list[Candidate], ranked: bool = True) -> list[Candidate]:

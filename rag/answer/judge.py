@@ -28,6 +28,7 @@ import json
 import logging
 import math
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -285,27 +286,25 @@ def sentence_base(question: str, qtype: extract.QuestionType, sentences: Sequenc
     if not judged:
         return base, holds
     asked = set(terms([question])[0])
-    told = terms([c.text for c in judged] + [c.passage.chunk.title for c in judged])
+    # A sentence's share of the question's terms is its scored ``overlap``; a headline's is read once per article.
+    titles = {c.passage.chunk.article_id: c.passage.chunk.title for c in judged}
+    headline = {aid: len(asked & set(t)) / len(asked) if asked else 0.0
+                for aid, t in zip(titles, terms(list(titles.values())))}
     keys = [f" {s.key} " for s in shorts[:CANDIDATES_JUDGED]]
     kinds = extract.kinds_for(qtype)
-    per_article: dict[str, int] = {}
-    for c in judged:
-        per_article[c.passage.chunk.article_id] = per_article.get(c.passage.chunk.article_id, 0) + 1
+    per_article = Counter(c.passage.chunk.article_id for c in judged)
     neighbours = _neighbours(sentences, len(judged))
-    near = sorted({j for pair in neighbours for j in pair})
-    near_told = dict(zip(near, terms([sentences[j].text for j in near])))
     top = max(judged[0].score, 1e-6)
     asks = _kind(qtype.kind) if qtype.factoid else [0.0] * 4
     for i, c in enumerate(judged):
         chunk = c.passage.chunk
         fitting = sum(extract.fits(sp, qtype) for sp in extract.spans(c.text, qtype.focus, kinds)) if qtype.factoid else 0
-        share = [len(asked & set(t)) / len(asked) if asked else 0.0 for t in (told[i], told[len(judged) + i])]
-        base[i] = [c.score, c.score / top, math.log1p(i), *share, c.recency, math.log1p(c.rank),
+        base[i] = [c.score, c.score / top, math.log1p(i), c.overlap, headline[chunk.article_id], c.recency,
+                   math.log1p(c.rank),
                    math.log1p(chunk.ordinal), c.start / max(1, len(chunk.text)), math.log1p(len(c.text)),
                    float(in_window(c.passage, window)), math.log1p(per_article[chunk.article_id]),
                    math.log1p(fitting),
-                   max((len(asked & set(near_told[j])) / len(asked) if asked else 0.0 for j in neighbours[i]),
-                       default=0.0),
+                   max((sentences[j].overlap for j in neighbours[i]), default=0.0),
                    math.log1p(min(neighbours[i], default=len(sentences))), float(0 in neighbours[i]),
                    float(qtype.factoid), *asks]
         keyed = f" {extract.key(c.text)} "
@@ -316,19 +315,12 @@ def sentence_base(question: str, qtype: extract.QuestionType, sentences: Sequenc
 def _neighbours(sentences: Sequence[Candidate], first: int) -> list[tuple[int, ...]]:
     """For each of the ``first`` sentences, the places in ``sentences`` of the sentences just before and
     after it in its passage (of those ``sentences`` holds)."""
-    by_chunk: dict[str, list[int]] = {}
-    for j, c in enumerate(sentences):
-        by_chunk.setdefault(c.passage.chunk.id, []).append(j)
-    place: dict[int, tuple[list[int], int]] = {}
-    for row in by_chunk.values():
-        row.sort(key=lambda j: sentences[j].start)
-        for k, j in enumerate(row):
-            place[j] = (row, k)
-    out = []
-    for i in range(min(first, len(sentences))):
-        row, k = place[i]
-        out.append(tuple(row[max(0, k - 1):k] + row[k + 1:k + 2]))
-    return out
+    order = sorted(range(len(sentences)), key=lambda j: (sentences[j].passage.chunk.id, sentences[j].start))
+    before, after = {}, {}
+    for a, b in zip(order, order[1:]):
+        if sentences[a].passage.chunk.id == sentences[b].passage.chunk.id:
+            after[a], before[b] = b, a
+    return [tuple(j for j in (before.get(i), after.get(i)) if j is not None) for i in range(min(first, len(sentences)))]
 
 
 def sentence_rows(base: np.ndarray, holds: np.ndarray, probabilities: Sequence[float]) -> np.ndarray:

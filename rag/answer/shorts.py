@@ -73,6 +73,7 @@ class Candidate:
     kind: str = SENTENCE  # SHORT lines and QUESTIONs back a short answer only
     context: str = ""  # the heading above a short line
     recency: float = 0.0  # the part of the score that is the article's age, not what it says
+    overlap: float = 0.0  # the share of the question's search terms it has (part of the score)
 
 
 @dataclass
