@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -141,6 +141,18 @@ def refusal(question: str, reason: str = NOT_COVERED) -> Answer:
     return Answer(question=question, text=reason, refused=True)
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What the answerer reads of a question and its passages before it decides anything (and what the
+    answer judge's training reads of each training question: rag.learn.answers)."""
+
+    qtype: extract.QuestionType
+    scored: list[Candidate]  # the sentences and short lines, scored against the question, best first
+    sentences: list[Candidate]  # the quotable sentences among them
+    mentioned: list[tuple[str, list[str]]]  # the question's names some passage mentions
+    missing: list[str]  # ... and those none does
+
+
 class ExtractiveAnswerer:
     """Answers from the passages' own words: a short answer when one wins clearly, and its support.
 
@@ -165,16 +177,22 @@ class ExtractiveAnswerer:
         best = next((c for c in scored if c.kind == SENTENCE), None)
         return best is not None and best.score >= self._min_evidence
 
+    def read(self, question: str, passages: Sequence[Passage], latest: date | None = None) -> Reading:
+        """The question's kind, the passages' scored evidence (short lines too; with ``latest``, newer
+        articles' sentences count more) and which of the question's names they mention."""
+        scored = self.evidence(question, passages, short_lines=True, latest=latest)
+        mentioned, missing = split_names(question, passages)
+        return Reading(extract.analyse(question), scored, [c for c in scored if c.kind == SENTENCE], mentioned, missing)
+
     def answer(self, question: str, passages: Sequence[Passage],
                window: tuple[date | None, date] | None = None, latest: date | None = None) -> Answer:
         """The answer from ``passages``; ``window`` is the (since, until) the question's own time
         words ask about ("this week"): candidates from articles dated in it count more. With
         ``latest`` (the end of that window, or the day the question is asked), of sentences that
         say much the same the newer article's comes first: news questions mean the latest story."""
-        scored = self.evidence(question, passages, short_lines=True, latest=latest)
-        sentences = [c for c in scored if c.kind == SENTENCE]
-        mentioned, missing = split_names(question, passages)
-        qtype = extract.analyse(question)
+        reading = self.read(question, passages, latest)
+        qtype, scored, sentences, mentioned, missing = (reading.qtype, reading.scored, reading.sentences,
+                                                        reading.mentioned, reading.missing)
         weak = weak_evidence(best_match(sentences), qtype.factoid, bool(missing), self._min_evidence)
         # The judge learned from quiz questions, which ask for a name, a date, a figure or an X: a question
         # that asks what someone said or what happened is judged by the hand-set rules.

@@ -75,23 +75,20 @@ class Rows:
 
 
 def read(service, question: str, as_of: date):
-    """What answering reads for a question: (qtype, shorts, sentences, passages, missing, names, window, latest)."""
+    """What answering reads for a question (ExtractiveAnswerer.read, and the candidates it judges):
+    (qtype, shorts, sentences, passages, missing, names, window, latest)."""
     from ..answer.extractive import ExtractiveAnswerer
-    from ..answer.named import split_names
     from ..answer.shorts import short_answers
-    from ..core.sentences import SENTENCE
 
     filters = Filters(as_of=as_of)
     passages, window = service.retrieve(question, filters, k=max(service.settings.top_k, 8))
     span = (window.since, window.until) if window else None
     latest = window.until if window else as_of
-    answerer = ExtractiveAnswerer(service.embeddings, service.settings.min_evidence)
-    scored = answerer.evidence(question, passages, short_lines=True, latest=latest)
-    qtype = extract.analyse(question)
-    shorts = short_answers(question, qtype, scored, service.embeddings, span) if qtype.factoid else []
-    mentioned, missing = split_names(question, passages)
-    sentences = [c for c in scored if c.kind == SENTENCE]
-    return qtype, shorts, sentences, passages, len(missing), len(mentioned) + len(missing), span, latest
+    reading = ExtractiveAnswerer(service.embeddings, service.settings.min_evidence).read(question, passages, latest)
+    qtype = reading.qtype
+    shorts = short_answers(question, qtype, reading.scored, service.embeddings, span) if qtype.factoid else []
+    missing = len(reading.missing)
+    return qtype, shorts, reading.sentences, passages, missing, len(reading.mentioned) + missing, span, latest
 
 
 def rows_of(service, q: Question, as_of: date, shifted: bool) -> Rows:
