@@ -153,6 +153,12 @@ class Reading:
     missing: list[str]  # ... and those none does
 
 
+# Passages the extractive answer reads (at least; TOP_K when larger): the answerable bench questions have the
+# answer in the ranked first 8 for 84.8% and in the first 12 for 87.1% (docs/models.md). The answer judge
+# learns from what it reads, so changing this means retraining it (`python -m rag.learn answers`).
+READ_PASSAGES = 12
+
+
 class ExtractiveAnswerer:
     """Answers from the passages' own words: a short answer when one wins clearly, and its support.
 

@@ -41,8 +41,8 @@ BOLD_PRECISION = 0.8
 LIKELY_PRECISION = 0.6  # a candidate named as likely, not in bold, is right at least 60% of the time
 MAX_FALSE_REFUSALS = 0.10
 FOLDS = 5
-ROWS_VERSION = 7  # bumped when what the rows read changes (3: no passage ages; 4: the names reader splits at roles;
-# 5: candidates read in their sentences; 6: the sentences' rows; 7: their neighbours)
+ROWS_VERSION = 8  # bumped when what the rows read changes (3: no passage ages; 4: the names reader splits at roles;
+# 5: candidates read in their sentences; 6: the sentences' rows; 7: their neighbours; 8: twelve passages)
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "answers"
 
 
@@ -77,11 +77,11 @@ class Rows:
 def read(service, question: str, as_of: date):
     """What answering reads for a question (ExtractiveAnswerer.read, and the candidates it judges):
     (qtype, shorts, sentences, passages, missing, names, window, latest)."""
-    from ..answer.extractive import ExtractiveAnswerer
+    from ..answer.extractive import READ_PASSAGES, ExtractiveAnswerer
     from ..answer.shorts import short_answers
 
     filters = Filters(as_of=as_of)
-    passages, window = service.retrieve(question, filters, k=max(service.settings.top_k, 8))
+    passages, window = service.retrieve(question, filters, k=max(service.settings.top_k, READ_PASSAGES))
     span = (window.since, window.until) if window else None
     latest = window.until if window else as_of
     reading = ExtractiveAnswerer(service.embeddings, service.settings.min_evidence).read(question, passages, latest)
