@@ -21,7 +21,7 @@ from ..search.catalogue import Catalogue
 from ..search.retrieval import Retriever
 from ..search.searcher import Searcher, narrow
 from .conversation import condense
-from .extractive import READ_PASSAGES, ExtractiveAnswerer, outside_window
+from .extractive import ExtractiveAnswerer, outside_window, passages_read
 from .judge import AnswerJudge
 from .generative import GenerativeAnswerer, Search
 from .llm import ModelCalls
@@ -76,7 +76,7 @@ class Answering:
         asked = self._searcher.window_of(q, filters)
         if self._model is None:
             passages, window = self._searcher.search_in_time(retriever, q, filters, asked,
-                                                             k=max(self._settings.top_k, READ_PASSAGES))
+                                                             k=passages_read(self._settings.top_k))
             answer = self._extractive().answer(q, passages, (window.since, window.until) if window else None,
                                                latest=window.until if window else filters.as_of)
         else:

@@ -159,6 +159,12 @@ class Reading:
 READ_PASSAGES = 12
 
 
+def passages_read(top_k: int) -> int:
+    """How many ranked passages the extractive answer reads with TOP_K = ``top_k``: answering, the answer
+    judge's training rows and the refusal calibration all read this many, so the judge sees what it learned from."""
+    return max(top_k, READ_PASSAGES)
+
+
 class ExtractiveAnswerer:
     """Answers from the passages' own words: a short answer when one wins clearly, and its support.
 

@@ -22,7 +22,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from ..answer.extractive import MISSING_NAME_EVIDENCE, READ_PASSAGES, ExtractiveAnswerer, best_match, weak_evidence
+from ..answer.extractive import MISSING_NAME_EVIDENCE, ExtractiveAnswerer, best_match, passages_read, weak_evidence
 from ..answer.named import missing_names
 from ..answer.context import Numbered, PassageBook
 from ..core.text import split_sentences
@@ -41,7 +41,7 @@ def _best_sentence_score(service, answerer, q, as_of) -> tuple[float, bool, list
     searches), whether a name the question gives is missing from every passage, and the passages."""
     filters = Filters(as_of=as_of)
     window = service.window_of(q.question, filters)
-    passages, _ = service.search_in_time(q.question, filters, window, k=max(service.settings.top_k, READ_PASSAGES))
+    passages, _ = service.search_in_time(q.question, filters, window, k=passages_read(service.settings.top_k))
     ev = answerer.evidence(q.question, passages)
     return (ev[0].score if ev else 0.0), bool(missing_names(q.question, passages)), passages
 

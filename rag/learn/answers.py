@@ -77,11 +77,11 @@ class Rows:
 def read(service, question: str, as_of: date):
     """What answering reads for a question (ExtractiveAnswerer.read, and the candidates it judges):
     (qtype, shorts, sentences, passages, missing, names, window, latest)."""
-    from ..answer.extractive import READ_PASSAGES, ExtractiveAnswerer
+    from ..answer.extractive import ExtractiveAnswerer, passages_read
     from ..answer.shorts import short_answers
 
     filters = Filters(as_of=as_of)
-    passages, window = service.retrieve(question, filters, k=max(service.settings.top_k, READ_PASSAGES))
+    passages, window = service.retrieve(question, filters, k=passages_read(service.settings.top_k))
     span = (window.since, window.until) if window else None
     latest = window.until if window else as_of
     reading = ExtractiveAnswerer(service.embeddings, service.settings.min_evidence).read(question, passages, latest)
