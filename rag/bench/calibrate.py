@@ -22,8 +22,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from ..answer.extractive import MISSING_NAME_EVIDENCE, ExtractiveAnswerer, best_match, passages_read, weak_evidence
-from ..answer.named import missing_names
+from ..answer.extractive import MISSING_NAME_EVIDENCE, best_match, weak_evidence
 from ..answer.context import Numbered, PassageBook
 from ..core.text import split_sentences
 from ..core.types import Filters
@@ -36,27 +35,25 @@ THRESHOLDS = [round(0.40 + 0.05 * i, 2) for i in range(9)]  # 0.40 .. 0.80
 LEARNED_THRESHOLDS = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]  # the answer judge's probability
 
 
-def _best_sentence_score(service, answerer, q, as_of) -> tuple[float, bool, list]:
-    """The best quotable sentence's score for a question asked as of ``as_of`` (searched as `ask`
-    searches), whether a name the question gives is missing from every passage, and the passages."""
-    filters = Filters(as_of=as_of)
-    window = service.window_of(q.question, filters)
-    passages, _ = service.search_in_time(q.question, filters, window, k=passages_read(service.settings.top_k))
-    ev = answerer.evidence(q.question, passages)
-    return (ev[0].score if ev else 0.0), bool(missing_names(q.question, passages)), passages
-
-
-def _learned(service, question: str, as_of: date) -> float:
-    """The answer judge's probability that the passages answer the question (1.0 without the models)."""
+def _read(service, question: str, as_of: date) -> tuple[float, bool, list, float]:
+    """A question asked as of ``as_of``, read once as answering reads it: the best sentence's match (the
+    hand-set floor's score, :func:`best_match`), whether a name it gives is in no passage, the passages,
+    and the answer judge's probability that they answer it (1.0 without the models)."""
     from ..learn.answers import read
 
+    r = read(service, question, as_of)
+    return best_match(r.sentences), r.missing > 0, r.passages, _learned(service, question, r)
+
+
+def _learned(service, question: str, r) -> float:
+    """The answer judge's probability that the passages of a reading (rag.learn.answers.read) answer the question."""
     judge = service.answering.judge
     if judge is None or not judge.available():
         return 1.0
-    qtype, shorts, sentences, passages, missing, names, span, latest = read(service, question, as_of)
-    if not qtype.factoid:  # judged by the hand-set floor (rag.answer.extractive): 0 refused, 1 answered
-        return float(not weak_evidence(best_match(sentences), False, bool(missing), service.settings.min_evidence))
-    judged = judge.judge(question, qtype, shorts, sentences, passages, missing, names, span, service.embeddings)
+    if not r.qtype.factoid:  # judged by the hand-set floor (rag.answer.extractive): 0 refused, 1 answered
+        return float(not weak_evidence(best_match(r.sentences), False, bool(r.missing), service.settings.min_evidence))
+    judged = judge.judge(question, r.qtype, r.shorts, r.sentences, r.passages, r.missing, r.names, r.window,
+                         service.embeddings)
     return judged.answers if judged is not None else 1.0
 
 
@@ -64,7 +61,6 @@ def calibrate_refusal(service, questions, articles: Path, progress=lambda *a: No
     """The refusal curve: for each threshold, the share of answerable questions refused (false
     refusals) and of unanswerable ones refused, on alternate weeks (even, odd) and on all; and the
     same for the answer judge's probability (ANSWER_MODEL=builtin), on each half of the weeks."""
-    answerer = ExtractiveAnswerer(service.embeddings, 0.0)
     texts = published_texts(articles)
     weeks = {d: i % 2 for i, d in enumerate(sorted({q.asked for q in questions}))}
     second = set(q.id for q in halves(questions, "second-half"))
@@ -72,13 +68,13 @@ def calibrate_refusal(service, questions, articles: Path, progress=lambda *a: No
     neg: list[tuple[int, float, bool, float, int]] = []
     for i, q in enumerate(questions, start=1):
         half = int(q.id in second)
-        score, missing, passages = _best_sentence_score(service, answerer, q, q.asked)
-        if any(contains_answer(p.chunk.text, q.answer) for p in passages):
-            pos.append((weeks[q.asked], score, missing, _learned(service, q.question, q.asked), half))
+        score, missing, passages, p = _read(service, q.question, q.asked)
+        if any(contains_answer(x.chunk.text, q.answer) for x in passages):
+            pos.append((weeks[q.asked], score, missing, p, half))
         earlier = q.asked - SHIFT
         if q.asked >= date(2023, 4, 1) and before_its_story(q, texts):
-            neg.append((weeks[q.asked], *_best_sentence_score(service, answerer, q, earlier)[:2],
-                        _learned(service, q.question, earlier), half))
+            score, missing, _, p = _read(service, q.question, earlier)
+            neg.append((weeks[q.asked], score, missing, p, half))
         progress("questions", i, len(questions))
     if not pos or not neg:
         return {"answerable": len(pos), "unanswerable": len(neg), "note": "too few questions to calibrate"}

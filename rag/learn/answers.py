@@ -28,6 +28,7 @@ import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -74,9 +75,21 @@ class Rows:
     quotes: np.ndarray  # (s,) 1 where the sentence holds the answer
 
 
-def read(service, question: str, as_of: date):
-    """What answering reads for a question (ExtractiveAnswerer.read, and the candidates it judges):
-    (qtype, shorts, sentences, passages, missing, names, window, latest)."""
+class Read(NamedTuple):
+    """What answering reads for a question (ExtractiveAnswerer.read) and the candidates it judges."""
+
+    qtype: extract.QuestionType
+    shorts: list  # the hand-set scorer's candidates, best first (none for a question that is not factoid)
+    sentences: list  # the scored sentences, best first
+    passages: list
+    missing: int  # names the question gives that no passage mentions
+    names: int  # names the question gives
+    window: tuple[date | None, date] | None  # the (since, until) its time words ask about
+    latest: date  # the end of that window, or the day it is asked
+
+
+def read(service, question: str, as_of: date) -> Read:
+    """What answering reads for a question asked as of ``as_of``, searched as answering searches."""
     from ..answer.extractive import ExtractiveAnswerer, passages_read
     from ..answer.shorts import short_answers
 
@@ -88,7 +101,7 @@ def read(service, question: str, as_of: date):
     qtype = reading.qtype
     shorts = short_answers(question, qtype, reading.scored, service.embeddings, span) if qtype.factoid else []
     missing = len(reading.missing)
-    return qtype, shorts, reading.sentences, passages, missing, len(reading.mentioned) + missing, span, latest
+    return Read(qtype, shorts, reading.sentences, passages, missing, len(reading.mentioned) + missing, span, latest)
 
 
 def rows_of(service, q: Question, as_of: date, shifted: bool) -> Rows:
