@@ -207,10 +207,15 @@ class ExtractiveAnswerer:
                                                         reading.mentioned, reading.missing)
         weak = weak_evidence(best_match(sentences), qtype.factoid, bool(missing), self._min_evidence)
         # The judge learned from quiz questions, which ask for a name, a date, a figure or an X: a question
-        # that asks what someone said or what happened is judged by the hand-set rules.
+        # that asks what someone said or what happened is answered by the hand-set rules, and refused by the
+        # learned refusal (REFUSAL=learned, when it learned from such questions) or else by the hand-set floor.
         if qtype.factoid and self._judge is not None and self._judge.available():
             judged = self._judged(question, qtype, scored, sentences, passages, mentioned, missing, window, weak)
             return outside_window(judged, window)
+        if self._judge is not None and self._judge.refuses:
+            p = self._judge.answered(question, qtype, sentences, passages, len(missing), len(mentioned) + len(missing),
+                                     window)
+            weak = weak if p is None else (not sentences or p < self._judge.refuse)
         if weak:
             # Worded to name a candidate when a nearest article names one in its title (rag.answer.refusals).
             return naming_refusal(question, qtype, scored, passages, missing, self._embeddings, window) or \

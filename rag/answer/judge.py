@@ -364,6 +364,7 @@ class AnswerJudge:
         self.bold = 1.0
         self.likely = 1.0
         self.refuse = 0.0
+        self.refuses_every_question = False  # the refusal model learned from every kind of question
         self._models = None
         self._lock = threading.Lock()
 
@@ -378,6 +379,7 @@ class AnswerJudge:
                 description = models.description
                 self.bold, self.refuse = float(description["bold"]), float(description["refuse"])
                 self.likely = min(self.bold, float(description.get("likely", self.bold)))
+                self.refuses_every_question = description.get("refusal_questions") == "every"
                 self._models = models  # last: a question that sees the models sees their thresholds too
             except ConfigError as exc:
                 self.status = str(exc)
@@ -405,6 +407,17 @@ class AnswerJudge:
     def answers(self, row: np.ndarray) -> float:
         models = self._load()
         return float(models.refusal.predict(row.reshape(1, -1), num_threads=1)[0]) if models is not None else 1.0
+
+    def answered(self, question: str, qtype: extract.QuestionType, sentences: Sequence[Candidate],
+                 passages: Sequence[Passage], missing: int, names: int,
+                 window: tuple[date | None, date] | None) -> float | None:
+        """For a question whose candidates are not judged (one that asks what happened, or why), the
+        probability that the passages answer it; None when the refusal model did not learn from such questions
+        or the models are unavailable."""
+        if not self.available() or not self.refuses_every_question:
+            return None
+        row = question_row(question, qtype, sentences, passages, missing, names, (), 0, window)
+        return self.answers(with_probabilities(row, np.zeros(0, dtype=np.float32)))
 
     def judge(self, question: str, qtype: extract.QuestionType, shorts: Sequence[Short],
               sentences: Sequence[Candidate], passages: Sequence[Passage], missing: int, names: int,

@@ -50,7 +50,10 @@ def _learned(service, question: str, r) -> float:
     judge = service.answering.judge
     if judge is None or not judge.available():
         return 1.0
-    if not r.qtype.factoid:  # judged by the hand-set floor (rag.answer.extractive): 0 refused, 1 answered
+    if not r.qtype.factoid:  # the refusal model's when it learned from such questions, else the floor's 0 or 1
+        p = judge.answered(question, r.qtype, r.sentences, r.passages, r.missing, r.names, r.window)
+        if p is not None:
+            return p if r.sentences else 0.0
         return float(not weak_evidence(best_match(r.sentences), False, bool(r.missing), service.settings.min_evidence))
     judged = judge.judge(question, r.qtype, r.shorts, r.sentences, r.passages, r.missing, r.names, r.window,
                          service.embeddings)

@@ -218,9 +218,10 @@ class Settings(BaseSettings):
         "of news (rag/models/answers: which candidate answers, when to claim it in bold or name it as likely,\n"
         "which sentences to quote; the first line never lists names), or none, the hand-set weights."))
     refusal: Annotated[Literal["evidence", "learned"], AnyCase] = Field("evidence", description=(
-        "What refuses a question of fact the passages do not answer: evidence (default), the best sentence's\n"
-        "score under MIN_EVIDENCE; or learned, the answer judge's refusal model (ANSWER_MODEL=builtin), which\n"
-        "refuses more of what the corpus cannot answer, and more answerable questions too (docs/models.md)."))
+        "What refuses a question the passages do not answer: evidence (default), the best sentence's score\n"
+        "under MIN_EVIDENCE; or learned, the answer judge's refusal model (ANSWER_MODEL=builtin), for every kind\n"
+        "of question. Where a story runs in several articles it refuses more of what the corpus cannot answer,\n"
+        "and more answerable questions too; on a small corpus it doubts a lone clear sentence (docs/models.md)."))
     answer_model_dir: Path | None = Field(None, description=(
         "The answer models' folder (model.json, candidates.txt, refusal.txt, sentences.txt, as `python -m rag.learn answers\n"
         "--install` writes them). Empty: rag/models/answers, shipped."))

@@ -255,21 +255,26 @@ def train(rows: list[Rows], seed: int) -> tuple[object, object, dict, object]:
     figures on the training weeks)."""
     from ..answer.judge import CANDIDATE_FEATURES, QUESTION_FEATURES, SENTENCE_FEATURES, with_probabilities
 
-    # Answering asks the judge only of questions that ask for a name, a date, a figure or an X
-    # (rag.answer.extractive): the others are left to the hand-set evidence floor.
+    # Answering asks the candidate and sentence models only of questions that ask for a name, a date, a
+    # figure or an X (rag.answer.extractive): the others keep the hand-set order. The refusal model learns
+    # from every question (the others have no candidates: a best probability of 0), so that with
+    # REFUSAL=learned it decides for them too.
     factoid = QUESTION_FEATURES.index("factoid")
-    rows = [r for r in rows if r.question[factoid] > 0]
+    every = rows
+    rows = [r for r in every if r.question[factoid] > 0]
     probs = out_of_fold(rows, seed)
     bold, bold_figures = bold_threshold(rows, probs)
     likely, likely_figures = bold_threshold(rows, probs, LIKELY_PRECISION)
-    qx = np.stack([with_probabilities(r.question, p) for r, p in zip(rows, probs)])
-    qy = np.asarray([r.answerable and not r.shifted for r in rows], dtype=np.float32)
-    fold = folds_of(rows)
-    answers = np.zeros(len(rows), dtype=np.float32)
+    judged = iter(probs)
+    every_probs = [next(judged) if r.question[factoid] > 0 else np.zeros(0, dtype=np.float32) for r in every]
+    qx = np.stack([with_probabilities(r.question, p) for r, p in zip(every, every_probs)])
+    qy = np.asarray([r.answerable and not r.shifted for r in every], dtype=np.float32)
+    fold = folds_of(every)
+    answers = np.zeros(len(every), dtype=np.float32)
     for k in range(FOLDS):
         booster = _booster(qx[fold != k], qy[fold != k], QUESTION_FEATURES, seed)
         answers[fold == k] = booster.predict(qx[fold == k], num_threads=2)
-    refuse, refusal_figures = refusal_threshold(rows, answers)
+    refuse, refusal_figures = refusal_threshold(every, answers)
     with_cands = [r for r in rows if len(r.right)]
     candidates = _booster(np.vstack([r.candidates for r in with_cands]), np.concatenate([r.right for r in with_cands]),
                           CANDIDATE_FEATURES, seed)
@@ -278,10 +283,12 @@ def train(rows: list[Rows], seed: int) -> tuple[object, object, dict, object]:
     description = {"format": 1, "candidate_features": list(CANDIDATE_FEATURES),
                    "question_features": list(QUESTION_FEATURES), "sentence_features": list(SENTENCE_FEATURES),
                    "bold": round(bold, 6), "likely": round(likely, 6),
-                   "refuse": round(refuse, 6),
+                   "refuse": round(refuse, 6), "refusal_questions": "every",
                    "training_weeks": {**bold_figures, "likely_given": likely_figures["bold_given"],
                                       "likely_precision": likely_figures["bold_precision"], **refusal_figures, "questions": sum(not r.shifted for r in rows),
-                                      "asked_early": sum(r.shifted for r in rows), **sentence_figures},
+                                      "asked_early": sum(r.shifted for r in rows),
+                                      "refusal_questions": sum(not r.shifted for r in every),
+                                      "refusal_asked_early": sum(r.shifted for r in every), **sentence_figures},
                    "seed": seed}
     return candidates, refusal, description, sentences
 

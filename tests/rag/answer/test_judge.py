@@ -21,10 +21,10 @@ AS_OF = Filters(as_of=__import__("datetime").date(2024, 3, 25))
 
 
 def models(folder: Path, bold: float, refuse: float, likely: float | None = None, quote: str = "rank",
-           sign: float = 1.0) -> Path:
+           sign: float = 1.0, every: bool = False) -> Path:
     """Real (small) candidate, refusal and sentence models with the thresholds given, as `python -m rag.learn
     answers` writes them; each model's probability grows with its first feature, the sentence model's with
-    its feature ``quote`` times ``sign``."""
+    its feature ``quote`` times ``sign``; with ``every``, a refusal model that learned from every kind of question."""
     import lightgbm as lgb
 
     from rag.learn.answers import write
@@ -40,7 +40,8 @@ def models(folder: Path, bold: float, refuse: float, likely: float | None = None
     write(folder, boosters[0], boosters[1], {"format": 1, "candidate_features": list(CANDIDATE_FEATURES),
                                               "question_features": list(QUESTION_FEATURES),
                                               "sentence_features": list(SENTENCE_FEATURES), "bold": bold,
-                                              "refuse": refuse, **({} if likely is None else {"likely": likely})},
+                                              "refuse": refuse, **({} if likely is None else {"likely": likely}),
+                                              **({"refusal_questions": "every"} if every else {})},
           boosters[2])
     return folder
 
@@ -98,6 +99,21 @@ def test_passages_judged_not_to_answer_are_refused(indexed, embeddings, tmp_path
     # By default (REFUSAL=evidence) the hand-set floor refuses, not the refusal model.
     kept = judged(indexed, embeddings, models(tmp_path / "m", bold=0.5, refuse=1.01))
     assert not kept.ask("Who scored the winning goal in the cup final?", AS_OF).refused
+
+
+def test_the_learned_refusal_decides_for_a_question_that_is_not_factoid_when_it_learned_from_such(indexed, embeddings,
+                                                                                                  tmp_path):
+    question = "Why did the council approve the tram line?"  # answered by the hand-set rules, not judged
+    every = models(tmp_path / "every", bold=0.5, refuse=1.01, every=True)  # every probability under 1.01: refused
+    assert judged(indexed, embeddings, every, refusal="learned").ask(question, AS_OF).refused
+    passing = models(tmp_path / "passing", bold=0.5, refuse=0.0, every=True)  # none under 0: answered
+    answer = judged(indexed, embeddings, passing, refusal="learned").ask(question, AS_OF)
+    assert not answer.refused and "tram" in answer.text
+    # A refusal model that learned from factoid questions only leaves it to the hand-set floor, which answers it;
+    # and by default (REFUSAL=evidence) the floor decides whatever the model learned from.
+    factoid_only = models(tmp_path / "factoid", bold=0.5, refuse=1.01)
+    assert not judged(indexed, embeddings, factoid_only, refusal="learned").ask(question, AS_OF).refused
+    assert not judged(indexed, embeddings, every).ask(question, AS_OF).refused
 
 
 def test_a_single_article_that_answers_is_not_refused_by_default(indexed, embeddings):

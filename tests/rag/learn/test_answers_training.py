@@ -24,7 +24,8 @@ CITIES = ["Port Aldine", "Westmere", "Calder Bay", "Northgate", "Elmsford", "Bri
 
 def write_data(folder: Path) -> Path:
     """Ten weeks: each has a story of a signing and one of a factory (with filler sentences around
-    them), two questions that ask for a name, and one asked about a story that is not in the corpus."""
+    them), two questions that ask for a name, one asked about a story that is not in the corpus, and
+    one that asks what happened."""
     folder.mkdir(parents=True)
     articles, questions = [], []
     for week in range(10):
@@ -45,7 +46,8 @@ def write_data(folder: Path) -> Path:
         for n, (question, answer) in enumerate([
                 ("Which striker did Riverton Rovers sign this week?", striker),
                 ("Which town did Lumetra choose for its battery factory this week?", city),
-                ("Which orchestra won the national music prize this week?", "Valdoria Philharmonic")]):
+                ("Which orchestra won the national music prize this week?", "Valdoria Philharmonic"),
+                ("What did Lumetra's shares do after the press conference?", "rose slightly")]):
             questions.append({"id": f"q{week}-{n}", "asked": asked, "question": question, "choices": [],
                               "answer": answer, "evidence": "", "source": "test"})
     with gzip.open(folder / "articles.jsonl.gz", "wt", encoding="utf-8") as fh:
@@ -67,8 +69,10 @@ def test_training_writes_answer_models_the_judge_loads_and_a_second_run_reads_th
     assert description["sentence_features"] == list(SENTENCE_FEATURES)
     # The two questions a week that the corpus answers have a sentence that gives the answer.
     assert description["training_weeks"]["sentence_questions"] == 20
+    # The refusal model learns from every question, the one that asks what happened too.
+    assert description["refusal_questions"] == "every"
     judge = AnswerJudge(model)
-    assert judge.available() and judge.status == ""
+    assert judge.available() and judge.status == "" and judge.refuses_every_question
 
     first = {name: (model / name).read_bytes() for name in ("candidates.txt", "refusal.txt", "sentences.txt")}
     cache = (out / "rows.npz").stat().st_mtime_ns
