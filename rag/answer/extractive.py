@@ -215,7 +215,7 @@ class ExtractiveAnswerer:
         if self._judge is not None and self._judge.refuses:
             p = self._judge.answered(question, qtype, sentences, passages, len(missing), len(mentioned) + len(missing),
                                      window)
-            weak = weak if p is None else (not sentences or p < self._judge.refuse)
+            weak = weak if p is None else p < self._judge.refuse
         if weak:
             # Worded to name a candidate when a nearest article names one in its title (rag.answer.refusals).
             return naming_refusal(question, qtype, scored, passages, missing, self._embeddings, window) or \

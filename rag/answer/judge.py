@@ -412,10 +412,12 @@ class AnswerJudge:
                  passages: Sequence[Passage], missing: int, names: int,
                  window: tuple[date | None, date] | None) -> float | None:
         """For a question whose candidates are not judged (one that asks what happened, or why), the
-        probability that the passages answer it; None when the refusal model did not learn from such questions
-        or the models are unavailable."""
+        probability that the passages answer it (0 when they give no sentence); None when the refusal model did
+        not learn from such questions or the models are unavailable."""
         if not self.available() or not self.refuses_every_question:
             return None
+        if not sentences:
+            return 0.0
         row = question_row(question, qtype, sentences, passages, missing, names, (), 0, window)
         return self.answers(with_probabilities(row, np.zeros(0, dtype=np.float32)))
 

@@ -53,7 +53,7 @@ def _learned(service, question: str, r) -> float:
     if not r.qtype.factoid:  # the refusal model's when it learned from such questions, else the floor's 0 or 1
         p = judge.answered(question, r.qtype, r.sentences, r.passages, r.missing, r.names, r.window)
         if p is not None:
-            return p if r.sentences else 0.0
+            return p
         return float(not weak_evidence(best_match(r.sentences), False, bool(r.missing), service.settings.min_evidence))
     judged = judge.judge(question, r.qtype, r.shorts, r.sentences, r.passages, r.missing, r.names, r.window,
                          service.embeddings)

@@ -85,7 +85,6 @@ class Read(NamedTuple):
     missing: int  # names the question gives that no passage mentions
     names: int  # names the question gives
     window: tuple[date | None, date] | None  # the (since, until) its time words ask about
-    latest: date  # the end of that window, or the day it is asked
 
 
 def read(service, question: str, as_of: date) -> Read:
@@ -101,13 +100,13 @@ def read(service, question: str, as_of: date) -> Read:
     qtype = reading.qtype
     shorts = short_answers(question, qtype, reading.scored, service.embeddings, span) if qtype.factoid else []
     missing = len(reading.missing)
-    return Read(qtype, shorts, reading.sentences, passages, missing, len(reading.mentioned) + missing, span, latest)
+    return Read(qtype, shorts, reading.sentences, passages, missing, len(reading.mentioned) + missing, span)
 
 
 def rows_of(service, q: Question, as_of: date, shifted: bool) -> Rows:
     from ..answer.judge import CANDIDATE_FEATURES, SENTENCES_JUDGED, candidate_rows, question_row, sentence_base
 
-    qtype, shorts, sentences, passages, missing, names, span, _ = read(service, q.question, as_of)
+    qtype, shorts, sentences, passages, missing, names, span = read(service, q.question, as_of)
     cand = candidate_rows(q.question, qtype, shorts, span, passages, sentences, service.embeddings)
     right = np.asarray([is_answer(s.text, q.answer) for s in shorts[:len(cand)]], dtype=np.float32)
     qrow = question_row(q.question, qtype, sentences, passages, missing, names, (), len(shorts), span)[0]
@@ -261,12 +260,10 @@ def train(rows: list[Rows], seed: int) -> tuple[object, object, dict, object]:
     # REFUSAL=learned it decides for them too.
     factoid = QUESTION_FEATURES.index("factoid")
     every = rows
-    rows = [r for r in every if r.question[factoid] > 0]
-    probs = out_of_fold(rows, seed)
+    every_probs = out_of_fold(every, seed)  # the others have no candidates, and no probabilities
+    rows, probs = map(list, zip(*[(r, p) for r, p in zip(every, every_probs) if r.question[factoid] > 0]))
     bold, bold_figures = bold_threshold(rows, probs)
     likely, likely_figures = bold_threshold(rows, probs, LIKELY_PRECISION)
-    judged = iter(probs)
-    every_probs = [next(judged) if r.question[factoid] > 0 else np.zeros(0, dtype=np.float32) for r in every]
     qx = np.stack([with_probabilities(r.question, p) for r, p in zip(every, every_probs)])
     qy = np.asarray([r.answerable and not r.shifted for r in every], dtype=np.float32)
     fold = folds_of(every)

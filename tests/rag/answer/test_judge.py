@@ -169,7 +169,7 @@ def test_candidates_are_read_in_their_sentences(indexed, embeddings):
     from rag.learn.answers import read
 
     question = "Who scored the winning goal in the cup final?"
-    qtype, shorts, sentences, passages, _missing, _names, span, _ = read(indexed, question, AS_OF.as_of)
+    qtype, shorts, sentences, passages, _missing, _names, span = read(indexed, question, AS_OF.as_of)
     rows = candidate_rows(question, qtype, shorts, span, passages, sentences, embeddings)
     assert rows.shape == (min(len(shorts), 10), len(CANDIDATE_FEATURES)) and len(rows) > 1
     col = {n: rows[:, i] for i, n in enumerate(CANDIDATE_FEATURES)}
@@ -212,7 +212,7 @@ def test_sentences_are_read_with_the_candidates_they_give(indexed, embeddings):
     from rag.learn.answers import read
 
     question = "Who scored the winning goal in the cup final?"
-    qtype, shorts, sentences, _passages, _missing, _names, span, _ = read(indexed, question, AS_OF.as_of)
+    qtype, shorts, sentences, _passages, _missing, _names, span = read(indexed, question, AS_OF.as_of)
     base, holds = sentence_base(question, qtype, sentences, shorts, span)
     assert base.shape == (min(len(sentences), SENTENCES_JUDGED), SENTENCE_FEATURES.index("candidates_held"))
     scorer = next(i for i, s in enumerate(shorts) if "Brekke" in s.text)
