@@ -2,12 +2,15 @@
 
     python -m rag.learn reranker --train ../shared/train/realtimeqa-2022-2025 --out train-out/reranker \\
         [--bench ../shared/bench/realtimeqa-2023h1] [--install] [--steps N] [--seed N] [--quick]
+        [--no-crossencoder | --blend WEIGHT [--blend-top N]]
 
 Every stage is cached in ``--out`` and skipped when its output is there, so a stopped run resumes:
 the training articles are indexed (``--data-dir``, incrementally), each training question's fused
 candidates are collected as answering collects them, the cross-encoder is fine-tuned from the
 packaged all-MiniLM-L6-v2 (checkpointed) on the weeks the ranker does not use, its int8 build
-scores the ranker's weeks, and a LightGBM ranker learns from the features and that score. The
+scores the ranker's weeks, and a LightGBM ranker learns from the features and that score (with
+``--blend``, the ranker learns from the features of every week and the cross-encoder scores its
+best ``--blend-top`` passages again at answer time, see rag.search.rerank.Blend). The
 model is written to ``--out/model`` (``--install`` copies it to rag/models/reranker, where
 RERANKER=builtin reads it); with ``--bench`` its figures on each half of the bench's weeks are
 printed at the end. The caches hold article text: keep ``--out`` out of the repository.
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import shutil
 import sys
 import time
@@ -31,6 +35,7 @@ from ..bench.data import load_ids, load_questions, weeks
 from ..core.errors import RagError
 from ..search import crossencoder as served
 from ..search.features import CROSSENCODER_NAMES, NAMES, passage_text, with_crossencoder
+from ..search.rerank import Blend
 from . import candidates as cands
 from . import crossencoder as ce
 from . import ranker as ltr
@@ -63,6 +68,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--trees", type=int, default=ltr.RankerConfig.trees, help="the ranker's boosting rounds")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--no-crossencoder", action="store_true", help="train the feature ranker only")
+    p.add_argument("--blend", type=float, metavar="WEIGHT",
+                   help="join the cross-encoder to the ranker's order instead of making it features: the "
+                        "ranker (then learning from every week) orders the candidates, and its best "
+                        "--blend-top are scored again as its score plus WEIGHT times the cross-encoder's logit")
+    p.add_argument("--blend-top", type=int, default=20, help="passages the blended cross-encoder reads (default 20)")
     p.add_argument("--quick", action="store_true",
                    help="a check of the whole run in minutes: 40 cross-encoder steps, 60 training questions")
     p.add_argument("--reindex", action="store_true",
@@ -180,8 +190,11 @@ def run(args) -> int:
     if not args.no_crossencoder:
         answerable = load_ids(args.train / "answerable.json")
         model, spec = _crossencoder(args, [c for c in ce_items if c.id in answerable], progress)
+        if args.blend is not None:
+            spec["blend"] = {"weight": args.blend, "top": args.blend_top}
+    as_features = bool(spec) and args.blend is None
     description = {"format": 1, "depth": args.depth,
-                   "features": list(NAMES + (CROSSENCODER_NAMES if spec else ())),
+                   "features": list(NAMES + (CROSSENCODER_NAMES if as_features else ())),
                    "crossencoder": spec, "ranker": {"file": "ranker.txt"},
                    "data": {"train": args.train.name, "questions": len(items),
                             "ranker_questions": len(ranker_items), "crossencoder_questions": len(ce_items)},
@@ -190,13 +203,14 @@ def run(args) -> int:
     extra = None
     if spec:
         encoder = served.Int8CrossEncoder(served.prepare(model, args.out / "int8", force=True))
+    if as_features:
         extra = _cached_scores(args.out / "ce-ranker-weeks.npz",
                                f"{spec['sha256']}/{cands.digest(ranker_items, args.collect_depth)}",
                                lambda: _ce_scores(encoder, ranker_items, args.collect_depth, args.window, progress))
         extra = [with_crossencoder(c.features[:len(s)], s)[:, len(NAMES):] for c, s in zip(ranker_items, extra)]
     config = ltr.RankerConfig(depth=args.depth, trees=args.trees, seed=args.seed)
-    # Without a cross-encoder the ranker learns from every week (no score of it is overfit to any).
-    learn_from = ranker_items if spec else items
+    # Without the cross-encoder's features the ranker learns from every week (no score of it is overfit to any).
+    learn_from = ranker_items if as_features else items
     description["data"]["ranker_questions"] = len(learn_from)
     if not spec:
         del description["data"]["crossencoder_questions"]  # no cross-encoder was trained
@@ -226,12 +240,17 @@ def report(args, model: Path, encoder, spec, booster, progress) -> None:
     items = _candidates(args.out / "candidates-bench.jsonl.gz", args.bench_data_dir, args.bench,
                         args.collect_depth, progress, reindex=args.reindex)
     window = (spec or {}).get("window", 0)
+    blend = Blend.of({"crossencoder": spec})
     extra = None
     if encoder is not None:
         scores = _cached_scores(args.out / "ce-bench.npz", f"{spec['sha256']}/{cands.digest(items, args.collect_depth)}",
                                 lambda: _ce_scores(encoder, items, args.collect_depth, window, progress))
-        extra = [with_crossencoder(c.features[:len(s)], s)[:, len(NAMES):] for c, s in zip(items, scores)]
+        if blend is None:
+            extra = [with_crossencoder(c.features[:len(s)], s)[:, len(NAMES):] for c, s in zip(items, scores)]
     learned = ltr.scores(booster, items, args.depth, extra)
+    alone = learned
+    if blend is not None:
+        learned = [blend.apply(s, lambda idx, logits=logits: logits[idx]) for s, logits in zip(learned, scores)]
     questions = load_questions(args.bench / "questions.jsonl")
     answerable = load_ids(args.bench / "answerable.json")
     by_id = {c.id: i for i, c in enumerate(items)}
@@ -241,11 +260,20 @@ def report(args, model: Path, encoder, spec, booster, progress) -> None:
             idx = [by_id[q.id] for q in weeks(questions, half) if subset == "all" or q.id in answerable]
             sub = [items[i] for i in idx]
             print(row(f"{half}, {subset}, fused", figures(sub, None, args.depth)))
+            if blend is not None:
+                print(row(f"{half}, {subset}, ranker alone", figures(sub, [alone[i] for i in idx], args.depth)))
             print(row(f"{half}, {subset}, learned", figures(sub, [learned[i] for i in idx], args.depth)))
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.blend is not None and args.no_crossencoder:
+        parser.error("--blend joins the cross-encoder to the ranking: leave out --no-crossencoder")
+    if args.blend is not None and not math.isfinite(args.blend):
+        parser.error("--blend takes a number")
+    if args.blend_top < 2:
+        parser.error("--blend-top must be at least 2")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     for name in ("articles.jsonl.gz", "questions.jsonl", "answerable.json"):
         for folder in [args.train] + ([args.bench] if args.bench else []):

@@ -13,9 +13,10 @@ import logging
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -173,6 +174,7 @@ class LearnedRanker:
         self._booster = None
         self._encoder = None
         self._window = 0
+        self._blend: Blend | None = None
         try:
             self.depth = int(describe_model(model_dir).get("depth", self.depth))
         except (ConfigError, ValueError, TypeError):
@@ -200,7 +202,8 @@ class LearnedRanker:
             if self._loaded or self.status:
                 return self._loaded
             try:
-                self._booster, self._encoder, self._window = load_builtin(self.model_dir, self.build_dir)
+                self._booster, self._encoder, self._window, self._blend = load_builtin(self.model_dir,
+                                                                                      self.build_dir)
                 self._loaded = True
             except ConfigError as exc:
                 self._fail(str(exc))
@@ -213,10 +216,18 @@ class LearnedRanker:
         if not self._load():
             raise ConfigError(self.status)
         x = features(context, passages)
-        if self._encoder is not None:
-            texts = [passage_text(context.question, embedding_text(p.chunk), self._window) for p in passages]
-            x = with_crossencoder(x, np.asarray(self._encoder.scores(context.question, texts), dtype=np.float32))
-        return np.asarray(self._booster.predict(x, num_threads=1), dtype=np.float32)
+        encoder = self._encoder
+
+        def logits(indices: Sequence[int]) -> np.ndarray:
+            texts = [passage_text(context.question, embedding_text(passages[i].chunk), self._window) for i in indices]
+            return np.asarray(encoder.scores(context.question, texts), dtype=np.float32)
+
+        if encoder is not None and self._blend is None:
+            x = with_crossencoder(x, logits(range(len(passages))))
+        scores = np.asarray(self._booster.predict(x, num_threads=1), dtype=np.float32)
+        if encoder is not None and self._blend is not None:
+            scores = self._blend.apply(scores, logits)
+        return scores
 
     def rerank(self, context: Context, passages: Sequence[Passage]) -> list[Passage]:
         """``passages`` best first by the learned score, or as given when the model is unavailable or slow."""
@@ -235,6 +246,44 @@ class LearnedRanker:
         return [passages[i] for i in order]
 
 
+@dataclass(frozen=True)
+class Blend:
+    """How a cross-encoder that is not one of the ranker's features joins its order: the ranker's
+    best ``top`` passages are scored again as the ranker's score plus ``weight`` times the
+    cross-encoder's logit, and stay ahead of the rest (which keep the ranker's order). The
+    cross-encoder so reads ``top`` passages, not every candidate."""
+
+    weight: float
+    top: int
+
+    @classmethod
+    def of(cls, description: dict) -> Blend | None:
+        from .crossencoder import DESCRIPTION
+
+        spec = (description.get("crossencoder") or {}).get("blend")
+        if not spec:
+            return None
+        try:
+            blend = cls(float(spec["weight"]), int(spec["top"]))
+        except (KeyError, TypeError, ValueError):
+            blend = None
+        if blend is None or blend.top < 2 or not np.isfinite(blend.weight):
+            raise ConfigError(f"the built-in reranker's {DESCRIPTION} has an unreadable blend ({spec!r})")
+        return blend
+
+    def apply(self, scores: np.ndarray, logits: Callable[[Sequence[int]], np.ndarray]) -> np.ndarray:
+        """``scores`` with the best ``top`` re-scored by ``logits(their indices)`` (a logit each), kept ahead."""
+        scores = np.asarray(scores, dtype=np.float64)
+        best = np.argsort(-scores, kind="stable")[:self.top]
+        if len(best) < 2:
+            return scores
+        lifted = scores[best] + self.weight * np.asarray(logits([int(i) for i in best]), dtype=np.float64)
+        rest = np.delete(scores, best)
+        out = scores.copy()
+        out[best] = lifted - lifted.min() + (rest.max() + 1.0 if len(rest) else 0.0)
+        return out
+
+
 def describe_model(model_dir: Path) -> dict:
     from .crossencoder import describe
 
@@ -247,8 +296,8 @@ def check_builtin(model_dir: Path) -> tuple[dict, Path]:
     from . import crossencoder
 
     description = crossencoder.describe(model_dir)
-    if tuple(description.get("features", ())) != NAMES + (CROSSENCODER_NAMES if description.get("crossencoder")
-                                                           else ()):
+    as_feature = bool(description.get("crossencoder")) and Blend.of(description) is None
+    if tuple(description.get("features", ())) != NAMES + (CROSSENCODER_NAMES if as_feature else ()):
         raise ConfigError(f"the built-in reranker in {model_dir} was trained on other features; "
                           "retrain it with `python -m rag.learn reranker`")
     ranker = model_dir / description.get("ranker", {}).get("file", "ranker.txt")
@@ -262,8 +311,9 @@ def check_builtin(model_dir: Path) -> tuple[dict, Path]:
 
 
 def load_builtin(model_dir: Path, build_dir: Path):
-    """The built-in model's ranker (a LightGBM booster), its int8 cross-encoder (or None) and the
-    passage window the cross-encoder reads (0: the whole passage); ConfigError naming a bad file."""
+    """The built-in model's ranker (a LightGBM booster), its int8 cross-encoder (or None), the
+    passage window the cross-encoder reads (0: the whole passage) and how the cross-encoder joins
+    the ranker's order (None: as its features); ConfigError naming a bad file."""
     from . import crossencoder
 
     description, ranker = check_builtin(model_dir)
@@ -277,7 +327,7 @@ def load_builtin(model_dir: Path, build_dir: Path):
     spec = description.get("crossencoder")
     if spec:
         encoder = crossencoder.Int8CrossEncoder(crossencoder.prepare(model_dir, build_dir))
-    return booster, encoder, int((spec or {}).get("window", 0))
+    return booster, encoder, int((spec or {}).get("window", 0)), Blend.of(description)
 
 
 def make_reranker(settings) -> Reranker | LearnedRanker | None:

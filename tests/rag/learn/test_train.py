@@ -14,7 +14,7 @@ from rag.core.types import Chunk, Passage
 from rag.learn import candidates as cands
 from rag.learn.command import main, split_by_week
 from rag.search.features import CROSSENCODER_NAMES, NAMES, Context
-from rag.search.rerank import LearnedRanker
+from rag.search.rerank import Blend, LearnedRanker
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -84,6 +84,16 @@ def test_training_writes_a_model_the_builtin_stage_loads_and_a_second_run_resume
     assert "model written to" in capsys.readouterr().out
     assert (model / "ranker.txt").read_bytes() == first
 
+    # The same cross-encoder blended into the order of a ranker over the features alone.
+    assert main(argv + ["--blend", "0.5", "--blend-top", "3"]) == 0
+    description = json.loads((model / "model.json").read_text())
+    assert description["features"] == list(NAMES)
+    assert description["crossencoder"]["blend"] == {"weight": 0.5, "top": 3}
+    assert description["data"]["ranker_questions"] == len(items)
+    ranker = LearnedRanker(model, tmp_path / "build-blend")
+    ranked = ranker.rerank(Context("Where will Lumetra build?", START), [Passage(chunk, 0.1, 0.5, 2.0)] * 3)
+    assert len(ranked) == 3 and ranker.status == "" and ranker._blend == Blend(0.5, 3)
+
 
 def test_cached_candidates_keep_their_features_whole(tmp_path):
     """A run resumed from the cache trains on the very numbers a run that collected them did: rounded
@@ -105,3 +115,11 @@ def test_a_missing_data_file_is_one_line(tmp_path, capsys):
     assert main(["reranker", "--train", str(tmp_path), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "articles.jsonl.gz is not a file" in err
+
+
+def test_a_blend_without_the_crossencoder_is_refused_in_one_line(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["reranker", "--train", str(tmp_path), "--out", str(tmp_path / "out"), "--no-crossencoder",
+              "--blend", "0.2"])
+    assert stop.value.code == 2
+    assert "leave out --no-crossencoder" in capsys.readouterr().err.strip().splitlines()[-1]

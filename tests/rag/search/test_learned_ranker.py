@@ -14,7 +14,8 @@ from rag.core.settings import Settings
 from rag.core.types import Chunk, Passage
 from rag.search import crossencoder
 from rag.search.features import CROSSENCODER_NAMES, NAMES, Context
-from rag.search.rerank import LearnedRanker, make_reranker
+from rag.core.errors import ConfigError
+from rag.search.rerank import Blend, LearnedRanker, check_builtin, make_reranker
 
 SHIPPED = Settings().reranker_path
 
@@ -137,3 +138,27 @@ def test_reranker_setting_builds_the_stage_it_names(tmp_path):
     assert isinstance(built, LearnedRanker) and built.model_dir == folder
     assert make_reranker(Settings().replace(reranker="none")) is None
     assert Settings().reranker == "builtin"  # on by default
+
+
+def test_a_blended_crossencoder_rescores_only_the_rankers_best_and_keeps_them_ahead():
+    blend = Blend(weight=1.0, top=3)
+    asked = []
+
+    def logits(indices):
+        asked.append(list(indices))
+        return np.array([0.0, 0.0, 10.0])  # the ranker's third best reads as the most relevant
+
+    scores = blend.apply(np.array([1.0, 5.0, 4.0, 3.0, 4.5]), logits)
+    assert asked == [[1, 4, 2]]  # the ranker's best three, best first
+    assert list(np.argsort(-scores, kind="stable")) == [2, 1, 4, 3, 0]
+    # Past the blended three, the ranker's order stands even where the logit would have lifted one.
+    assert list(np.argsort(-Blend(weight=100.0, top=2).apply(np.array([3.0, 2.0, 1.0]),
+                                                             lambda idx: np.array([0.0, -1.0]))))[2] == 2
+
+
+@pytest.mark.parametrize("blend", [{"weight": "heavy", "top": 20}, {"top": 20}, {"weight": 0.5, "top": 1}])
+def test_an_unreadable_blend_is_named(tmp_path, blend):
+    folder = model_without_crossencoder(tmp_path / "model")
+    described(folder, crossencoder={"file": "crossencoder.safetensors", "sha256": "0" * 64, "blend": blend})
+    with pytest.raises(ConfigError, match="model.json has an unreadable blend"):
+        check_builtin(folder)
