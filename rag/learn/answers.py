@@ -259,9 +259,9 @@ def train(rows: list[Rows], seed: int) -> tuple[object, object, dict, object]:
     # from every question (the others have no candidates: a best probability of 0), so that with
     # REFUSAL=learned it decides for them too.
     factoid = QUESTION_FEATURES.index("factoid")
-    every = rows
-    every_probs = out_of_fold(every, seed)  # the others have no candidates, and no probabilities
-    rows, probs = map(list, zip(*[(r, p) for r, p in zip(every, every_probs) if r.question[factoid] > 0]))
+    every, every_probs = rows, out_of_fold(rows, seed)  # the others have no candidates, and no probabilities
+    asks = [i for i, r in enumerate(every) if r.question[factoid] > 0]
+    rows, probs = [every[i] for i in asks], [every_probs[i] for i in asks]
     bold, bold_figures = bold_threshold(rows, probs)
     likely, likely_figures = bold_threshold(rows, probs, LIKELY_PRECISION)
     qx = np.stack([with_probabilities(r.question, p) for r, p in zip(every, every_probs)])
