@@ -73,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
                         "ranker (then learning from every week) orders the candidates, and its best "
                         "--blend-top are scored again as its score plus WEIGHT times the cross-encoder's logit")
     p.add_argument("--blend-top", type=int, default=20, help="passages the blended cross-encoder reads (default 20)")
+    p.add_argument("--crossencoder-weeks", choices=["held-out", "every"], default="held-out",
+                   help="the weeks whose answerable questions train the cross-encoder: those the ranker does not "
+                        "learn from (default), or every week, for a blend (checkpointed apart)")
     p.add_argument("--quick", action="store_true",
                    help="a check of the whole run in minutes: 40 cross-encoder steps, 60 training questions")
     p.add_argument("--reindex", action="store_true",
@@ -138,7 +141,8 @@ def _crossencoder(args, items: list[cands.Candidates], progress) -> tuple[Path, 
     groups = ce.groups_of([replace(c, texts=[passage_text(c.question, t, window) for t in c.texts]) for c in items],
                           config.hard_depth)
     log.info("%d questions with a passage holding the answer train the cross-encoder", len(groups))
-    checkpoint = ce.train(groups, model_source(), args.out / "crossencoder", config, progress)
+    folder = "crossencoder-every-week" if args.crossencoder_weeks == "every" else "crossencoder"
+    checkpoint = ce.train(groups, model_source(), args.out / folder, config, progress)
     model = args.out / "model"
     model.mkdir(parents=True, exist_ok=True)
     import torch
@@ -147,7 +151,8 @@ def _crossencoder(args, items: list[cands.Candidates], progress) -> tuple[Path, 
     digest = served.pack(state, model / "crossencoder.safetensors")
     spec = {"file": "crossencoder.safetensors", "sha256": digest, "max_length": config.max_length,
             "window": window, "pooling": config.pooling,
-            "training": json.loads((args.out / "crossencoder" / "training.json").read_text())}
+            "training": json.loads((args.out / folder / "training.json").read_text()),
+            "weeks": args.crossencoder_weeks}
     return model, spec
 
 
@@ -189,6 +194,8 @@ def run(args) -> int:
     encoder = None
     if not args.no_crossencoder:
         answerable = load_ids(args.train / "answerable.json")
+        # A blended cross-encoder is none of the ranker's features, so it may learn from every week.
+        ce_items = items if args.crossencoder_weeks == "every" else ce_items
         model, spec = _crossencoder(args, [c for c in ce_items if c.id in answerable], progress)
         if args.blend is not None:
             spec["blend"] = {"weight": args.blend, "top": args.blend_top}
@@ -274,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--blend takes a number")
     if args.blend_top < 2:
         parser.error("--blend-top must be at least 2")
+    if args.crossencoder_weeks == "every" and args.blend is None:
+        parser.error("--crossencoder-weeks every is for a blend (--blend): as the ranker's features, its scores "
+                     "of the ranker's own weeks would be learned by heart")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     for name in ("articles.jsonl.gz", "questions.jsonl", "answerable.json"):
         for folder in [args.train] + ([args.bench] if args.bench else []):

@@ -94,6 +94,17 @@ def test_training_writes_a_model_the_builtin_stage_loads_and_a_second_run_resume
     ranked = ranker.rerank(Context("Where will Lumetra build?", START), [Passage(chunk, 0.1, 0.5, 2.0)] * 3)
     assert len(ranked) == 3 and ranker.status == "" and ranker._blend == Blend(0.5, 3)
 
+    # For a blend the cross-encoder may learn from every week: its own checkpoint, not the held-out one's.
+    held_out = (out / "crossencoder" / "checkpoint.pt").read_bytes()
+    assert main(argv + ["--blend", "0.5", "--blend-top", "3", "--crossencoder-weeks", "every"]) == 0
+    description = json.loads((model / "model.json").read_text())
+    assert description["crossencoder"]["weeks"] == "every"
+    assert description["data"]["crossencoder_questions"] == len(items) > len(ce_items)
+    assert (out / "crossencoder-every-week" / "checkpoint.pt").is_file()
+    assert (out / "crossencoder" / "checkpoint.pt").read_bytes() == held_out
+    assert LearnedRanker(model, tmp_path / "build-every").rerank(
+        Context("Where will Lumetra build?", START), [Passage(chunk, 0.1, 0.5, 2.0)] * 3)
+
 
 def test_cached_candidates_keep_their_features_whole(tmp_path):
     """A run resumed from the cache trains on the very numbers a run that collected them did: rounded
@@ -123,3 +134,10 @@ def test_a_blend_without_the_crossencoder_is_refused_in_one_line(tmp_path, capsy
               "--blend", "0.2"])
     assert stop.value.code == 2
     assert "leave out --no-crossencoder" in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_a_crossencoder_of_every_week_without_a_blend_is_refused_in_one_line(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["reranker", "--train", str(tmp_path), "--out", str(tmp_path / "out"), "--crossencoder-weeks", "every"])
+    assert stop.value.code == 2
+    assert "--crossencoder-weeks every is for a blend" in capsys.readouterr().err.strip().splitlines()[-1]
