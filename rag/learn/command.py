@@ -192,11 +192,12 @@ def run(args) -> int:
     model.mkdir(parents=True, exist_ok=True)
     spec = None
     encoder = None
+    ce_from = ce_items
     if not args.no_crossencoder:
         answerable = load_ids(args.train / "answerable.json")
         # A blended cross-encoder is none of the ranker's features, so it may learn from every week.
-        ce_items = items if args.crossencoder_weeks == "every" else ce_items
-        model, spec = _crossencoder(args, [c for c in ce_items if c.id in answerable], progress)
+        ce_from = items if args.crossencoder_weeks == "every" else ce_items
+        model, spec = _crossencoder(args, [c for c in ce_from if c.id in answerable], progress)
         if args.blend is not None:
             spec["blend"] = {"weight": args.blend, "top": args.blend_top}
     as_features = bool(spec) and args.blend is None
@@ -204,7 +205,7 @@ def run(args) -> int:
                    "features": list(NAMES + (CROSSENCODER_NAMES if as_features else ())),
                    "crossencoder": spec, "ranker": {"file": "ranker.txt"},
                    "data": {"train": args.train.name, "questions": len(items),
-                            "ranker_questions": len(ranker_items), "crossencoder_questions": len(ce_items)},
+                            "ranker_questions": len(ranker_items), "crossencoder_questions": len(ce_from)},
                    "seed": args.seed}
     (model / served.DESCRIPTION).write_text(json.dumps(description, indent=2) + "\n")
     extra = None

@@ -102,8 +102,9 @@ def test_training_writes_a_model_the_builtin_stage_loads_and_a_second_run_resume
     assert description["data"]["crossencoder_questions"] == len(items) > len(ce_items)
     assert (out / "crossencoder-every-week" / "checkpoint.pt").is_file()
     assert (out / "crossencoder" / "checkpoint.pt").read_bytes() == held_out
-    assert LearnedRanker(model, tmp_path / "build-every").rerank(
-        Context("Where will Lumetra build?", START), [Passage(chunk, 0.1, 0.5, 2.0)] * 3)
+    ranker = LearnedRanker(model, tmp_path / "build-every")
+    ranked = ranker.rerank(Context("Where will Lumetra build?", START), [Passage(chunk, 0.1, 0.5, 2.0)] * 3)
+    assert len(ranked) == 3 and ranker.status == "" and ranker._encoder is not None
 
 
 def test_cached_candidates_keep_their_features_whole(tmp_path):
