@@ -290,13 +290,14 @@ def describe_model(model_dir: Path) -> dict:
     return describe(model_dir)
 
 
-def check_builtin(model_dir: Path) -> tuple[dict, Path]:
-    """The built-in model's description and ranker file, checked (present, as recorded, trained on
-    today's features); a ConfigError naming what is wrong."""
+def check_builtin(model_dir: Path) -> tuple[dict, Path, Blend | None]:
+    """The built-in model's description, ranker file and blend (None: the cross-encoder, if any, gives
+    features), checked (present, as recorded, trained on today's features); a ConfigError naming what is wrong."""
     from . import crossencoder
 
     description = crossencoder.describe(model_dir)
-    as_feature = bool(description.get("crossencoder")) and Blend.of(description) is None
+    blend = Blend.of(description)
+    as_feature = bool(description.get("crossencoder")) and blend is None
     if tuple(description.get("features", ())) != NAMES + (CROSSENCODER_NAMES if as_feature else ()):
         raise ConfigError(f"the built-in reranker in {model_dir} was trained on other features; "
                           "retrain it with `python -m rag.learn reranker`")
@@ -307,7 +308,7 @@ def check_builtin(model_dir: Path) -> tuple[dict, Path]:
         raise ConfigError(f"the built-in reranker's {ranker} does not match the checksum in {crossencoder.DESCRIPTION}")
     if description.get("crossencoder"):
         crossencoder.weights_file(model_dir, description)
-    return description, ranker
+    return description, ranker, blend
 
 
 def load_builtin(model_dir: Path, build_dir: Path):
@@ -316,7 +317,7 @@ def load_builtin(model_dir: Path, build_dir: Path):
     the ranker's order (None: as its features); ConfigError naming a bad file."""
     from . import crossencoder
 
-    description, ranker = check_builtin(model_dir)
+    description, ranker, blend = check_builtin(model_dir)
     try:
         import lightgbm
 
@@ -327,7 +328,7 @@ def load_builtin(model_dir: Path, build_dir: Path):
     spec = description.get("crossencoder")
     if spec:
         encoder = crossencoder.Int8CrossEncoder(crossencoder.prepare(model_dir, build_dir))
-    return booster, encoder, int((spec or {}).get("window", 0)), Blend.of(description)
+    return booster, encoder, int((spec or {}).get("window", 0)), blend
 
 
 def make_reranker(settings) -> Reranker | LearnedRanker | None:
