@@ -1,10 +1,11 @@
 """`python -m rag.learn answers`: train the answer judge (rag.answer.judge) on weeks of news and quiz questions.
 
     python -m rag.learn answers --train ../shared/train/realtimeqa-2022-2025 --out train-out/answers \\
-        [--data-dir train-data] [--install] [--seed N]
+        [--data-dir train-data] [--ranked-by train-out/reranker] [--install] [--seed N]
 
 Each training question is searched and read as answering reads it (the fused passages: the
-ranking model is left out, it learned from these same questions; the extractive answerer's scored
+shipped ranking model is left out, it learned from these same questions; with --ranked-by, each fold
+of weeks ranked by a ranker trained on the other folds' candidates; the extractive answerer's scored
 sentences and candidates), as of the day it was
 asked; and, for the refusal, also as of SHIFT earlier when no article published by then held its
 answer (a question asked before its story existed). A candidate is right when it is the quiz's
@@ -34,6 +35,7 @@ import numpy as np
 
 from ..bench.data import SHIFT, Question, before_its_story, contains_answer, load_questions, published_texts
 from ..core import extract
+from ..core.errors import ConfigError
 from ..core.types import Filters
 
 log = logging.getLogger(__name__)
@@ -132,6 +134,11 @@ def collect(service, questions: list[Question], articles: Path, progress) -> lis
     return out
 
 
+def _labelled(progress, suffix: str):
+    """``progress`` with ``suffix`` after each stage's name."""
+    return lambda stage, done, total: progress(stage + suffix, done, total)
+
+
 def save(path: Path, rows: list[Rows], key: str) -> None:
     arrays = {"key": np.asarray(key), "ids": np.asarray([r.id for r in rows]),
               "shifted": np.asarray([r.shifted for r in rows]), "answerable": np.asarray([r.answerable for r in rows]),
@@ -173,11 +180,61 @@ def _booster(x: np.ndarray, y: np.ndarray, names, seed: int, trees: int = 300):
     return lgb.train(params, lgb.Dataset(x, y, feature_name=list(names)), num_boost_round=trees)
 
 
-def folds_of(rows: list[Rows], folds: int = FOLDS) -> np.ndarray:
-    """A fold per question by its asking week (weeks dealt round-robin), so no fold sees another's week."""
-    weeks = sorted({r.asked.isocalendar()[:2] for r in rows})
+def week_folds(asked: list[date], folds: int = FOLDS) -> np.ndarray:
+    """A fold per asking day by its week (weeks dealt round-robin), so no fold sees another's week."""
+    weeks = sorted({d.isocalendar()[:2] for d in asked})
     fold = {w: i % folds for i, w in enumerate(weeks)}
-    return np.asarray([fold[r.asked.isocalendar()[:2]] for r in rows])
+    return np.asarray([fold[d.isocalendar()[:2]] for d in asked], dtype=int)
+
+
+def folds_of(rows: list[Rows], folds: int = FOLDS) -> np.ndarray:
+    """A fold per question by its asking week (:func:`week_folds`)."""
+    return week_folds([r.asked for r in rows], folds)
+
+
+def fold_rankers(ranked_by: Path, questions: list[Question], out: Path, seed: int, progress) -> dict[str, Path]:
+    """For each fold of the questions' weeks, a ranking model trained as the `python -m rag.learn reranker`
+    run in ``ranked_by`` trained its own (its features, depth and settings) on the other folds' candidates
+    it cached, in a folder under ``out``: so that each question is read in a ranked order, as answering
+    reads, by a ranker that never saw its week. The folder of each question's id."""
+    from ..search import crossencoder as served
+    from ..search.features import NAMES
+    from . import candidates as cands
+    from . import ranker as ltr
+
+    candidates, trained = ranked_by / "candidates-train.jsonl.gz", ranked_by / "model" / served.DESCRIPTION
+    items = cands.load(candidates)
+    if not items:
+        raise ConfigError(f"{candidates} holds no candidates of this version; run `python -m rag.learn reranker` again")
+    try:
+        shipped = json.loads(trained.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{trained} is unreadable ({exc})") from None
+    if shipped.get("features") != list(NAMES) or not shipped.get("ranker"):
+        raise ConfigError(f"the ranker in {trained} reads more than the passages' features (a cross-encoder's); "
+                          "train one with --no-crossencoder to read the questions by")
+    fold = dict(zip([q.id for q in questions], week_folds([q.asked for q in questions])))
+    collected = {c.id for c in items}
+    missing = [i for i in fold if i not in collected]
+    if missing:
+        raise ConfigError(f"{candidates} has no candidates for {len(missing)} of the training questions "
+                          "(collected from other data?)")
+    config = ltr.RankerConfig(**{k: v for k, v in shipped["ranker"].items() if k not in ("file", "sha256")}
+                              | {"seed": seed})
+    folders = []
+    for k in range(FOLDS):
+        folder = out / f"ranker-fold-{k}"
+        folder.mkdir(parents=True, exist_ok=True)
+        booster = ltr.train([c for c in items if fold.get(c.id, -1) != k], config, NAMES)
+        booster.save_model(str(folder / "ranker.txt"))
+        digest = hashlib.sha256((folder / "ranker.txt").read_bytes()).hexdigest()
+        description = {"format": 1, "depth": config.depth, "features": list(NAMES), "crossencoder": None,
+                       "ranker": {"file": "ranker.txt", "sha256": digest, **ltr.describe(config)},
+                       "seed": seed, "fold": k}
+        (folder / served.DESCRIPTION).write_text(json.dumps(description, indent=2) + "\n")
+        folders.append(folder)
+        progress("training a ranker for each fold of weeks", k + 1, FOLDS)
+    return {i: folders[f] for i, f in fold.items()}
 
 
 def out_of_fold(rows: list[Rows], seed: int) -> list[np.ndarray]:
@@ -306,6 +363,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="output and cache folder")
     p.add_argument("--data-dir", type=Path, default=Path("train-data"),
                    help="where the training articles' index is kept (default ./train-data)")
+    p.add_argument("--ranked-by", type=Path, metavar="DIR",
+                   help="read the questions ranked as answering ranks them: each fold of weeks with a ranker trained "
+                        "on the other folds' candidates, from DIR/candidates-train.jsonl.gz of a `python -m rag.learn "
+                        "reranker` run on the same data (default: the fused order)")
     p.add_argument("--limit", type=int, help="only the first N questions (a quick check)")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--install", action="store_true", help="copy the trained models to rag/models/answers")
@@ -317,9 +378,10 @@ def main(argv: list[str] | None = None) -> int:
 
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    for name in ("articles.jsonl.gz", "questions.jsonl"):
-        if not (args.train / name).is_file():
-            print(f"error: {args.train / name} is not a file", file=sys.stderr)
+    needed = [args.train / "articles.jsonl.gz", args.train / "questions.jsonl"]
+    for path in needed + ([args.ranked_by / "candidates-train.jsonl.gz"] if args.ranked_by else []):
+        if not path.is_file():
+            print(f"error: {path} is not a file", file=sys.stderr)
             return 1
     return guarded(lambda: _run(args))
 
@@ -332,16 +394,28 @@ def _run(args) -> int:
 
     progress = TerminalProgress()
     questions = load_questions(args.train / "questions.jsonl", args.limit)
-    service = open_training_index(args.data_dir, args.train / "articles.jsonl.gz", progress)
-    # The training index is read in the fused order (open_training_index sets RERANKER=none), so the
-    # rows do not depend on the ranking model.
-    key = hashlib.sha256(json.dumps([ROWS_VERSION, CANDIDATE_FEATURES, QUESTION_FEATURES, len(questions),
-                                     str(args.train.resolve())]).encode()).hexdigest()[:16]
+    articles = args.train / "articles.jsonl.gz"
     args.out.mkdir(parents=True, exist_ok=True)
+    # Read in the fused order, or (--ranked-by) each fold of weeks ranked by a ranker that never saw it, as
+    # answering reads with RERANKER=builtin: the shipped ranker learned from these same questions, so its
+    # order of them is better than any it gives a new week.
+    rankers = fold_rankers(args.ranked_by, questions, args.out, args.seed, progress) if args.ranked_by else {}
+    ranked = sorted({json.loads((f / "model.json").read_text())["ranker"]["sha256"] for f in rankers.values()})
+    key = hashlib.sha256(json.dumps([ROWS_VERSION, CANDIDATE_FEATURES, QUESTION_FEATURES, len(questions),
+                                     str(args.train.resolve())] + ([ranked] if ranked else [])).encode()).hexdigest()[:16]
     cache = args.out / "rows.npz"
     rows = load(cache, key)
     if rows is None:
-        rows = collect(service, questions, args.train / "articles.jsonl.gz", progress)
+        if rankers:  # one fold at a time (one index open), then the rows in the questions' order
+            read_by: dict[str, list[Rows]] = {}
+            for n, folder in enumerate(sorted(set(rankers.values())), start=1):
+                service = open_training_index(args.data_dir, articles, progress, ranker=folder)
+                part = [q for q in questions if rankers[q.id] == folder]
+                for r in collect(service, part, articles, _labelled(progress, f" (fold {n} of {FOLDS})")):
+                    read_by.setdefault(r.id, []).append(r)
+            rows = [r for q in questions for r in read_by[q.id]]
+        else:
+            rows = collect(open_training_index(args.data_dir, articles, progress), questions, articles, progress)
         save(cache, rows, key)
     candidates, refusal, description, sentences = train(rows, args.seed)
     write(args.out / "model", candidates, refusal, description, sentences)

@@ -85,9 +85,11 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def open_training_index(data_dir: Path, articles: Path, progress, reindex: bool = False):
+def open_training_index(data_dir: Path, articles: Path, progress, reindex: bool = False,
+                        ranker: Path | None = None):
     """The extractive service on the index of ``articles`` in ``data_dir``, built when there is none
-    (``reindex``: brought up to date first)."""
+    (``reindex``: brought up to date first); in the fused order, or with ``ranker`` (a built-in ranking
+    model's folder) ranking as answering ranks."""
     from ..bench.index import corpus_folder, ours_folder
     from ..core.settings import Settings, load_dotenv_once
     from ..index.embeddings import use_model_environment
@@ -98,7 +100,8 @@ def open_training_index(data_dir: Path, articles: Path, progress, reindex: bool 
     use_model_environment(settings.embedding_runtime)
     # ``data_dir`` holds one index per embedding set-up; given one of those folders, it is used as it is.
     folder = data_dir if (data_dir / "manifest.json").is_file() else data_dir / ours_folder(settings)
-    settings = settings.replace(data_dir=folder, llm_provider="none", reranker="none")
+    settings = settings.replace(data_dir=folder, llm_provider="none", reranker="builtin" if ranker else "none",
+                                reranker_dir=ranker)
     service = RagService(settings)
     if reindex or service.manifests.read() is None:
         service.reindex(corpus_folder(settings.data_dir, articles), progress=progress)

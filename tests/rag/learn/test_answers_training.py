@@ -86,3 +86,46 @@ def test_a_missing_questions_file_is_one_line(tmp_path, capsys):
     assert main(["answers", "--train", str(tmp_path), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "questions.jsonl is not a file" in err
+
+
+def test_the_questions_can_be_read_ranked_each_fold_by_a_ranker_that_never_saw_its_weeks(tmp_path, capsys):
+    """--ranked-by: a ranker for each fold of weeks, trained as the reranker run trained its own on the other
+    folds' cached candidates; the rows read with them are not the fused order's cached rows."""
+    from rag.learn import candidates as cands
+    from rag.learn.answers import FOLDS, week_folds
+    from rag.bench.data import load_questions
+
+    data = write_data(tmp_path / "train")
+    (data / "answerable.json").write_text(json.dumps([f"q{w}-{n}" for w in range(10) for n in (0, 1, 3)]))
+    index, ranking, out = tmp_path / "index", tmp_path / "ranking", tmp_path / "out"
+    assert main(["reranker", "--train", str(data), "--out", str(ranking), "--data-dir", str(index),
+                 "--no-crossencoder", "--depth", "5", "--collect-depth", "5", "--trees", "5"]) == 0
+    argv = ["answers", "--train", str(data), "--out", str(out), "--data-dir", str(index)]
+    assert main(argv) == 0
+    fused = (out / "rows.npz").read_bytes()
+    assert main([*argv, "--ranked-by", str(ranking)]) == 0
+    assert "answer models written to" in capsys.readouterr().out
+    assert (out / "rows.npz").read_bytes() != fused  # read again, not the fused order's cache
+    assert AnswerJudge(out / "model").available()
+    questions = load_questions(data / "questions.jsonl")
+    fold = dict(zip([q.id for q in questions], week_folds([q.asked for q in questions])))
+    items = cands.load(ranking / "candidates-train.jsonl.gz")
+    for k in range(FOLDS):
+        description = json.loads((out / f"ranker-fold-{k}" / "model.json").read_text())
+        assert description["fold"] == k and description["ranker"]["trees"] == 5 and description["depth"] == 5
+    # Each fold's ranker learned from the other folds only: trained again without its fold, it is the same file.
+    from rag.learn import ranker as ltr
+    from rag.search.features import NAMES
+
+    config = ltr.RankerConfig(depth=5, trees=5, seed=13)
+    again = ltr.train([c for c in items if fold[c.id] != 2], config, NAMES)
+    again.save_model(str(tmp_path / "again.txt"))
+    assert (tmp_path / "again.txt").read_bytes() == (out / "ranker-fold-2" / "ranker.txt").read_bytes()
+
+
+def test_reading_ranked_by_a_folder_without_candidates_is_one_line(tmp_path, capsys):
+    data = write_data(tmp_path / "train")
+    assert main(["answers", "--train", str(data), "--out", str(tmp_path / "out"),
+                 "--ranked-by", str(tmp_path / "nowhere")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "candidates-train.jsonl.gz is not a file" in err
