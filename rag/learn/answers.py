@@ -214,6 +214,7 @@ def fold_rankers(ranked_by: Path, questions: list[Question], out: Path, seed: in
         raise ConfigError(f"the ranker in {trained} reads more than the passages' features (a cross-encoder's); "
                           "train one with --no-crossencoder to read the questions by")
     fold = dict(zip([q.id for q in questions], week_folds([q.asked for q in questions])))
+    week_fold = {q.asked.isocalendar()[:2]: fold[q.id] for q in questions}
     collected = {c.id for c in items}
     missing = [i for i in fold if i not in collected]
     if missing:
@@ -225,7 +226,9 @@ def fold_rankers(ranked_by: Path, questions: list[Question], out: Path, seed: in
     for k in range(FOLDS):
         folder = out / f"ranker-fold-{k}"
         folder.mkdir(parents=True, exist_ok=True)
-        booster = ltr.train([c for c in items if fold.get(c.id, -1) != k], config, NAMES)
+        # By the week asked, not the question: with --limit, a question left out of the reading still
+        # shares its week with those read.
+        booster = ltr.train([c for c in items if week_fold.get(c.asked.isocalendar()[:2], -1) != k], config, NAMES)
         booster.save_model(str(folder / "ranker.txt"))
         digest = hashlib.sha256((folder / "ranker.txt").read_bytes()).hexdigest()
         description = {"format": 1, "depth": config.depth, "features": list(NAMES), "crossencoder": None,
