@@ -213,10 +213,9 @@ def fold_rankers(ranked_by: Path, questions: list[Question], out: Path, seed: in
     if shipped.get("features") != list(NAMES) or not shipped.get("ranker"):
         raise ConfigError(f"the ranker in {trained} reads more than the passages' features (a cross-encoder's); "
                           "train one with --no-crossencoder to read the questions by")
-    fold = dict(zip([q.id for q in questions], week_folds([q.asked for q in questions])))
-    week_fold = {q.asked.isocalendar()[:2]: fold[q.id] for q in questions}
+    week_fold = {q.asked.isocalendar()[:2]: int(f) for q, f in zip(questions, week_folds([q.asked for q in questions]))}
     collected = {c.id for c in items}
-    missing = [i for i in fold if i not in collected]
+    missing = [q.id for q in questions if q.id not in collected]
     if missing:
         raise ConfigError(f"{candidates} has no candidates for {len(missing)} of the training questions "
                           "(collected from other data?)")
@@ -230,14 +229,14 @@ def fold_rankers(ranked_by: Path, questions: list[Question], out: Path, seed: in
         # shares its week with those read.
         booster = ltr.train([c for c in items if week_fold.get(c.asked.isocalendar()[:2], -1) != k], config, NAMES)
         booster.save_model(str(folder / "ranker.txt"))
-        digest = hashlib.sha256((folder / "ranker.txt").read_bytes()).hexdigest()
         description = {"format": 1, "depth": config.depth, "features": list(NAMES), "crossencoder": None,
-                       "ranker": {"file": "ranker.txt", "sha256": digest, **ltr.describe(config)},
+                       "ranker": {"file": "ranker.txt", "sha256": served.sha256(folder / "ranker.txt"),
+                                  **ltr.describe(config)},
                        "seed": seed, "fold": k}
         (folder / served.DESCRIPTION).write_text(json.dumps(description, indent=2) + "\n")
         folders.append(folder)
         progress("training a ranker for each fold of weeks", k + 1, FOLDS)
-    return {i: folders[f] for i, f in fold.items()}
+    return {q.id: folders[week_fold[q.asked.isocalendar()[:2]]] for q in questions}
 
 
 def out_of_fold(rows: list[Rows], seed: int) -> list[np.ndarray]:
@@ -403,7 +402,7 @@ def _run(args) -> int:
     # answering reads with RERANKER=builtin: the shipped ranker learned from these same questions, so its
     # order of them is better than any it gives a new week.
     rankers = fold_rankers(args.ranked_by, questions, args.out, args.seed, progress) if args.ranked_by else {}
-    ranked = sorted({json.loads((f / "model.json").read_text())["ranker"]["sha256"] for f in rankers.values()})
+    ranked = sorted(json.loads((f / "model.json").read_text())["ranker"]["sha256"] for f in set(rankers.values()))
     key = hashlib.sha256(json.dumps([ROWS_VERSION, CANDIDATE_FEATURES, QUESTION_FEATURES, len(questions),
                                      str(args.train.resolve())] + ([ranked] if ranked else [])).encode()).hexdigest()[:16]
     cache = args.out / "rows.npz"
