@@ -32,3 +32,27 @@ def test_the_curve_counts_each_question_as_asked_and_as_asked_before_its_story(i
     chosen = [r for r in result["learned"] if r["chosen"]]
     assert result["learned_threshold"] is not None and len(chosen) == 1
     assert chosen[0]["all"]["unanswerable_refused"] == 1.0
+
+
+def test_the_bold_curve_counts_the_likeliest_candidate_of_each_question(indexed, tmp_path):
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text("".join(json.dumps({"published": a["published"], "text": a["text"]}) + "\n"
+                                for a in ARTICLES.values()), encoding="utf-8")
+    result = calibrate_refusal(indexed, QUESTIONS, articles, answerable={"q1", "q2"})
+    rows = {r["threshold"]: r for r in result["bold"]}
+    judge = indexed.answering.judge
+    assert result["bold_threshold"] == judge.bold and rows[round(judge.bold, 3)]["chosen"]
+    # At 0 every factoid question's likeliest candidate is counted: three questions, two of them answerable.
+    zero = rows[0.0]
+    assert zero["all_weeks_all"]["questions"] == 3 and zero["all_weeks_all"]["given"] == 3
+    assert zero["all_weeks_answerable"]["questions"] == 2 and zero["all_weeks_answerable"]["given"] == 2
+    # A higher bar gives bold to fewer questions, never more, and is never right more often than it gives.
+    bars = sorted(rows)
+    for low, high in zip(bars, bars[1:]):
+        assert rows[high]["all_weeks_all"]["given"] <= rows[low]["all_weeks_all"]["given"]
+    assert all(r["all_weeks_all"]["right"] <= r["all_weeks_all"]["given"] for r in rows.values())
+    # Each likeliest candidate is judged by the bench's rule against its question's answer: on this corpus
+    # the judge's likeliest holds it every time ("310 million euros", "1,200 jobs", "Striker Tomas Brekke"),
+    # though with too little confidence for the model's bar on any (its five articles repeat nothing).
+    assert zero["all_weeks_all"]["right"] == 3
+    assert rows[round(judge.bold, 3)]["all_weeks_all"]["given"] == 0
