@@ -27,7 +27,7 @@ from ..cli import TerminalProgress
 from ..core.settings import Settings, SettingsError, load_dotenv_once
 from ..core.types import Filters
 from ..index.embeddings import use_model_environment
-from .index import add_data_arguments, corpus_folder, ours_folder
+from .index import add_data_arguments, corpus_folder, not_files, ours_folder
 from .data import add_weeks_argument, contains_answer, first_hit, load_ids, load_questions, percentile, weeks
 
 log = logging.getLogger(__name__)
@@ -305,10 +305,8 @@ def _main(argv: list[str] | None = None) -> int:
                    help="answer with the LLM configured in the environment / .env (LLM_PROVIDER ...)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    for f in (args.articles, args.questions):
-        if not f.is_file():
-            print(f"error: {f} is not a file", file=sys.stderr)
-            return 1
+    if not_files(args.articles, args.questions, args.answerable):
+        return 1
     load_dotenv_once()
     settings = Settings.from_env()
     settings = settings.replace(data_dir=args.data_dir / ours_folder(settings))

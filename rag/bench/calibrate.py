@@ -34,7 +34,7 @@ from ..core.types import Filters
 from ..answer.verify import Verifier
 from .data import SHIFT, before_its_story, contains_answer, load_ids, load_questions, published_texts
 from .data import weeks as halves
-from .index import add_data_arguments, open_index
+from .index import add_data_arguments, not_files, open_index
 
 THRESHOLDS = [round(0.40 + 0.05 * i, 2) for i in range(9)]  # 0.40 .. 0.80
 LEARNED_THRESHOLDS = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]  # the answer judge's probability
@@ -246,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, help="use about N questions, spread over the whole set")
     p.add_argument("--json", action="store_true", help="print everything as JSON")
     args = p.parse_args(argv)
+    if not_files(args.articles, args.questions, args.answerable):
+        return 1
     service = open_index(args.data_dir)
     questions = load_questions(args.questions)
     if args.limit:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import sys
 from pathlib import Path
 
 from ..core.fsutil import place_file
@@ -36,6 +37,15 @@ def add_data_arguments(p: argparse.ArgumentParser, questions: bool = True) -> No
         p.add_argument("--questions", type=Path, required=True, help="questions (.jsonl)")
     p.add_argument("--data-dir", type=Path, default=Path("bench-data"),
                    help="where the bench indexes live (default ./bench-data; `python -m rag.bench` builds them)")
+
+
+def not_files(*paths: Path | None) -> bool:
+    """True, with a one-line error for the first, when a path given (not None) is not a file."""
+    for f in paths:
+        if f is not None and not f.is_file():
+            print(f"error: {f} is not a file", file=sys.stderr)
+            return True
+    return False
 
 
 def open_index(data_dir: Path):

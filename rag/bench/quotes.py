@@ -18,7 +18,7 @@ import sys
 from ..sources.ingest import load_corpus
 from ..core.sentences import SENTENCE, mark
 from ..core.types import Citation, Filters
-from .index import add_data_arguments, corpus_folder, open_index
+from .index import add_data_arguments, corpus_folder, not_files, open_index
 
 
 def kind_of(citation: Citation, text: str) -> str:
@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--show", type=int, default=30, help="quoted sentences printed to read by eye (default 30)")
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args(argv)
+    if not_files(args.articles):
+        return 1
     service = open_index(args.data_dir)
     refs = service.find_articles("", limit=10 ** 9)
     rng = random.Random(args.seed)

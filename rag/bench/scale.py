@@ -178,10 +178,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.probe:
         print(json.dumps(probe(args.probe, args.questions, args.queries)), flush=True)
         return 0
-    for f in (args.articles, args.questions):
-        if not f.is_file():
-            print(f"error: {f} is not a file", file=sys.stderr)
-            return 1
+    from .index import not_files
+
+    if not_files(args.articles, args.questions):
+        return 1
     folder = args.data_dir / f"scale-{args.chunks}"
     corpus, data = folder / "corpus", folder / "data"
     corpus.mkdir(parents=True, exist_ok=True)

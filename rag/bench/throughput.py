@@ -40,6 +40,7 @@ from ..cli import TerminalProgress
 from ..core.fsutil import place_file
 from ..core.settings import Settings, load_dotenv_once
 from ..index.embeddings import use_model_environment
+from .index import not_files
 
 
 def sample_articles(articles: Path, n: int, out: Path) -> int:
@@ -145,8 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return _child(args.child[0], args.articles, Path(args.child[1]))
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if not args.articles.is_file():
-        print(f"error: {args.articles} is not a file", file=sys.stderr)
+    if not_files(args.articles):
         return 1
     if args.rounds < 1:
         print("error: --rounds must be at least 1", file=sys.stderr)

@@ -34,7 +34,7 @@ from ..core.types import Filters, Passage
 from ..answer.verify import Claim, Verifier, named
 from ..core.mentions import Number
 from .data import Question, add_weeks_argument, contains_answer, load_questions, weeks
-from .index import add_data_arguments, open_index
+from .index import add_data_arguments, not_files, open_index
 
 log = logging.getLogger(__name__)
 
@@ -171,10 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--show", type=int, default=0, help="also print N wrong verdicts of each kind")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    for f in (args.articles, args.questions):
-        if not f.is_file():
-            print(f"error: {f} is not a file", file=sys.stderr)
-            return 1
+    if not_files(args.articles, args.questions):
+        return 1
     service = open_index(args.data_dir)
     settings = service.settings
     if not (settings.data_dir / "manifest.json").is_file():

@@ -169,3 +169,24 @@ def test_a_bench_over_an_index_being_reindexed_stops_with_one_line(tmp_path, cap
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and err[-1] == "error: a reindex is already running on this index; try again when it ends"
     assert not any("Traceback" in line for line in err)
+
+
+@pytest.mark.parametrize("command", [[], ["calibrate"], ["verify"]])
+def test_a_missing_input_file_stops_each_bench_command_with_one_line(tmp_path, capsys, command):
+    from rag.bench.__main__ import main
+
+    articles, questions = tmp_path / "articles.jsonl", tmp_path / "questions.jsonl"
+    articles.write_text(json.dumps({"id": "a1", "published": "2024-03-02", "text": "The tram line was approved."}) + "\n")
+    questions.write_text(json.dumps({"id": "q1", "asked": "2024-03-03", "question": "Was the tram approved?",
+                                     "answer": "yes"}) + "\n")
+    missing = tmp_path / "answerable.json"
+    args = ["--articles", str(articles), "--questions", str(questions), "--data-dir", str(tmp_path / "data")]
+    if command != ["verify"]:  # the bench and calibrate read an answerable subset; verify has none
+        args += ["--answerable", str(missing)]
+    else:
+        args[3] = str(tmp_path / "nope.jsonl")
+    code = main([*command, *args])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and len(err) == 1 and err[0].startswith("error: ") and err[0].endswith("is not a file")
+    # Nothing was opened or built before the check.
+    assert not (tmp_path / "data").exists()
