@@ -217,6 +217,11 @@ def _filters(args: argparse.Namespace) -> Filters:
     return Filters(sources=tuple(args.source), since=args.since, until=args.until, as_of=args.as_of)
 
 
+# What the terminal chat says to a line that starts like a slash command other than /ask.
+CHAT_COMMANDS = ("Here, type a question (or /ask and a question). The other slash commands are the Discord bot's; "
+                 "from a shell: python -m rag timeline TOPIC, python -m rag stats, python -m rag --help.")
+
+
 def chat(service, filters: Filters, stdin=sys.stdin, stdout=sys.stdout) -> None:
     """A question-and-answer loop on the terminal; an empty line or EOF ends it."""
     if hasattr(stdin, "reconfigure"):
@@ -232,6 +237,12 @@ def chat(service, filters: Filters, stdin=sys.stdin, stdout=sys.stdout) -> None:
         line = stdin.readline()
         if not line or not line.strip():
             return
+        command, _, rest = line.strip().partition(" ")
+        if command == "/ask" and rest.strip():
+            line = rest  # as the bot's /ask is typed: the question after it
+        elif command.startswith("/"):
+            stdout.write(CHAT_COMMANDS + "\n")
+            continue
         try:
             answer = service.ask(line, filters)
             hint = refusal_hint(answer, bool(filters.since or filters.until), chat=True)

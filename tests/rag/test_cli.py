@@ -76,6 +76,17 @@ def test_chat_answers_until_an_empty_line(cli_index):
     assert "(seed article (outlet unknown), 17 Sep 2024)" in result.stdout and "2024-09-17" not in result.stdout
 
 
+def test_chat_takes_ask_as_the_bot_does_and_says_where_the_other_commands_are(cli_index):
+    from rag.cli import CHAT_COMMANDS
+
+    result = run("chat", data_dir=cli_index,
+                 stdin="/summary topic Mali\n/ask Who confirmed the withdrawal of US troops from Niger?\n\n")
+    assert result.returncode == 0, result.stderr
+    # /summary is not asked (no refusal, no sources for it): the chat says the other commands are the bot's.
+    assert result.stdout.count(CHAT_COMMANDS) == 1 and "does not cover" not in result.stdout
+    assert "Pentagon" in result.stdout and "[1]" in result.stdout and result.stdout.count("Sources:") == 1
+
+
 @pytest.mark.parametrize("args,message", [
     (("ask", ""), "question is empty"),
     (("ask", "word " * 400), "tokens long"),
