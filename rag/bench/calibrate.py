@@ -134,8 +134,9 @@ def calibrate_refusal(service, questions, articles: Path, progress=lambda *a: No
 
     judge = service.answering.judge
     chosen = judge.refuse if judge is not None and judge.available() else None
-    grid = sorted({*LEARNED_THRESHOLDS, *([round(chosen, 3)] if chosen is not None else [])})
-    learned = [{"threshold": t, "chosen": chosen is not None and abs(t - round(chosen, 3)) < 1e-9,
+    # The model's own threshold exactly as answering compares with it (rounded, a row could refuse otherwise).
+    grid = sorted({*LEARNED_THRESHOLDS, *([float(chosen)] if chosen is not None else [])})
+    learned = [{"threshold": t, "chosen": chosen is not None and t == float(chosen),
                 "first_half": learned_rates(t, 0), "second_half": learned_rates(t, 1), "all": learned_rates(t, None)}
                for t in grid] if chosen is not None else []
     floor = service.settings.min_evidence
@@ -154,7 +155,7 @@ def bold_curve(rows: list[tuple[int, bool, float | None, bool]], judge) -> list[
     subset (all, answerable)."""
     if judge is None or not judge.available():
         return []
-    chosen = round(judge.bold, 3)
+    chosen = float(judge.bold)  # exactly as answering compares (rounded, a bar could count a question it does not)
     out = []
     for t in sorted({*BOLD_THRESHOLDS, chosen}):
         row: dict = {"threshold": t, "chosen": t == chosen}

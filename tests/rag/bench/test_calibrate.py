@@ -31,6 +31,7 @@ def test_the_curve_counts_each_question_as_asked_and_as_asked_before_its_story(i
     # The answer judge's curve is there, its own threshold marked, and asked early every question is refused by it.
     chosen = [r for r in result["learned"] if r["chosen"]]
     assert result["learned_threshold"] is not None and len(chosen) == 1
+    assert chosen[0]["threshold"] == indexed.answering.judge.refuse  # exactly the bar answering refuses under
     assert chosen[0]["all"]["unanswerable_refused"] == 1.0
 
 
@@ -41,7 +42,9 @@ def test_the_bold_curve_counts_the_likeliest_candidate_of_each_question(indexed,
     result = calibrate_refusal(indexed, QUESTIONS, articles, answerable={"q1", "q2"})
     rows = {r["threshold"]: r for r in result["bold"]}
     judge = indexed.answering.judge
-    assert result["bold_threshold"] == judge.bold and rows[round(judge.bold, 3)]["chosen"]
+    # The model's own bar is one of the rows, exactly as answering compares with it.
+    assert result["bold_threshold"] == judge.bold and rows[judge.bold]["chosen"]
+    assert [r["threshold"] for r in result["bold"] if r["chosen"]] == [judge.bold]
     # At 0 every factoid question's likeliest candidate is counted: three questions, two of them answerable.
     zero = rows[0.0]
     assert zero["all_weeks_all"]["questions"] == 3 and zero["all_weeks_all"]["given"] == 3
@@ -55,4 +58,4 @@ def test_the_bold_curve_counts_the_likeliest_candidate_of_each_question(indexed,
     # the judge's likeliest holds it every time ("310 million euros", "1,200 jobs", "Striker Tomas Brekke"),
     # though with too little confidence for the model's bar on any (its five articles repeat nothing).
     assert zero["all_weeks_all"]["right"] == 3
-    assert rows[round(judge.bold, 3)]["all_weeks_all"]["given"] == 0
+    assert rows[judge.bold]["all_weeks_all"]["given"] == 0
