@@ -25,7 +25,6 @@ import hashlib
 import json
 import logging
 import shutil
-import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -376,15 +375,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ..bench.index import not_files
     from .command import guarded
 
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    needed = [args.train / "articles.jsonl.gz", args.train / "questions.jsonl"]
-    for path in needed + ([args.ranked_by / "candidates-train.jsonl.gz"] if args.ranked_by else []):
-        if not path.is_file():
-            print(f"error: {path} is not a file", file=sys.stderr)
-            return 1
+    if not_files(args.train / "articles.jsonl.gz", args.train / "questions.jsonl",
+                 args.ranked_by / "candidates-train.jsonl.gz" if args.ranked_by else None):
+        return 1
     return guarded(lambda: _run(args))
 
 

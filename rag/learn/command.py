@@ -289,11 +289,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--crossencoder-weeks every is for a blend (--blend): as the ranker's features, its scores "
                      "of the ranker's own weeks would be learned by heart")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    for name in ("articles.jsonl.gz", "questions.jsonl", "answerable.json"):
-        for folder in [args.train] + ([args.bench] if args.bench else []):
-            if not (folder / name).is_file():
-                print(f"error: {folder / name} is not a file", file=sys.stderr)
-                return 1
+    from ..bench.index import not_files
+
+    if not_files(*(folder / name for name in ("articles.jsonl.gz", "questions.jsonl", "answerable.json")
+                   for folder in [args.train] + ([args.bench] if args.bench else []))):
+        return 1
     return guarded(lambda: run(args))
 
 
